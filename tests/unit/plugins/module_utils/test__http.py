@@ -1,0 +1,347 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The transport, tested at the HTTP boundary against a scripted local server."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import json
+import os
+import socket
+import struct
+import threading
+import time
+from email.utils import formatdate
+
+import pytest
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ansible_collections.devportal.dcr.plugins.module_utils import _http
+from ansible_collections.devportal.dcr.plugins.module_utils._http import (
+    HttpError,
+    Transport,
+    TransportError,
+    error_detail,
+    redact_url,
+)
+
+
+class Script:
+    """Answers to send, in order; each is (status, headers, body) or 'reset'."""
+
+    def __init__(self):
+        self.answers = []
+        self.seen = []
+        self.lock = threading.Lock()
+
+    def next(self):
+        with self.lock:
+            if self.answers:
+                return self.answers.pop(0)
+        return (200, {"Content-Type": "application/json"}, b'{"ok": true}')
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        script = self.server.script
+        with script.lock:
+            script.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body})
+        answer = script.next()
+        if answer == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return
+        if answer[0] == "sleep":
+            time.sleep(answer[1])
+            answer = (200, {"Content-Type": "application/json"}, b"{}")
+        status, headers, payload = answer
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    httpd.script = Script()
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def base(httpd):
+    return "http://127.0.0.1:%d" % httpd.server_address[1]
+
+
+def jbody(data, status=200, ctype="application/json", headers=None):
+    hdrs = {"Content-Type": ctype}
+    hdrs.update(headers or {})
+    return (status, hdrs, json.dumps(data).encode())
+
+
+def make(httpd, **kwargs):
+    warnings = []
+    kwargs.setdefault("warn", warnings.append)
+    kwargs.setdefault("backoff_factor", 0.01)
+    return Transport(base(httpd), service="Test API", **kwargs), warnings
+
+
+def test_get_json(server):
+    server.script.answers.append(jbody({"a": 1}))
+    transport, warnings = make(server)
+    reply = transport.request("GET", "/x")
+    assert reply.status == 200 and reply.json == {"a": 1}
+    assert warnings == []
+    assert server.script.seen[0]["headers"]["Accept"] == "application/json"
+
+
+def test_basic_auth_is_an_auth_object_and_wins_over_netrc(server, tmp_path, monkeypatch):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login intruder password stolen\n")
+    os.chmod(str(netrc), 0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    transport, dummy = make(server, auth=("admin", "s3cret-basic"))
+    transport.request("GET", "/x")
+    sent = server.script.seen[0]["headers"]["Authorization"]
+    assert sent == "Basic " + base64.b64encode(b"admin:s3cret-basic").decode()
+
+
+def test_no_auth_still_ignores_netrc(server, tmp_path, monkeypatch):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login intruder password stolen\n")
+    os.chmod(str(netrc), 0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    transport, dummy = make(server)
+    transport.request("GET", "/x")
+    assert "Authorization" not in server.script.seen[0]["headers"]
+
+
+def test_bearer_auth(server):
+    transport, dummy = make(server, auth=_http.BearerAuth("kpat_abc"))
+    transport.request("GET", "/x")
+    assert server.script.seen[0]["headers"]["Authorization"] == "Bearer kpat_abc"
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_idempotent_get_retried_on_gateway_errors(server, status):
+    server.script.answers += [jbody({}, status), jbody({"ok": 1})]
+    transport, warnings = make(server)
+    assert transport.request("GET", "/x").json == {"ok": 1}
+    assert len(server.script.seen) == 2
+    assert len(warnings) == 1 and ("HTTP %d" % status) in warnings[0] and "GET" in warnings[0]
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
+def test_other_idempotent_methods_retried(server, method):
+    server.script.answers += [jbody({}, 503), (204, {}, b"")]
+    transport, dummy = make(server)
+    assert transport.request(method, "/x", json_body={"a": 1}).status == 204
+    assert [s["method"] for s in server.script.seen] == [method, method]
+    assert server.script.seen[1]["body"] == b'{"a": 1}'
+
+
+def test_retry_after_seconds_is_honoured(server):
+    server.script.answers += [jbody({}, 429, headers={"Retry-After": "1"}), jbody({"ok": 1})]
+    transport, warnings = make(server)
+    start = time.monotonic()
+    transport.request("GET", "/x")
+    assert time.monotonic() - start >= 0.9
+    assert "HTTP 429" in warnings[0]
+
+
+def test_retry_after_http_date_is_honoured(server):
+    when = formatdate(time.time() + 2, usegmt=True)
+    server.script.answers += [jbody({}, 503, headers={"Retry-After": when}), jbody({"ok": 1})]
+    transport, dummy = make(server)
+    start = time.monotonic()
+    transport.request("GET", "/x")
+    # HTTP dates have one-second resolution: at least ~1 s of the 2 s must have been waited.
+    assert time.monotonic() - start >= 0.9
+
+
+@pytest.mark.parametrize("status", [429, 502, 503, 504])
+def test_post_is_never_retried_on_status(server, status):
+    server.script.answers += [jbody({"title": "Busy", "detail": "try later", "status": status, "instance": "x"},
+                                    status, "application/problem+json"), jbody({"ok": 1}, 201)]
+    transport, warnings = make(server)
+    with pytest.raises(HttpError) as err:
+        transport.request("POST", "/things", json_body={"name": "a"})
+    assert len(server.script.seen) == 1
+    assert warnings == []
+    assert err.value.status == status
+    assert "not retried because POST is not idempotent" in str(err.value)
+
+
+def test_post_not_retried_after_reset(server):
+    server.script.answers += ["reset", jbody({"ok": 1}, 201)]
+    transport, dummy = make(server)
+    with pytest.raises(TransportError) as err:
+        transport.request("POST", "/things", json_body={"name": "a"})
+    assert len(server.script.seen) == 1
+    assert "may have reached the server" in str(err.value)
+
+
+def test_get_retried_after_reset(server):
+    server.script.answers += ["reset", jbody({"ok": 1})]
+    transport, warnings = make(server)
+    assert transport.request("GET", "/x").json == {"ok": 1}
+    assert len(server.script.seen) == 2 and len(warnings) == 1
+
+
+def test_post_retried_when_connection_refused_before_sending():
+    # Nothing listens on this port: the request never left, so a retry is safe even for POST.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    warnings = []
+    transport = Transport("http://127.0.0.1:%d" % port, warn=warnings.append, retries=2, backoff_factor=0.01)
+    with pytest.raises(TransportError) as err:
+        transport.request("POST", "/x", json_body={})
+    assert len(warnings) == 2
+    assert "cannot reach" in str(err.value) or "still failing" in str(err.value)
+
+
+def test_exhausted_retries_give_a_clear_error(server):
+    server.script.answers += [jbody({}, 503)] * 10
+    transport, warnings = make(server, retries=3)
+    with pytest.raises((HttpError, TransportError)) as err:
+        transport.request("GET", "/x")
+    assert len(server.script.seen) == 4
+    assert len(warnings) == 3
+    assert "503" in str(err.value)
+
+
+def test_retry_budget_bounds_total_time(server):
+    server.script.answers += [jbody({}, 503, headers={"Retry-After": "30"})] * 5
+    transport, dummy = make(server, retries=4, retry_budget=1.0)
+    start = time.monotonic()
+    with pytest.raises((HttpError, TransportError)):
+        transport.request("GET", "/x")
+    assert time.monotonic() - start < 5
+
+
+def test_timeout_is_a_clear_error(server):
+    server.script.answers += [("sleep", 2)] * 3
+    transport, dummy = make(server, timeout=0.3, retries=0)
+    with pytest.raises(TransportError) as err:
+        transport.request("GET", "/slow")
+    assert "timed out" in str(err.value)
+
+
+def test_restconf_error_is_one_sentence(server):
+    body = {"ietf-restconf:errors": {"error": [{"error-type": "application", "error-tag": "invalid-value",
+                                                "error-path": "/scopes/scope[id='a']",
+                                                "error-message": "claim 'x' does not exist"}]}}
+    server.script.answers.append(jbody(body, 400, "application/yang-data+json"))
+    transport, dummy = make(server)
+    with pytest.raises(HttpError) as err:
+        transport.request("PATCH", "/data/x", json_body={})
+    text = str(err.value)
+    assert text.startswith("Test API: PATCH http://127.0.0.1:")
+    assert "HTTP 400" in text and "claim 'x' does not exist (at /scopes/scope[id='a'])" in text
+    assert "\n" not in text
+
+
+def test_problem_json_with_invalid_parameters(server):
+    body = {"status": 400, "title": "Invalid Request", "detail": "Invalid Parameters", "instance": "kong:trace:1",
+            "invalid_parameters": [{"field": "issuer", "rule": "is_url", "reason": "must be a URL", "source": "body"}]}
+    server.script.answers.append(jbody(body, 400, "application/problem+json"))
+    transport, dummy = make(server)
+    with pytest.raises(HttpError) as err:
+        transport.request("POST", "/v2/dcr-providers", json_body={})
+    assert "Invalid Request: Invalid Parameters (issuer: must be a URL)" in str(err.value)
+
+
+def test_oauth_error(server):
+    server.script.answers.append(jbody({"error": "invalid_client", "error_description": "bad secret"}, 401))
+    transport, dummy = make(server)
+    with pytest.raises(HttpError) as err:
+        transport.request("POST", "/oauth/v2/oauth-token", data="grant_type=client_credentials", write=False)
+    assert "invalid_client: bad secret" in str(err.value)
+
+
+def test_non_json_where_json_expected(server):
+    server.script.answers.append((200, {"Content-Type": "text/html"}, b"<html>login page</html>"))
+    transport, dummy = make(server)
+    with pytest.raises(HttpError) as err:
+        transport.request("GET", "/x")
+    assert "expected a JSON body" in str(err.value) and "login page" in str(err.value)
+
+
+def test_broken_json_error_body_is_not_a_traceback(server):
+    server.script.answers.append((500, {"Content-Type": "application/json"}, b"{not json"))
+    transport, dummy = make(server)
+    with pytest.raises(HttpError) as err:
+        transport.request("GET", "/x")
+    assert err.value.status == 500 and "{not json" in str(err.value)
+
+
+def test_read_only_transport_refuses_writes_but_allows_reads(server):
+    transport, dummy = make(server, read_only=True)
+    transport.request("GET", "/x")
+    transport.request("POST", "/login", json_body={}, write=False)
+    with pytest.raises(TransportError):
+        transport.request("DELETE", "/x")
+    assert [s["method"] for s in server.script.seen] == ["GET", "POST"]
+
+
+def test_credentials_never_in_error_text():
+    err = HttpError("GET", "https://admin:hunter2@idsvr:6749/admin/api/restconf/data", 401, "Unauthorized")
+    assert "hunter2" not in str(err) and "admin:" not in str(err)
+    assert redact_url("https://u:p@h/x?y=1") == "https://h/x?y=1"
+
+
+def test_error_detail_shapes():
+    assert error_detail(None) == ""
+    assert error_detail({"title": "Not Found", "detail": "Not Found"}) == "Not Found"
+    assert error_detail({"message": "no route"}) == "no route"
+
+
+def test_tls_error_suggests_ca_path():
+    import ssl
+    import subprocess
+    import tempfile
+
+    folder = tempfile.mkdtemp()
+    key, cert = os.path.join(folder, "k.pem"), os.path.join(folder, "c.pem")
+    try:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("openssl is not available to make a test certificate")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.script = Script()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = "https://127.0.0.1:%d" % httpd.server_address[1]
+        with pytest.raises(TransportError) as err:
+            Transport(url, retries=0).request("GET", "/x")
+        assert "ca_path" in str(err.value)
+        assert Transport(url, validate_certs=False, retries=0).request("GET", "/x").status == 200
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
