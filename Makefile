@@ -15,7 +15,7 @@ TREE := build/ansible_collections/devportal/dcr
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv tree demo test sanity units pytest integration sandbox-tests molecule lint docs-lint bench clean
+.PHONY: help venv ansible-test-ready tree demo test sanity units pytest integration sandbox-tests molecule lint docs-lint bench clean
 
 help:
 	@echo "make demo   - run the main playbook against the local sandbox"
@@ -30,6 +30,10 @@ $(STAMP): requirements-dev.txt constraints-dev.txt
 
 venv: $(STAMP)
 
+# ansible-test bootstraps pip in its virtual environments with a script from outside the package index.
+ansible-test-ready: $(STAMP)
+	$(BIN)/python tests/tools/get_pip_offline.py --install-into-cache
+
 # A copy of the files git knows about (tracked, or new and not ignored), as ansible-test wants them.
 tree: $(STAMP)
 	$(BIN)/python tests/tools/build_tree.py $(TREE)
@@ -40,10 +44,10 @@ demo: tree
 test: tree
 	$(MAKE) --no-print-directory sanity units pytest molecule lint
 
-sanity: tree
+sanity: tree ansible-test-ready
 	cd $(TREE) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
 
-units: tree
+units: tree ansible-test-ready
 	cd $(TREE) && $(BIN)/ansible-test units --venv --python $(PY_VERSION) --color no --requirements
 
 pytest: tree

@@ -101,8 +101,8 @@ class HttpError(Exception):
     def render(self):
         head = "%s %s" % (self.method, self.url)
         if self.status:
-            text = "%s: %s returned HTTP %d%s" % (self.service, head, self.status,
-                                                 " %s" % self.reason if self.reason else "")
+            reason = " %s" % self.reason if self.reason else ""
+            text = "%s: %s returned HTTP %d%s" % (self.service, head, self.status, reason)
         else:
             text = "%s: %s gave an unusable answer" % (self.service, head)
         if self.detail:
