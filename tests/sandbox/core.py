@@ -1,0 +1,486 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Sandbox core: listeners, TLS, request log, fault injection and the control API.
+
+Every service (Curity admin, Curity runtime, Konnect admin, each developer portal,
+the gateway) is a WSGI app served by its own threaded listener on 127.0.0.1 and a
+free port.  Each listener wraps its app in ``Recorder``, which applies faults
+registered through the control API and logs ``{service, method, path, status}``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import json
+import logging
+import os
+import re
+import socket
+import struct
+import tempfile
+import threading
+import time
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.wrappers import Request, Response
+
+from context import SandboxContext
+
+SERVICES = ("curity-admin", "curity-runtime", "konnect", "portal", "gateway")
+
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+class ResetConnection(Exception):
+    """Raised by a fault to drop the connection without an HTTP response."""
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that logs nothing and can reset a connection (TCP RST)."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+    def log_error(self, format, *args):  # pylint: disable=redefined-builtin
+        pass
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass
+
+    def run_wsgi(self):
+        try:
+            super().run_wsgi()
+        except ResetConnection:
+            self._reset()
+
+    def _reset(self):
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.close_connection = True
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+
+class Listener:
+    """One threaded HTTP(S) server on 127.0.0.1 and a free port."""
+
+    def __init__(self, app, ssl_context=None):
+        self.server = ThreadedWSGIServer("127.0.0.1", 0, app, handler=_QuietHandler, ssl_context=ssl_context)
+        self.server.daemon_threads = True
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Journal:
+    """Request log and fault table shared by every listener (thread-safe)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._requests = []
+        self._faults = []
+
+    # request log
+    def log(self, entry):
+        with self._lock:
+            self._requests.append(entry)
+
+    def requests(self):
+        with self._lock:
+            return list(self._requests)
+
+    def clear_requests(self):
+        with self._lock:
+            del self._requests[:]
+
+    # faults
+    def add_fault(self, fault):
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear_faults(self):
+        with self._lock:
+            del self._faults[:]
+
+    def faults(self):
+        with self._lock:
+            return [dict(f, path_regex=f["path_regex"].pattern) for f in self._faults]
+
+    def take_fault(self, service, method, path):
+        """Return the first fault matching the request and use up one of its count."""
+        with self._lock:
+            for fault in self._faults:
+                if fault["count"] <= 0:
+                    continue
+                if fault["service"] not in (None, service):
+                    continue
+                if fault["method"] not in (None, method):
+                    continue
+                if not fault["path_regex"].search(path):
+                    continue
+                fault["count"] -= 1
+                return dict(fault)
+        return None
+
+
+def parse_fault(body):
+    """Validate a ``POST /faults`` body; raise ValueError with a readable message."""
+    if not isinstance(body, dict):
+        raise ValueError("fault must be a JSON object")
+    unknown = set(body) - {"service", "method", "path_regex", "status", "retry_after", "delay_s", "reset_connection", "count"}
+    if unknown:
+        raise ValueError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
+    service = body.get("service")
+    if service is not None and service not in SERVICES:
+        raise ValueError("service must be one of %s" % ", ".join(SERVICES))
+    status = body.get("status")
+    if status is not None and (not isinstance(status, int) or not 100 <= status <= 599):
+        raise ValueError("status must be an HTTP status code")
+    delay = body.get("delay_s") or 0
+    if not isinstance(delay, (int, float)) or delay < 0:
+        raise ValueError("delay_s must be a non-negative number")
+    count = body.get("count", 1)
+    if not isinstance(count, int) or count < 1:
+        raise ValueError("count must be a positive integer")
+    reset = bool(body.get("reset_connection", False))
+    if status is None and not reset and not delay:
+        raise ValueError("a fault needs status, reset_connection or delay_s")
+    try:
+        regex = re.compile(body.get("path_regex") or ".*")
+    except re.error as exc:
+        raise ValueError("path_regex does not compile: %s" % exc) from exc
+    method = body.get("method")
+    return {
+        "service": service,
+        "method": method.upper() if method else None,
+        "path_regex": regex,
+        "status": status,
+        "retry_after": body.get("retry_after"),
+        "delay_s": float(delay),
+        "reset_connection": reset,
+        "count": count,
+    }
+
+
+def fault_response(service, fault):
+    """The body a service of that kind answers with when it fails (its own error format)."""
+    status = fault["status"]
+    headers = {}
+    if fault.get("retry_after") is not None:
+        headers["Retry-After"] = str(fault["retry_after"])
+    phrase = _reason(status)
+    if service == "curity-admin":
+        body = {"ietf-restconf:errors": {"error": [{
+            "error-type": "application", "error-tag": "operation-failed", "error-message": phrase}]}}
+        mimetype = "application/yang-data+json"
+    elif service in ("konnect", "portal"):
+        body = {"status": status, "title": phrase, "instance": "kong:trace:%d" % (time.time_ns() % 10 ** 19),
+                "detail": phrase}
+        mimetype = "application/problem+json"
+    elif service == "curity-runtime":
+        body = {"error": "server_error", "error_description": phrase}
+        mimetype = "application/json"
+    else:
+        body = {"message": phrase}
+        mimetype = "application/json"
+    return Response(json.dumps(body), status=status, mimetype=mimetype, headers=headers)
+
+
+def _reason(status):
+    from http import HTTPStatus  # pylint: disable=import-outside-toplevel
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class Recorder:
+    """WSGI middleware: fault injection, then the app, then one request-log entry."""
+
+    def __init__(self, app, service, journal, extra_environ=None):
+        self.app = app
+        self.service = service
+        self.journal = journal
+        self.extra_environ = extra_environ or {}
+
+    def __call__(self, environ, start_response):
+        environ.update(self.extra_environ)
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/")
+        entry = {"service": self.service, "method": method, "path": path,
+                 "query": environ.get("QUERY_STRING", ""), "status": None}
+        if self.extra_environ.get("sandbox.portal_id"):
+            entry["portal_id"] = self.extra_environ["sandbox.portal_id"]
+        fault = self.journal.take_fault(self.service, method, path)
+        if fault:
+            entry["fault"] = True
+            if fault["delay_s"]:
+                time.sleep(fault["delay_s"])
+            if fault["reset_connection"]:
+                entry["status"] = 0
+                self.journal.log(entry)
+                # Read the request body first so the client sees a reset, not a write error.
+                Request(environ).get_data()
+                raise ResetConnection()
+            if fault["status"] is not None:
+                entry["status"] = fault["status"]
+                self.journal.log(entry)
+                return fault_response(self.service, fault)(environ, start_response)
+
+        def recording_start_response(status, headers, exc_info=None):
+            entry["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, recording_start_response)
+        finally:
+            if entry["status"] is None:
+                entry["status"] = 500
+            self.journal.log(entry)
+
+
+def create_control_app(sandbox):
+    """The control API: request log, faults, reset, health, OpenAPI violations."""
+    journal = sandbox.journal
+
+    def app(environ, start_response):
+        request = Request(environ)
+        route = (request.method, request.path.rstrip("/") or "/")
+        try:
+            if route == ("GET", "/health"):
+                resp = _json({"status": "ok"})
+            elif route == ("GET", "/requests"):
+                resp = _json(journal.requests())
+            elif route == ("DELETE", "/requests"):
+                journal.clear_requests()
+                resp = Response(status=204)
+            elif route == ("GET", "/faults"):
+                resp = _json(journal.faults())
+            elif route == ("POST", "/faults"):
+                journal.add_fault(parse_fault(request.get_json(force=True, silent=True)))
+                resp = _json({"status": "added"}, 201)
+            elif route == ("DELETE", "/faults"):
+                journal.clear_faults()
+                resp = Response(status=204)
+            elif route == ("POST", "/reset"):
+                sandbox.reset()
+                resp = Response(status=204)
+            elif route == ("GET", "/violations"):
+                resp = _json(sandbox.ctx.violations())
+            elif route == ("DELETE", "/violations"):
+                sandbox.ctx.clear_violations()
+                resp = Response(status=204)
+            elif route == ("GET", "/info"):
+                resp = _json(sandbox.info())
+            else:
+                resp = _json({"error": "not found"}, 404)
+        except ValueError as exc:
+            resp = _json({"error": str(exc)}, 400)
+        return resp(environ, start_response)
+
+    return app
+
+
+def _json(data, status=200):
+    return Response(json.dumps(data), status=status, mimetype="application/json")
+
+
+# --------------------------------------------------------------------------- TLS
+def make_tls_material(folder):
+    """Create a CA and a server certificate for 127.0.0.1/localhost; return (ca_path, cert, key)."""
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
+    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "devportal.dcr sandbox CA")])
+    ca_cert = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([
+            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = {name: os.path.join(folder, name) for name in ("ca.pem", "server.pem", "server.key")}
+    with open(paths["ca.pem"], "wb") as handle:
+        handle.write(ca_cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths["server.pem"], "wb") as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(os.open(paths["server.key"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+    return paths["ca.pem"], paths["server.pem"], paths["server.key"]
+
+
+# --------------------------------------------------------------------------- the whole sandbox
+class Sandbox:
+    """Builds the context, the states and every listener; ``start()`` then ``info()``."""
+
+    def __init__(self, tls=False, spec_dir=None):
+        self.journal = Journal()
+        self.listeners = {}
+        self._portal_listeners = {}
+        self._tmp = tempfile.TemporaryDirectory(prefix="dcr-sandbox-")
+        self.ssl_context = None
+        ca_path = None
+        if tls:
+            import ssl  # pylint: disable=import-outside-toplevel
+
+            ca_path, cert, key = make_tls_material(self._tmp.name)
+            self.ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ssl_context.load_cert_chain(cert, key)
+        self.ctx = SandboxContext(scheme="https" if tls else "http", ca_path=ca_path, spec_dir=spec_dir)
+        self.ctx._portal_allocator = self._portal_url  # pylint: disable=protected-access
+
+    def _url(self, port):
+        return "%s://127.0.0.1:%d" % (self.ctx.scheme, port)
+
+    def _listen(self, name, app, service, extra_environ=None):
+        listener = Listener(Recorder(app, service, self.journal, extra_environ), self.ssl_context)
+        self.listeners[name] = listener
+        return listener
+
+    def _portal_url(self, portal_id):
+        with self.ctx.lock:
+            listener = self._portal_listeners.get(portal_id)
+            if listener is None:
+                listener = self._listen("portal:%s" % portal_id, self._portal_app, "portal",
+                                        {"sandbox.portal_id": portal_id}).start()
+                self._portal_listeners[portal_id] = listener
+            return self._url(listener.port)
+
+    def start(self):
+        # Imported here so that core can be imported (and its helpers tested) on its own.
+        import curity_admin  # pylint: disable=import-outside-toplevel
+        import curity_runtime  # pylint: disable=import-outside-toplevel
+        import curity_store  # pylint: disable=import-outside-toplevel
+        import gateway  # pylint: disable=import-outside-toplevel
+        import konnect_admin  # pylint: disable=import-outside-toplevel
+        import konnect_portal  # pylint: disable=import-outside-toplevel
+        import konnect_store  # pylint: disable=import-outside-toplevel
+
+        # Bind every fixed listener first (so every URL is known), then build the apps.
+        placeholders = {}
+        for name, service in (("curity-admin", "curity-admin"), ("curity-runtime", "curity-runtime"),
+                              ("konnect", "konnect"), ("gateway", "gateway"), ("control", None)):
+            slot = _Slot()
+            placeholders[name] = slot
+            if service is None:
+                self.listeners[name] = Listener(slot, self.ssl_context)
+            else:
+                self._listen(name, slot, service)
+        urls = self.ctx.urls
+        urls["curity_admin"] = self._url(self.listeners["curity-admin"].port) + "/admin/api/restconf"
+        urls["curity_runtime"] = self._url(self.listeners["curity-runtime"].port)
+        urls["konnect"] = self._url(self.listeners["konnect"].port)
+        urls["gateway"] = self._url(self.listeners["gateway"].port)
+        urls["control"] = self._url(self.listeners["control"].port)
+
+        self.ctx.curity = curity_store.CurityState(self.ctx)
+        self._portal_app = konnect_portal.create_portal_app(self.ctx)
+        self.ctx.konnect = konnect_store.KonnectState(self.ctx)
+        placeholders["curity-admin"].app = curity_admin.create_admin_app(self.ctx)
+        placeholders["curity-runtime"].app = curity_runtime.create_runtime_app(self.ctx)
+        placeholders["konnect"].app = konnect_admin.create_admin_app(self.ctx)
+        placeholders["gateway"].app = gateway.create_gateway_app(self.ctx)
+        placeholders["control"].app = create_control_app(self)
+        for listener in list(self.listeners.values()):
+            if not listener.thread.is_alive():
+                listener.start()
+        self.reset()
+        return self
+
+    def reset(self):
+        with self.ctx.lock:
+            self.ctx.curity.reset()
+            self.ctx.konnect.reset()
+        self.journal.clear_faults()
+
+    def info(self):
+        data = {}
+        data.update(self.ctx.curity.info())
+        data.update(self.ctx.konnect.info())
+        data.update({
+            "curity_admin_url": self.ctx.urls["curity_admin"],
+            "konnect_url": self.ctx.urls["konnect"],
+            "gateway_url": self.ctx.urls["gateway"],
+            "control_url": self.ctx.urls["control"],
+        })
+        if self.ctx.ca_path:
+            data["ca_path"] = self.ctx.ca_path
+        return data
+
+    def stop(self):
+        for listener in list(self.listeners.values()):
+            try:
+                listener.stop()
+            except OSError:
+                pass
+        self._tmp.cleanup()
+
+
+class _Slot:
+    """A WSGI app placeholder, so listeners can be bound before the apps exist."""
+
+    def __init__(self):
+        self.app = None
+
+    def __call__(self, environ, start_response):
+        if self.app is None:
+            return Response("starting", status=503)(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def wait_until_answering(sandbox, timeout=30.0):
+    """Block until every listener answers an HTTP request (any status)."""
+    import http.client  # pylint: disable=import-outside-toplevel
+    import ssl  # pylint: disable=import-outside-toplevel
+
+    deadline = time.monotonic() + timeout
+    for name, listener in list(sandbox.listeners.items()):
+        while True:
+            try:
+                if sandbox.ssl_context is not None:
+                    conn = http.client.HTTPSConnection("127.0.0.1", listener.port, timeout=2,
+                                                       context=ssl.create_default_context(cafile=sandbox.ctx.ca_path))
+                else:
+                    conn = http.client.HTTPConnection("127.0.0.1", listener.port, timeout=2)
+                conn.request("GET", "/__sandbox_ping__")
+                conn.getresponse().read()
+                conn.close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("sandbox listener %s did not answer" % name)
+                time.sleep(0.05)

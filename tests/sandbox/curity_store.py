@@ -1,0 +1,1115 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""State of the Curity Identity Server stand-in.
+
+Two parts, both guarded by ``ctx.lock``:
+
+* the configuration datastore that the RESTCONF admin API edits: a plain JSON
+  tree (dicts, lists, strings) under ``CurityState.config``, described by a small
+  YANG-like schema (``SCHEMA``) that drives path resolution, RFC 7951 encoding
+  and validation;
+* the runtime state of the OAuth server: issued tokens, and the clients
+  registered through Dynamic Client Registration (they live in the
+  ``default-datasource`` data source, never in the configuration tree).
+
+Module rule (YANG namespaces, RFC 7951 member names): ``profiles``, ``profile``,
+``settings``, ``token-issuers``, ``endpoints`` and everything below the last two
+belong to module ``base``; ``authorization-server`` and everything below it
+belongs to ``profile-oauth``.  Curity's own scripts address
+``base:settings/profile-oauth:authorization-server`` [C]; the module of the
+token issuer subtree is not confirmed, ``base`` follows the reference.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+
+BASE = "base"
+OAUTH = "profile-oauth"
+OAUTH_SERVICE = "profile-oauth:oauth-service"
+SEED_PROFILE_ID = "token-service"
+ADMIN_USERNAME = "admin"
+# Data sources are configured under /facilities, outside what the stand-in
+# models: this is the fixed set a leafref to a data source may name.
+DATA_SOURCES = ("default-datasource",)
+DCR_ENDPOINT_KIND = "oauth-dynamic-client-registration"
+
+CONTAINER = "container"
+PRESENCE = "presence"
+LIST = "list"
+LEAF = "leaf"
+LEAF_LIST = "leaf-list"
+OPAQUE = "opaque"
+
+
+# --------------------------------------------------------------------------
+# errors
+# --------------------------------------------------------------------------
+class DataError(Exception):
+    """A request the datastore refuses; carries one RFC 8040 error."""
+
+    def __init__(self, status, tag, message, path=None):
+        super().__init__(message)
+        self.status = status
+        self.tag = tag
+        self.message = message
+        self.path = path
+
+
+def not_found(path=None):
+    # ConfD-family servers answer a missing resource with invalid-value and
+    # this message [I]; RFC 8040 section 7 allows invalid-value with 404.
+    return DataError(404, "invalid-value", "uri keypath not found", path)
+
+
+def invalid(message, path=None, tag="invalid-value"):
+    return DataError(400, tag, message, path)
+
+
+# --------------------------------------------------------------------------
+# SHA-256-crypt, the "$5$" secrets found in every exported Curity configuration
+# --------------------------------------------------------------------------
+_CRYPT64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_CRYPT_ORDER = ((0, 10, 20), (21, 1, 11), (12, 22, 2), (3, 13, 23), (24, 4, 14),
+                (15, 25, 5), (6, 16, 26), (27, 7, 17), (18, 28, 8), (9, 19, 29))
+_DEFAULT_ROUNDS = 5000
+
+
+def _crypt64(b2, b1, b0, count):
+    word = (b2 << 16) | (b1 << 8) | b0
+    out = []
+    for _ in range(count):
+        out.append(_CRYPT64[word & 0x3F])
+        word >>= 6
+    return "".join(out)
+
+
+def _repeat_to(data, length):
+    return (data * (length // len(data) + 1))[:length] if length else b""
+
+
+def sha256_crypt(password, salt=None, rounds=None):
+    """SHA-256-crypt as specified by Ulrich Drepper ("Unix crypt using SHA-256")."""
+    if salt is None:
+        salt = "".join(secrets.choice(_CRYPT64) for _ in range(16))
+    explicit_rounds = rounds is not None
+    rounds = _DEFAULT_ROUNDS if rounds is None else min(max(int(rounds), 1000), 999999999)
+    pw = password.encode("utf-8")
+    salt = salt[:16]
+    sb = salt.encode("utf-8")
+    alt = hashlib.sha256(pw + sb + pw).digest()
+    a = hashlib.sha256(pw + sb + _repeat_to(alt, len(pw)))
+    n = len(pw)
+    while n:
+        a.update(alt if n & 1 else pw)
+        n >>= 1
+    digest = a.digest()
+    p_bytes = _repeat_to(hashlib.sha256(pw * len(pw)).digest(), len(pw))
+    s_bytes = _repeat_to(hashlib.sha256(sb * (16 + digest[0])).digest(), len(sb))
+    for i in range(rounds):
+        h = hashlib.sha256(p_bytes if i & 1 else digest)
+        if i % 3:
+            h.update(s_bytes)
+        if i % 7:
+            h.update(p_bytes)
+        h.update(digest if i & 1 else p_bytes)
+        digest = h.digest()
+    encoded = "".join(_crypt64(digest[x], digest[y], digest[z], 4) for x, y, z in _CRYPT_ORDER)
+    encoded += _crypt64(0, digest[31], digest[30], 3)
+    prefix = "$5$rounds=%d$" % rounds if explicit_rounds else "$5$"
+    return "%s%s$%s" % (prefix, salt, encoded)
+
+
+def _parse_crypt(hashed):
+    """(salt, rounds or None) of a ``$5$`` string, or None when it is not one."""
+    if not isinstance(hashed, str) or not hashed.startswith("$5$"):
+        return None
+    parts = hashed[3:].split("$")
+    rounds = None
+    if parts and parts[0].startswith("rounds="):
+        try:
+            rounds = int(parts.pop(0)[len("rounds="):])
+        except ValueError:
+            return None
+    if len(parts) != 2 or not parts[1]:
+        return None
+    return parts[0], rounds
+
+
+def is_crypt_hash(value):
+    return _parse_crypt(value) is not None
+
+
+def verify_secret(secret, hashed):
+    """Constant-time check of a plaintext secret against a ``$5$`` hash."""
+    parsed = _parse_crypt(hashed)
+    if parsed is None or not isinstance(secret, str):
+        return False
+    salt, rounds = parsed
+    return hmac.compare_digest(sha256_crypt(secret, salt, rounds), hashed)
+
+
+# --------------------------------------------------------------------------
+# schema
+# --------------------------------------------------------------------------
+class Node:
+    """One schema node (a small subset of YANG)."""
+
+    def __init__(self, name, kind, children=(), keys=(), type_="string", module=None, open_=False, choices=()):
+        self.name = name
+        self.kind = kind
+        self.keys = tuple(keys)
+        self.type = type_
+        self.module = module
+        # An open node stores members it does not know as given (RFC 7951
+        # well-formed JSON), for the parts of Curity's model the stand-in
+        # does not describe.
+        self.open = open_ or kind == OPAQUE
+        # Groups of mutually exclusive members (YANG choice): setting one
+        # member of a group removes the others.
+        self.choices = tuple(choices)
+        self.children = {}
+        for child in children:
+            self.children[child.name] = child
+            if child.module is None:
+                child.module = module
+
+    def child(self, member):
+        """Schema node for a member name with or without a module prefix, or None."""
+        prefix, _, name = member.rpartition(":")
+        node = self.children.get(name)
+        if node is not None:
+            return node if prefix in ("", node.module) else None
+        if self.open:
+            return Node(member, OPAQUE, module=self.module)
+        return None
+
+    def is_schema(self):
+        return self.kind != OPAQUE
+
+
+def _assign_modules(node, module):
+    node.module = node.module or module
+    for child in node.children.values():
+        _assign_modules(child, node.module)
+    return node
+
+
+def leaf(name, type_="string"):
+    return Node(name, LEAF, type_=type_)
+
+
+def leaf_list(name):
+    return Node(name, LEAF_LIST)
+
+
+def container(name, *children, **kwargs):
+    return Node(name, CONTAINER, children, **kwargs)
+
+
+def presence(name, *children, **kwargs):
+    return Node(name, PRESENCE, children, **kwargs)
+
+
+def keyed_list(name, keys, *children, **kwargs):
+    return Node(name, LIST, children, keys=keys, **kwargs)
+
+
+def _token_claims(name):
+    return container(name, leaf_list("claim"))
+
+
+_SCOPES = container(
+    "scopes",
+    keyed_list("scope", ("id",), leaf("id"), leaf("description"), leaf("is-prefix", "boolean"),
+               leaf("time-to-live", "uint32"), leaf("required", "boolean"), leaf("expose-in-metadata", "boolean"),
+               leaf_list("claims"), container("properties", open_=True)),
+    leaf("min-access-token-lifetime", "uint32"), leaf("default-scope-description"), leaf_list("default-scope-claim"),
+)
+_CLAIMS = container(
+    "claims",
+    keyed_list("claim", ("name",), leaf("name"), leaf("description"), leaf("required", "boolean"),
+               leaf("expose-in-metadata", "boolean"), leaf("value-provided-by"),
+               container("transformation", leaf_list("input-attribute-names"), open_=True),
+               container("type", open_=True), open_=True),
+    keyed_list("claims-value-provider", ("id",), leaf("id"), open_=True),
+    container("claims-mappers",
+              keyed_list("claims-mapper", ("id",), leaf("id"), _token_claims("access_token"),
+                         _token_claims("id_token"), _token_claims("userinfo"), open_=True),
+              leaf("default-claims-mapper")),
+)
+_CLIENT_STORE = container(
+    "client-store",
+    container("config-backed",
+              keyed_list("client", ("id",), leaf("id"), leaf("client-name"), leaf("description"),
+                         leaf("secret", "secret"), container("capabilities", open_=True), leaf_list("scope"),
+                         leaf_list("redirect-uris"), leaf("enabled", "boolean"), leaf_list("audience"),
+                         leaf("claims-mapper"), open_=True)),
+    open_=True,
+)
+_REGISTRATION_AUTH = ("authenticate-client-by", "authenticate-user-by", "no-authentication")
+_DCR = presence(
+    "dynamic-client-registration",
+    leaf("client-data-source"),
+    presence("templatized", open_=True),
+    presence("non-templatized",
+             container("capabilities", open_=True),
+             container("scopes", leaf("all", "flag"), leaf_list("scope"), choices=(("all", "scope"),)),
+             container("authenticators", open_=True),
+             container("client-authentication-method", open_=True),
+             leaf_list("authenticate-client-by"), leaf_list("authenticate-user-by"), leaf("no-authentication", "flag"),
+             open_=True, choices=(_REGISTRATION_AUTH,)),
+    presence("client-management", container("registration-token", open_=True), leaf_list("management-clients"),
+             open_=True),
+    open_=True,
+)
+_PROFILE = keyed_list(
+    "profile", ("id", "type"),
+    leaf("id"), leaf("type", "identityref"), leaf("description"), leaf("expose-detailed-error-messages", "empty"),
+    container("settings",
+              container("authorization-server", _SCOPES, _CLAIMS, _CLIENT_STORE, _DCR, module=OAUTH, open_=True)),
+    container("token-issuers",
+              container("default-token-issuer", leaf("access-token-as-jwt", "empty"), leaf("default-data-source"),
+                        open_=True),
+              keyed_list("custom-token-issuer", ("id", "issuer-type", "purpose-type"),
+                         leaf("id"), leaf("issuer-type"), leaf("purpose-type"), open_=True)),
+    container("endpoints",
+              keyed_list("endpoint", ("id",), leaf("id"), leaf("uri"), leaf("endpoint-kind"), open_=True)),
+    open_=True,
+)
+#: The datastore root ("ietf-restconf:data").
+SCHEMA = _assign_modules(container("", container("profiles", _PROFILE, module=BASE)), BASE)
+
+
+def member_name(node, parent_module):
+    """RFC 7951 member name: qualified when the module changes."""
+    if not node.is_schema():
+        return node.name
+    return node.name if node.module == parent_module else "%s:%s" % (node.module, node.name)
+
+
+def qualified_name(node):
+    return node.name if not node.is_schema() else "%s:%s" % (node.module, node.name)
+
+
+# --------------------------------------------------------------------------
+# paths
+# --------------------------------------------------------------------------
+class Step:
+    """One resolved path step: a schema node and, for a list entry, its key values."""
+
+    def __init__(self, node, keys=None):
+        self.node = node
+        self.keys = keys
+
+
+def _key_value(node, key, raw):
+    """Normalized value of one key leaf (the profile type is written without prefix in URLs)."""
+    key_node = node.children[key]
+    if key_node.type == "identityref":
+        return raw if ":" in raw else "%s:%s" % (OAUTH, raw)
+    return raw
+
+
+def resolve_path(segments):
+    """Resolve URL segments ``[(prefix, name, keys or None), ...]`` against the schema."""
+    steps = []
+    parent = SCHEMA
+    for index, (prefix, name, keys) in enumerate(segments):
+        if index == 0 and not prefix:
+            raise invalid("the first node of a path must carry its module name (RFC 8040 section 3.5.3)", tag="malformed-message")
+        if is_leafy(parent) or (steps and steps[-1].node.kind == LIST and steps[-1].keys is None):
+            raise invalid("'%s' cannot have children in a path" % parent.name, tag="malformed-message")
+        node = parent.child("%s:%s" % (prefix, name) if prefix else name)
+        if node is None:
+            raise invalid("unknown element '%s'" % name, tag="unknown-element")
+        if not node.is_schema() and keys is not None:
+            raise invalid("cannot address entries of '%s'" % name, tag="unknown-element")
+        steps.append(Step(node, _resolve_keys(node, keys)))
+        parent = node
+    return steps
+
+
+def _resolve_keys(node, keys):
+    if keys is None:
+        return None
+    if node.kind == LEAF_LIST:
+        if len(keys) != 1:
+            raise invalid("a leaf-list entry is addressed by one value", tag="malformed-message")
+        return tuple(keys)
+    if node.kind != LIST:
+        raise invalid("'%s' is not a list; it takes no key" % node.name, tag="malformed-message")
+    if len(keys) != len(node.keys):
+        raise invalid("list '%s' needs %d key value(s): %s" % (node.name, len(node.keys), ", ".join(node.keys)),
+                      tag="malformed-message")
+    return tuple(_key_value(node, k, v) for k, v in zip(node.keys, keys))
+
+
+def instance_identifier(steps):
+    """``error-path`` of a resolved path (RFC 8040 section 7, RFC 7951 section 6.11)."""
+    parts = []
+    parent_module = None
+    for step in steps:
+        text = "/" + member_name(step.node, parent_module)
+        if step.keys is not None:
+            if step.node.kind == LEAF_LIST:
+                text += "[.='%s']" % step.keys[0]
+            else:
+                text += "".join("[%s='%s']" % kv for kv in zip(step.node.keys, step.keys))
+        parts.append(text)
+        parent_module = step.node.module
+    return "".join(parts) or "/"
+
+
+# --------------------------------------------------------------------------
+# RFC 7951 JSON in and out
+# --------------------------------------------------------------------------
+def _find_entry(entries, node, keys):
+    for entry in entries or ():
+        if tuple(entry.get(k) for k in node.keys) == tuple(keys):
+            return entry
+    return None
+
+
+def _normalize_leaf(node, value, path):
+    if node.type == "boolean":
+        ok = isinstance(value, bool)
+    elif node.type == "uint32":
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFFFFFF
+    elif node.type == "empty":
+        ok = value == [None]
+    elif node.type == "flag":
+        # An empty leaf ([null]) or a presence container ({}): which of the two
+        # Curity uses for these DCR settings is not confirmed, both are accepted.
+        ok = value == [None] or value == {}
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise invalid("invalid value for %s '%s'" % (node.type, node.name), instance_identifier(path))
+    if node.type == "identityref":
+        value = value if ":" in value else "%s:%s" % (OAUTH, value)
+        if value != OAUTH_SERVICE:
+            raise invalid("unsupported profile type '%s'" % value, instance_identifier(path))
+    if node.type == "secret" and not is_crypt_hash(value):
+        # Stored and returned only as SHA-256-crypt; a "$5$" value (a restored
+        # backup) is kept as it is.
+        value = sha256_crypt(value)
+    return value
+
+
+def _normalize_leaf_list(node, value, path):
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise invalid("'%s' must be a list of strings" % node.name, instance_identifier(path))
+    if len(set(value)) != len(value):
+        raise invalid("duplicate values in '%s'" % node.name, instance_identifier(path))
+    return list(value)
+
+
+def _normalize_entry(node, value, path):
+    if not isinstance(value, dict):
+        raise invalid("an entry of '%s' must be an object" % node.name, instance_identifier(path), "malformed-message")
+    raw_keys = []
+    for key in node.keys:
+        raw = value.get(key, value.get("%s:%s" % (node.module, key)))
+        if raw is None:
+            raise invalid("missing key '%s' of '%s'" % (key, node.name), instance_identifier(path), "missing-element")
+        raw_keys.append(_key_value(node, key, raw) if isinstance(raw, str) else raw)
+    keyed = path[:-1] + [Step(node, tuple(raw_keys))]
+    return normalize_members(node, value, keyed), keyed
+
+
+def normalize(node, value, path):
+    """Check a JSON value against ``node`` and return its stored form."""
+    if not node.is_schema():
+        return copy.deepcopy(value)
+    if node.kind == LEAF:
+        return _normalize_leaf(node, value, path)
+    if node.kind == LEAF_LIST:
+        return _normalize_leaf_list(node, value, path)
+    if node.kind == LIST:
+        if not isinstance(value, list):
+            raise invalid("'%s' must be an array" % node.name, instance_identifier(path), "malformed-message")
+        entries = []
+        for item in value:
+            entry, keyed = _normalize_entry(node, item, path)
+            if _find_entry(entries, node, keyed[-1].keys):
+                raise invalid("duplicate entry", instance_identifier(keyed))
+            entries.append(entry)
+        return entries
+    if not isinstance(value, dict):
+        raise invalid("'%s' must be an object" % node.name, instance_identifier(path), "malformed-message")
+    return normalize_members(node, value, path)
+
+
+def normalize_members(node, value, path):
+    out = {}
+    for member, item in value.items():
+        child = node.child(member)
+        if child is None:
+            raise invalid("unknown element '%s'" % member, instance_identifier(path), "unknown-element")
+        if child.name in out:
+            raise invalid("'%s' given twice" % child.name, instance_identifier(path), "malformed-message")
+        out[child.name] = normalize(child, item, path + [Step(child)])
+    for group in node.choices:
+        present = [name for name in group if name in out]
+        if len(present) > 1:
+            raise invalid("'%s' and '%s' cannot both be set" % tuple(present[:2]), instance_identifier(path))
+    return out
+
+
+def encode(node, value):
+    """Stored form -> RFC 7951 JSON (member names qualified where the module changes)."""
+    if not node.is_schema() or node.kind in (LEAF, LEAF_LIST):
+        return copy.deepcopy(value)
+    if node.kind == LIST:
+        return [encode_members(node, entry) for entry in value]
+    return encode_members(node, value)
+
+
+def encode_datastore(value):
+    """Content of ``ietf-restconf:data``: every top-level member is qualified."""
+    return {qualified_name(SCHEMA.child(name)): encode(SCHEMA.child(name), item) for name, item in value.items()}
+
+
+def encode_members(node, value):
+    out = {}
+    for name, item in value.items():
+        child = node.child(name)
+        out[member_name(child, node.module)] = encode(child, item)
+    return out
+
+
+# --------------------------------------------------------------------------
+# depth and fields (RFC 8040 sections 4.8.2 and 4.8.3)
+# --------------------------------------------------------------------------
+def parse_fields(text):
+    """``a;b/c;d(e;f)`` -> ``{"a": None, "b": {"c": None}, "d": {"e": None, "f": None}}``."""
+    selection, rest = _parse_field_list(text, 0)
+    if rest != len(text):
+        raise invalid("malformed fields expression", tag="malformed-message")
+    return selection
+
+
+def _parse_field_list(text, pos):
+    selection = {}
+    while True:
+        pos = _parse_field_path(text, pos, selection)
+        if pos < len(text) and text[pos] == ";":
+            pos += 1
+            continue
+        return selection, pos
+
+
+def _parse_field_path(text, pos, selection):
+    start = pos
+    while pos < len(text) and text[pos] not in ";()/":
+        pos += 1
+    name = text[start:pos].rpartition(":")[2]
+    if not name:
+        raise invalid("malformed fields expression", tag="malformed-message")
+    if pos < len(text) and text[pos] == "/":
+        sub = selection.get(name) or {}
+        selection[name] = sub
+        return _parse_field_path(text, pos + 1, sub)
+    if pos < len(text) and text[pos] == "(":
+        sub, pos = _parse_field_list(text, pos + 1)
+        if pos >= len(text) or text[pos] != ")":
+            raise invalid("malformed fields expression", tag="malformed-message")
+        existing = selection.get(name) or {}
+        existing.update(sub)
+        selection[name] = existing
+        return pos + 1
+    selection[name] = None
+    return pos
+
+
+def select_fields(node, value, selection):
+    """Keep only the selected descendants of a container or list entry (keys always kept)."""
+    out = {k: value[k] for k in node.keys if k in value}
+    for name, sub in selection.items():
+        child = node.child(name)
+        if child is None:
+            raise invalid("unknown element '%s' in fields" % name)
+        if child.name not in value:
+            continue
+        item = value[child.name]
+        if sub is None or not child.is_schema() or child.kind in (LEAF, LEAF_LIST):
+            out[child.name] = item
+        elif child.kind == LIST:
+            out[child.name] = [select_fields(child, entry, sub) for entry in item]
+        else:
+            out[child.name] = select_fields(child, item, sub)
+    return out
+
+
+def limit_depth(node, value, levels):
+    """Keep ``levels`` more levels of children below a container or list entry (keys always kept)."""
+    if levels <= 0:
+        return {k: value[k] for k in node.keys if k in value}
+    out = {}
+    for name, item in value.items():
+        child = node.child(name)
+        if child.is_schema() and child.kind == LIST:
+            out[name] = [limit_depth(child, entry, levels - 1) for entry in item]
+        elif isinstance(item, dict):
+            out[name] = limit_depth(child, item, levels - 1)
+        else:
+            out[name] = item
+    return out
+
+
+# --------------------------------------------------------------------------
+# tree editing (on a working copy; the caller validates and swaps)
+# --------------------------------------------------------------------------
+def is_leafy(node):
+    return node.is_schema() and node.kind in (LEAF, LEAF_LIST)
+
+
+def _holder(tree, steps, create):
+    """The dict that holds the member named by the last step.
+
+    Non-presence containers exist whenever their parent exists (they are
+    created on write, read as empty); list entries and presence containers
+    must exist.
+    """
+    current = tree
+    for index, step in enumerate(steps[:-1]):
+        node = step.node
+        if is_leafy(node) or (node.kind == LIST and step.keys is None):
+            raise invalid("'%s' cannot have children" % node.name, tag="malformed-message")
+        if node.kind == LIST:
+            current = _find_entry(current.get(node.name), node, step.keys)
+            if current is None:
+                raise not_found(instance_identifier(steps[:index + 1]))
+            continue
+        child = current.get(node.name)
+        if child is None and node.kind == CONTAINER and node.is_schema():
+            child = {}
+            if create:
+                current[node.name] = child
+        if not isinstance(child, dict):
+            raise not_found(instance_identifier(steps[:index + 1]))
+        current = child
+    return current
+
+
+def read(tree, steps):
+    """Stored value at a path (a copy); raises 404 when it does not exist."""
+    if not steps:
+        return copy.deepcopy(tree)
+    holder = _holder(tree, steps, create=False)
+    last = steps[-1]
+    node = last.node
+    value = holder.get(node.name)
+    if node.kind == LIST and last.keys is not None:
+        value = _find_entry(value, node, last.keys)
+    elif node.kind == LEAF_LIST and last.keys is not None:
+        value = list(last.keys) if value and last.keys[0] in value else None
+    elif node.kind == CONTAINER and node.is_schema() and value is None:
+        value = {}
+    if value is None or value == []:
+        raise not_found(instance_identifier(steps))
+    return copy.deepcopy(value)
+
+
+def present(tree, steps):
+    """True when the resource holds data (an empty non-presence container does not)."""
+    try:
+        value = read(tree, steps)
+    except DataError:
+        return False
+    node = steps[-1].node if steps else SCHEMA
+    return not (node.kind == CONTAINER and node.is_schema() and value == {})
+
+
+def write(tree, steps, value):
+    """Create or replace the resource at ``steps`` with a normalized value."""
+    if not steps:
+        tree.clear()
+        tree.update(value)
+        return
+    holder = _holder(tree, steps, create=True)
+    last = steps[-1]
+    node = last.node
+    if node.kind == LIST and last.keys is not None:
+        entries = holder.setdefault(node.name, [])
+        current = _find_entry(entries, node, last.keys)
+        if current is None:
+            entries.append(value)
+        else:
+            entries[entries.index(current)] = value
+        return
+    holder[node.name] = value
+    _drop_other_cases(steps[-2].node if len(steps) > 1 else SCHEMA, holder, node.name)
+
+
+def remove(tree, steps):
+    if not steps:
+        tree.clear()
+        return
+    holder = _holder(tree, steps, create=False)
+    last = steps[-1]
+    node = last.node
+    if node.kind == LIST and last.keys is not None:
+        entries = holder[node.name]
+        entries.remove(_find_entry(entries, node, last.keys))
+        if not entries:
+            del holder[node.name]
+    elif node.kind == LEAF_LIST and last.keys is not None:
+        holder[node.name].remove(last.keys[0])
+        if not holder[node.name]:
+            del holder[node.name]
+    else:
+        holder.pop(node.name, None)
+
+
+def merge(node, current, incoming):
+    """RFC 8040 plain PATCH (NETCONF "merge") of a normalized value into a stored one."""
+    if not node.is_schema():
+        if isinstance(current, dict) and isinstance(incoming, dict):
+            merged = dict(current)
+            for name, item in incoming.items():
+                merged[name] = merge(node.child(name), current.get(name), item) if name in current else item
+            return merged
+        return incoming
+    if node.kind == LEAF:
+        return incoming
+    if node.kind == LEAF_LIST:
+        return list(current or []) + [v for v in incoming if v not in (current or [])]
+    if node.kind == LIST:
+        entries = [dict(e) for e in current or []]
+        for entry in incoming:
+            existing = _find_entry(entries, node, tuple(entry[k] for k in node.keys))
+            if existing is None:
+                entries.append(entry)
+            else:
+                entries[entries.index(existing)] = merge_members(node, existing, entry)
+        return entries
+    return merge_members(node, current or {}, incoming)
+
+
+def merge_members(node, current, incoming):
+    merged = dict(current)
+    for name, item in incoming.items():
+        child = node.child(name)
+        merged[name] = merge(child, merged.get(name), item) if name in merged else item
+        _drop_other_cases(node, merged, name)
+    return merged
+
+
+def _drop_other_cases(node, members, name):
+    for group in node.choices:
+        if name in group:
+            for other in group:
+                if other != name:
+                    members.pop(other, None)
+
+
+# --------------------------------------------------------------------------
+# validation (whole tree, after every write)
+# --------------------------------------------------------------------------
+class Violation:
+    """One validation failure; ``target`` is set for a dangling reference."""
+
+    def __init__(self, path, message, target=None):
+        self.path = path
+        self.message = message
+        self.target = target
+
+
+def _profile_path(profile):
+    return "/base:profiles/profile[id='%s'][type='%s']" % (profile.get("id"), profile.get("type"))
+
+
+def _ids(entries, key="id"):
+    return [e.get(key) for e in entries or ()]
+
+
+def dig(value, *names):
+    for name in names:
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
+def _check_refs(out, path, values, known, kind):
+    for value in values or ():
+        if value not in known:
+            out.append(Violation(path, "illegal reference: %s '%s' does not exist" % (kind, value), (kind, value)))
+
+
+def scope_known(scope, scopes):
+    """A scope exists, or falls under a prefix scope (``is-prefix``)."""
+    return any(s.get("id") == scope or (s.get("is-prefix") and scope.startswith(s.get("id", ""))) for s in scopes)
+
+
+def validate_profile(profile):
+    """Every rule the stand-in enforces on one profile (leafrefs, mandatory leaves)."""
+    out = []
+    base = _profile_path(profile)
+    auth = dig(profile, "settings", "authorization-server") or {}
+    as_path = base + "/settings/profile-oauth:authorization-server"
+    scopes = dig(auth, "scopes", "scope") or []
+    claims = _ids(dig(auth, "claims", "claim"), "name")
+    providers = _ids(dig(auth, "claims", "claims-value-provider"))
+    mappers = dig(auth, "claims", "claims-mappers", "claims-mapper") or []
+    clients = dig(auth, "client-store", "config-backed", "client") or []
+    client_ids = _ids(clients)
+    for scope in scopes:
+        path = "%s/scopes/scope[id='%s']" % (as_path, scope["id"])
+        _check_refs(out, path + "/claims", scope.get("claims"), claims, "claim")
+        if scope.get("is-prefix") and scope.get("claims"):
+            out.append(Violation(path, "a prefix scope cannot carry claims"))
+    _check_refs(out, as_path + "/scopes/default-scope-claim", dig(auth, "scopes", "default-scope-claim"), claims, "claim")
+    for claim in dig(auth, "claims", "claim") or []:
+        provider = claim.get("value-provided-by")
+        path = "%s/claims/claim[name='%s']/value-provided-by" % (as_path, claim["name"])
+        _check_refs(out, path, [provider] if provider else [], providers, "claims-value-provider")
+    for mapper in mappers:
+        for token in ("access_token", "id_token", "userinfo"):
+            path = "%s/claims/claims-mappers/claims-mapper[id='%s']/%s/claim" % (as_path, mapper["id"], token)
+            _check_refs(out, path, dig(mapper, token, "claim"), claims, "claim")
+    default_mapper = dig(auth, "claims", "claims-mappers", "default-claims-mapper")
+    _check_refs(out, as_path + "/claims/claims-mappers/default-claims-mapper", [default_mapper] if default_mapper else [],
+                _ids(mappers), "claims-mapper")
+    for client in clients:
+        path = "%s/client-store/config-backed/client[id='%s']" % (as_path, client["id"])
+        for scope in client.get("scope") or []:
+            if not scope_known(scope, scopes):
+                out.append(Violation(path + "/scope", "illegal reference: scope '%s' does not exist" % scope, ("scope", scope)))
+        mapper = client.get("claims-mapper")
+        _check_refs(out, path + "/claims-mapper", [mapper] if mapper else [], _ids(mappers), "claims-mapper")
+    out.extend(_validate_dcr(auth.get("dynamic-client-registration"), as_path, client_ids, scopes))
+    out.extend(_validate_token_issuer(profile, base))
+    for endpoint in dig(profile, "endpoints", "endpoint") or []:
+        path = "%s/endpoints/endpoint[id='%s']" % (base, endpoint["id"])
+        if not str(endpoint.get("uri", "")).startswith("/") or not endpoint.get("endpoint-kind"):
+            out.append(Violation(path, "an endpoint needs a 'uri' starting with '/' and an 'endpoint-kind'"))
+    return out
+
+
+def _validate_dcr(dcr, as_path, client_ids, scopes):
+    if dcr is None:
+        return []
+    out = []
+    path = as_path + "/dynamic-client-registration"
+    source = dcr.get("client-data-source")
+    if not source:
+        out.append(Violation(path + "/client-data-source", "missing mandatory leaf 'client-data-source'"))
+    else:
+        _check_refs(out, path + "/client-data-source", [source], DATA_SOURCES, "data-source")
+    non_templatized = dcr.get("non-templatized") or {}
+    _check_refs(out, path + "/non-templatized/authenticate-client-by", non_templatized.get("authenticate-client-by"),
+                client_ids, "client")
+    for scope in dig(non_templatized, "scopes", "scope") or []:
+        if not scope_known(scope, scopes):
+            out.append(Violation(path + "/non-templatized/scopes/scope",
+                                 "illegal reference: scope '%s' does not exist" % scope, ("scope", scope)))
+    _check_refs(out, path + "/client-management/management-clients",
+                dig(dcr, "client-management", "management-clients"), client_ids, "client")
+    return out
+
+
+def _validate_token_issuer(profile, base):
+    issuer = dig(profile, "token-issuers", "default-token-issuer")
+    if not issuer:
+        return []
+    out = []
+    path = base + "/token-issuers/default-token-issuer/default-data-source"
+    source = issuer.get("default-data-source")
+    if not source:
+        out.append(Violation(path, "missing mandatory leaf 'default-data-source'"))
+    else:
+        _check_refs(out, path, [source], DATA_SOURCES, "data-source")
+    return out
+
+
+def validate(tree):
+    out = []
+    for profile in dig(tree, "profiles", "profile") or []:
+        out.extend(validate_profile(profile))
+    return out
+
+
+# --------------------------------------------------------------------------
+# seed
+# --------------------------------------------------------------------------
+_ACCOUNT_MANAGER_PROVIDER = "account-manager-claims-provider"
+_OIDC_SCOPES = (
+    ("address", "OpenId Connect address scope", ("address",)),
+    ("email", "OpenId Connect email scope", ("email", "email_verified")),
+    ("openid", "Standard OpenID Connect scope", ()),
+    ("phone", "OpenId Connect phone scope", ("phone_number", "phone_number_verified")),
+    ("profile", "OpenId Connect profile scope",
+     ("birthdate", "family_name", "gender", "given_name", "locale", "middle_name", "name", "nickname", "picture",
+      "preferred_username", "profile", "updated_at", "website", "zoneinfo")),
+)
+_ENDPOINTS = (
+    ("token-service-anonymous", "/oauth/v2/oauth-anonymous", "oauth-anonymous"),
+    ("token-service-authorize", "/oauth/v2/oauth-authorize", "oauth-authorize"),
+    ("token-service-token", "/oauth/v2/oauth-token", "oauth-token"),
+    ("token-service-dynamic-client-registration", "/token-service/oauth-registration", DCR_ENDPOINT_KIND),
+)
+# The hashed secret of the sample client of Curity's public example backup.
+_WEB_CLIENT_SECRET_HASH = "$5$EhCiJ4PGB6.I6kiJ$w/KDqIa8Z9dSXhtTW3XYc9IX4knFD7j7Yidl8lMdGv9"
+
+
+def _seed_claims():
+    names = sorted({claim for _, _, claims in _OIDC_SCOPES for claim in claims})
+    return {
+        "claim": [{"name": n, "description": "OpenID Connect %s claim" % n, "value-provided-by": _ACCOUNT_MANAGER_PROVIDER}
+                  for n in names],
+        "claims-value-provider": [{
+            "id": _ACCOUNT_MANAGER_PROVIDER,
+            "account-manager-claims-provider:account-manager-claims-provider": {"account-manager": {"id": "default-account-manager"}},
+        }],
+        "claims-mappers": {
+            "claims-mapper": [{"id": "default", "id_token": {"claim": list(names)}, "userinfo": {"claim": list(names)}}],
+            "default-claims-mapper": "default",
+        },
+    }
+
+
+def seed_config():
+    """A default Curity 7+ installation: one OAuth profile, DCR not enabled."""
+    scopes = [dict({"id": sid, "description": text}, **({"claims": list(claims)} if claims else {}))
+              for sid, text, claims in _OIDC_SCOPES]
+    authorization_server = {
+        "client-capabilities": {"code": {}, "implicit": [None], "client-credentials": [None], "introspection": [None]},
+        "scopes": {"scope": scopes},
+        "claims": _seed_claims(),
+        "client-store": {"config-backed": {"client": [{
+            "id": "web-client", "client-name": "web-client", "secret": _WEB_CLIENT_SECRET_HASH,
+            "redirect-uris": ["https://localhost/callback"], "scope": ["openid", "profile"], "capabilities": {"code": {}},
+        }]}},
+    }
+    profile = {
+        "id": SEED_PROFILE_ID,
+        "type": OAUTH_SERVICE,
+        "settings": {"authorization-server": authorization_server},
+        "token-issuers": {"default-token-issuer": {
+            "jwt-issuer-settings": {"signing-key-id": "default-signing-key"},
+            "default-data-source": DATA_SOURCES[0],
+        }},
+        "endpoints": {"endpoint": [{"id": i, "uri": u, "endpoint-kind": k} for i, u, k in _ENDPOINTS]},
+    }
+    return {"profiles": {"profile": [profile]}}
+
+
+# --------------------------------------------------------------------------
+# per-process secrets
+# --------------------------------------------------------------------------
+_PROCESS_LOCK = threading.Lock()
+_PROCESS_MATERIAL = {}
+
+
+def _process_material():
+    """Admin password and token signing key: random, generated once per process."""
+    with _PROCESS_LOCK:
+        if not _PROCESS_MATERIAL:
+            from joserfc.jwk import RSAKey  # Authlib's JOSE implementation
+
+            key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": "RS256"})
+            key.ensure_kid()
+            _PROCESS_MATERIAL.update(admin_password=secrets.token_urlsafe(18), signing_key=key)
+        return _PROCESS_MATERIAL
+
+
+# --------------------------------------------------------------------------
+# the state object
+# --------------------------------------------------------------------------
+class CurityState:
+    """Configuration datastore and runtime state of the Curity stand-in."""
+
+    ACCESS_TOKEN_TTL = 300  # Curity's default access-token-ttl
+    REGISTRATION_TOKEN_TTL = 31536000  # 365 days, as Curity documents
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.profile_id = SEED_PROFILE_ID
+        material = _process_material()
+        self._admin_password = material["admin_password"]
+        self.signing_key = material["signing_key"]
+        # RFC 7592 answer when client management is disabled: 404 or 405.
+        self.management_disabled_status = 404
+        # error-tag of a POST that finds its entry already there: ConfD-family
+        # servers say data-exists [I], RFC 8040 section 4.4.1 says resource-denied.
+        self.post_conflict_tag = "data-exists"
+        self.reset()
+
+    # -- lifecycle -----------------------------------------------------------
+    def reset(self):
+        with self.ctx.lock:
+            self.config = seed_config()
+            self.dcr_clients = {}
+            self.tokens = {}
+            self.registration_tokens = {}
+
+    def info(self):
+        return {
+            "curity_admin_username": ADMIN_USERNAME,
+            "curity_admin_password": self._admin_password,
+            "curity_profile_id": self.profile_id,
+            "curity_issuer": self.ctx.urls.get("curity_runtime", "") + (self.endpoint_uri("oauth-anonymous") or ""),
+        }
+
+    def check_admin(self, username, password):
+        return username == ADMIN_USERNAME and isinstance(password, str) and hmac.compare_digest(
+            password.encode("utf-8"), self._admin_password.encode("utf-8"))
+
+    # -- datastore (RESTCONF) --------------------------------------------------
+    def get(self, steps):
+        with self.ctx.lock:
+            return read(self.config, steps)
+
+    def edit(self, change, deleted_path=None):
+        """Apply ``change(tree)`` to a copy, validate the whole tree, then swap (atomic).
+
+        ``deleted_path`` (the error-path of a DELETE) turns a dangling reference
+        into 409 ``in-use`` instead of 400 ``invalid-value``.
+        """
+        with self.ctx.lock:
+            tree = copy.deepcopy(self.config)
+            result = change(tree)
+            violations = validate(tree)
+            if violations:
+                raise _violation_error(violations[0], deleted_path)
+            self.config = tree
+            return result
+
+    # -- configuration read helpers ---------------------------------------------
+    def profile(self):
+        with self.ctx.lock:
+            return copy.deepcopy(_find_entry(dig(self.config, "profiles", "profile"), _PROFILE,
+                                             (self.profile_id, OAUTH_SERVICE)))
+
+    def authorization_server(self):
+        return dig(self.profile(), "settings", "authorization-server") or {}
+
+    def endpoint_uri(self, kind):
+        for endpoint in dig(self.profile(), "endpoints", "endpoint") or []:
+            if endpoint.get("endpoint-kind") == kind:
+                return endpoint.get("uri")
+        return None
+
+    def dcr_settings(self):
+        """The dynamic-client-registration settings while DCR is enabled (non-templatized present)."""
+        dcr = self.authorization_server().get("dynamic-client-registration")
+        return dcr if dcr and "non-templatized" in dcr else None
+
+    def access_token_as_jwt(self):
+        return "access-token-as-jwt" in (dig(self.profile(), "token-issuers", "default-token-issuer") or {})
+
+    def config_client(self, client_id):
+        clients = dig(self.authorization_server(), "client-store", "config-backed", "client")
+        return _find_entry(clients, _CLIENT_STORE.children["config-backed"].children["client"], (client_id,))
+
+    # -- runtime: dynamically registered clients ---------------------------------
+    def registered_clients(self):
+        """Clients in the DCR data source, without secrets."""
+        with self.ctx.lock:
+            return [self._public_client(c) for c in self.dcr_clients.values()]
+
+    def registered_client(self, client_id):
+        with self.ctx.lock:
+            client = self.dcr_clients.get(client_id)
+            return self._public_client(client) if client else None
+
+    def client_record(self, client_id):
+        """Stored record of a registered client (with its secret hash), for the runtime."""
+        with self.ctx.lock:
+            return copy.deepcopy(self.dcr_clients.get(client_id))
+
+    @staticmethod
+    def _public_client(client):
+        out = {"client_id": client["client_id"], "client_id_issued_at": client["client_id_issued_at"]}
+        out.update(copy.deepcopy(client["metadata"]))
+        return out
+
+    def verify_client(self, client_id, secret):
+        """True when the id/secret pair authenticates an enabled client (config-backed or registered)."""
+        client = self.config_client(client_id)
+        if client is not None:
+            return client.get("enabled", True) and verify_secret(secret, client.get("secret"))
+        with self.ctx.lock:
+            registered = self.dcr_clients.get(client_id)
+            return bool(registered) and verify_secret(secret, registered["secret_hash"])
+
+    def save_registered_client(self, client_id, secret, issued_at, metadata):
+        with self.ctx.lock:
+            self.dcr_clients[client_id] = {"client_id": client_id, "client_id_issued_at": issued_at,
+                                           "secret_hash": sha256_crypt(secret), "metadata": copy.deepcopy(metadata)}
+
+    def delete_registered_client(self, client_id):
+        with self.ctx.lock:
+            self.dcr_clients.pop(client_id, None)
+            for store in (self.tokens, self.registration_tokens):
+                for token in [t for t, v in store.items() if v["client_id"] == client_id]:
+                    del store[token]
+
+    # -- runtime: tokens ---------------------------------------------------------
+    def save_token(self, token, client_id, scope, expires_in, kind="access"):
+        with self.ctx.lock:
+            now = time.time()
+            for stale in [t for t, v in self.tokens.items() if v["exp"] <= now]:
+                del self.tokens[stale]
+            self.tokens[token] = {"client_id": client_id, "scope": scope or "", "exp": now + expires_in,
+                                  "kind": kind, "used": False}
+
+    def token(self, token):
+        with self.ctx.lock:
+            record = self.tokens.get(token)
+            return dict(record) if record else None
+
+    def mark_token_used(self, token):
+        with self.ctx.lock:
+            if token in self.tokens:
+                self.tokens[token]["used"] = True
+
+    def introspect(self, token):
+        """RFC 7662-shaped view of an access token issued by the runtime."""
+        record = self.token(token)
+        if not record or record["exp"] <= time.time():
+            return {"active": False}
+        return {"active": True, "client_id": record["client_id"], "sub": record["client_id"],
+                "scope": record["scope"], "exp": int(record["exp"]), "token_type": "bearer"}
+
+    def issue_registration_token(self, client_id):
+        """A new registration access token; every earlier one of the client stops working."""
+        with self.ctx.lock:
+            for token in [t for t, v in self.registration_tokens.items() if v["client_id"] == client_id]:
+                del self.registration_tokens[token]
+            token = secrets.token_urlsafe(32)
+            self.registration_tokens[token] = {"client_id": client_id, "exp": time.time() + self.REGISTRATION_TOKEN_TTL}
+            return token
+
+    def registration_token(self, token):
+        with self.ctx.lock:
+            record = self.registration_tokens.get(token)
+            return dict(record) if record else None
+
+    def revoke_registration_token(self, token):
+        with self.ctx.lock:
+            self.registration_tokens.pop(token, None)
+
+    def rotate_client_secret(self, client_id):
+        secret = secrets.token_urlsafe(32)
+        with self.ctx.lock:
+            self.dcr_clients[client_id]["secret_hash"] = sha256_crypt(secret)
+        return secret
+
+    def update_registered_metadata(self, client_id, metadata):
+        with self.ctx.lock:
+            self.dcr_clients[client_id]["metadata"] = copy.deepcopy(metadata)
+
+
+def _violation_error(violation, deleted_path):
+    if deleted_path and violation.target:
+        kind, value = violation.target
+        return DataError(409, "in-use", "%s '%s' is in use by %s" % (kind, value, violation.path), deleted_path)
+    return invalid(violation.message, violation.path)

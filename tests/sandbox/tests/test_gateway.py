@@ -1,0 +1,139 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gateway stand-in: the seeded route, protected by application registration with Curity credentials."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+
+def basic(client_id, secret):
+    return {"Authorization": "Basic " + base64.b64encode(("%s:%s" % (client_id, secret)).encode()).decode()}
+
+
+def approved_application(sandbox, version="v3"):
+    """A DCR application of the seeded developer with an approved registration; (created body, client_id, secret)."""
+    info = sandbox.info()
+    portal_id = info["portal_id"] if version == "v3" else info["classic_portal_id"]
+    client = sandbox.portal(portal_id)
+    created = client.post("/api/%s/applications" % version, json={"name": "gateway-" + version}).json()
+    target = {"api_id": info["api_id"]} if version == "v3" else {"product_version_id": info["product_version_id"]}
+    registration = client.post("/api/%s/applications/%s/registrations" % (version, created["id"]), json=target).json()
+    sandbox.admin().patch("/%s/portals/%s/applications/%s/registrations/%s" % (
+        version, portal_id, created["id"], registration["id"]), json={"status": "approved"})
+    if version == "v3":
+        return created, created["client_id"], created["client_secret"], registration
+    return created, created["credentials"]["client_id"], created["credentials"]["client_secret"], registration
+
+
+def test_unknown_route_is_kongs_404(konnect_sandbox):
+    response = konnect_sandbox.gateway().get("/nowhere")
+    assert response.status_code == 404 and response.json() == {"message": "no Route matched with those values"}
+    assert konnect_sandbox.gateway().get("/demonstration").status_code == 404  # prefix match is by path segment
+
+
+def test_route_without_application_auth_is_open(konnect_sandbox):
+    # Seed: the API and the product version are published without an auth strategy, so Konnect pushes no
+    # application-auth plugin and the route is proxied as is.
+    response = konnect_sandbox.gateway().get(konnect_sandbox.info()["route_path"] + "/items", params={"q": "1"})
+    assert response.status_code == 200
+    assert response.json()["path"] == "/demo/items" and "application_id" not in response.json()
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+def test_approved_registration_gets_through_with_basic_auth(konnect_sandbox, version):
+    konnect_sandbox.configure_dcr()
+    created, client_id, secret, _ = approved_application(konnect_sandbox, version)
+    response = konnect_sandbox.gateway().post("/demo/orders", headers=basic(client_id, secret), json={"a": 1})
+    assert response.status_code == 200, response.text
+    assert response.json()["application_id"] == created["id"] and response.json()["method"] == "POST"
+    assert secret not in response.text
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Authorization": "Basic"},
+    {"Authorization": "Bearer not-a-jwt"},
+    {"Authorization": "Token abc"},
+], ids=["none", "empty-basic", "opaque-bearer", "other-scheme"])
+def test_missing_or_malformed_credentials_are_401(konnect_sandbox, headers):
+    konnect_sandbox.configure_dcr()
+    response = konnect_sandbox.gateway().get("/demo", headers=headers)
+    assert response.status_code == 401 and response.json() == {"message": "Unauthorized"}
+    assert "WWW-Authenticate" in response.headers
+
+
+def test_wrong_secret_and_literal_basic_are_401(konnect_sandbox):
+    konnect_sandbox.configure_dcr()
+    _, client_id, secret, _ = approved_application(konnect_sandbox)
+    gateway = konnect_sandbox.gateway()
+    assert gateway.get("/demo", headers=basic(client_id, secret + "x")).status_code == 401
+    assert gateway.get("/demo", headers=basic("unknown-client", secret)).status_code == 401
+    assert gateway.get("/demo", headers={"Authorization": "Basic %s:%s" % (client_id, secret)}).status_code == 401
+    assert gateway.get("/demo", headers=basic(client_id, secret)).status_code == 200
+
+
+def test_valid_client_without_approved_registration_is_403(konnect_sandbox):
+    konnect_sandbox.configure_dcr()
+    info, client = konnect_sandbox.info(), konnect_sandbox.portal()
+    created = client.post("/api/v3/applications", json={"name": "unregistered"}).json()
+    credentials = basic(created["client_id"], created["client_secret"])
+    gateway = konnect_sandbox.gateway()
+    assert gateway.get("/demo", headers=credentials).status_code == 403
+    registration = client.post("/api/v3/applications/%s/registrations" % created["id"], json={"api_id": info["api_id"]}).json()
+    assert registration["status"] == "pending"
+    assert gateway.get("/demo", headers=credentials).status_code == 403
+    path = "/v3/portals/%s/applications/%s/registrations/%s" % (info["portal_id"], created["id"], registration["id"])
+    konnect_sandbox.admin().patch(path, json={"status": "approved"})
+    assert gateway.get("/demo", headers=credentials).status_code == 200
+    konnect_sandbox.admin().patch(path, json={"status": "revoked"})
+    response = gateway.get("/demo", headers=credentials)
+    assert response.status_code == 403 and response.json()["message"]
+
+
+def test_client_of_another_idp_client_is_403(konnect_sandbox):
+    # Curity knows the initial client, but no Konnect application has it.
+    konnect_sandbox.configure_dcr()
+    approved_application(konnect_sandbox)
+    credentials = basic(konnect_sandbox.DCR_CLIENT_ID, konnect_sandbox.dcr_client_secret)
+    assert konnect_sandbox.gateway().get("/demo", headers=credentials).status_code == 403
+
+
+def test_old_secret_is_401_after_rotation(konnect_sandbox):
+    konnect_sandbox.configure_dcr()
+    created, client_id, old, _ = approved_application(konnect_sandbox)
+    new = konnect_sandbox.portal().post("/api/v3/applications/%s/regenerate-secret" % created["id"]).json()["client_secret"]
+    gateway = konnect_sandbox.gateway()
+    assert gateway.get("/demo", headers=basic(client_id, old)).status_code == 401
+    assert gateway.get("/demo", headers=basic(client_id, new)).status_code == 200
+
+
+def test_bearer_token_from_curity(konnect_sandbox):
+    konnect_sandbox.configure_dcr()
+    created, client_id, secret, _ = approved_application(konnect_sandbox)
+    token = konnect_sandbox.curity_token(client_id, secret)
+    assert token.status_code == 200
+    bearer = {"Authorization": "Bearer " + token.json()["access_token"]}
+    response = konnect_sandbox.gateway().get("/demo", headers=bearer)
+    assert response.status_code == 200 and response.json()["application_id"] == created["id"]
+    forged = token.json()["access_token"][:-4] + ("AAAA" if not token.json()["access_token"].endswith("AAAA") else "BBBB")
+    assert konnect_sandbox.gateway().get("/demo", headers={"Authorization": "Bearer " + forged}).status_code == 401
+
+
+def test_auth_methods_of_the_strategy_are_enforced(konnect_sandbox):
+    konnect_sandbox.configure_dcr(auth_methods=("bearer",))
+    _, client_id, secret, _ = approved_application(konnect_sandbox)
+    gateway = konnect_sandbox.gateway()
+    assert gateway.get("/demo", headers=basic(client_id, secret)).status_code == 401
+    token = konnect_sandbox.curity_token(client_id, secret).json()["access_token"]
+    assert gateway.get("/demo", headers={"Authorization": "Bearer " + token}).status_code == 200
+
+
+def test_deleted_application_is_401(konnect_sandbox):
+    konnect_sandbox.configure_dcr()
+    created, client_id, secret, _ = approved_application(konnect_sandbox)
+    konnect_sandbox.portal().delete("/api/v3/applications/" + created["id"])
+    assert konnect_sandbox.gateway().get("/demo", headers=basic(client_id, secret)).status_code == 401
