@@ -33,8 +33,12 @@ SERVICES = ("curity-admin", "curity-runtime", "konnect", "portal", "gateway")
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 
-class ResetConnection(Exception):
-    """Raised by a fault to drop the connection without an HTTP response."""
+class ResetConnection(ConnectionError):
+    """Raised by a fault to drop the connection without an HTTP response.
+
+    A ``ConnectionError``, so werkzeug hands it to ``connection_dropped`` instead of
+    answering 500; the handler then resets the TCP connection.
+    """
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -49,10 +53,8 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         pass
 
-    def run_wsgi(self):
-        try:
-            super().run_wsgi()
-        except ResetConnection:
+    def connection_dropped(self, error, environ=None):
+        if isinstance(error, ResetConnection):
             self._reset()
 
     def _reset(self):

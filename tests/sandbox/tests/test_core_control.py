@@ -1,0 +1,200 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sandbox's control contract, tested through ``serve`` as other suites use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SERVE = os.path.join(os.path.dirname(HERE), "serve")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+
+INFO_KEYS = {
+    "curity_admin_url", "curity_admin_username", "curity_admin_password", "curity_profile_id", "curity_issuer",
+    "konnect_url", "konnect_token", "portal_name", "portal_id", "portal_url", "classic_portal_name",
+    "classic_portal_id", "classic_portal_url", "developer_email", "developer_password", "api_name", "api_id",
+    "gateway_url", "route_path", "control_url",
+}
+
+
+def start(tmp_path, *extra):
+    info_file = tmp_path / "info.json"
+    proc = subprocess.Popen([sys.executable, SERVE, "--info-file", str(info_file), *extra], cwd=REPO,  # pylint: disable=consider-using-with
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while not info_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("serve did not start: %s" % proc.stdout.read().decode(errors="replace"))
+        time.sleep(0.05)
+    return proc, json.loads(info_file.read_text()), info_file
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(15)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    proc, info, info_file = start(tmp_path_factory.mktemp("serve"))
+    yield info, info_file
+    stop(proc)
+
+
+@pytest.fixture
+def control(served):
+    info = served[0]
+    session = requests.Session()
+    session.trust_env = False
+    base = info["control_url"]
+
+    def call(method, path, **kwargs):
+        return session.request(method, base + path, timeout=30, **kwargs)
+
+    call("POST", "/reset")
+    call("DELETE", "/requests")
+    yield call
+    call("DELETE", "/faults")
+
+
+def admin_get(info, path="/data/base:profiles/profile=token-service,oauth-service/settings/profile-oauth:authorization-server/scopes"):
+    return requests.get(info["curity_admin_url"] + path, auth=(info["curity_admin_username"], info["curity_admin_password"]),
+                        headers={"Accept": "application/yang-data+json"}, timeout=10)
+
+
+def test_info_file_has_the_contract_keys_and_is_private(served):
+    info, info_file = served
+    assert INFO_KEYS <= set(info)
+    assert info["curity_admin_url"].endswith("/admin/api/restconf")
+    assert info["curity_issuer"].endswith("/oauth/v2/oauth-anonymous")
+    assert not info["konnect_url"].rstrip("/").endswith(("/v2", "/v3"))
+    assert "ca_path" not in info
+    assert stat.S_IMODE(os.stat(info_file).st_mode) == 0o600
+
+
+def test_health(control):
+    assert control("GET", "/health").json() == {"status": "ok"}
+
+
+def test_request_log_records_every_service_and_clears(served, control):
+    info = served[0]
+    admin_get(info)
+    requests.get(info["curity_issuer"] + "/.well-known/openid-configuration", timeout=10)
+    requests.get(info["konnect_url"] + "/v3/portals", headers={"Authorization": "Bearer " + info["konnect_token"]}, timeout=10)
+    requests.get(info["gateway_url"] + "/nowhere", timeout=10)
+    log = control("GET", "/requests").json()
+    assert [(e["service"], e["method"]) for e in log] == [
+        ("curity-admin", "GET"), ("curity-runtime", "GET"), ("konnect", "GET"), ("gateway", "GET")]
+    assert log[0]["status"] == 200 and log[3]["status"] == 404
+    assert log[2]["path"] == "/v3/portals"
+    assert control("DELETE", "/requests").status_code == 204
+    assert control("GET", "/requests").json() == []
+
+
+def test_fault_status_with_retry_after_then_normal(served, control):
+    info = served[0]
+    assert control("POST", "/faults", json={"service": "curity-admin", "method": "GET", "path_regex": "/scopes$",
+                                             "status": 503, "retry_after": 2, "count": 2}).status_code == 201
+    first, second, third = admin_get(info), admin_get(info), admin_get(info)
+    assert (first.status_code, second.status_code, third.status_code) == (503, 503, 200)
+    assert first.headers["Retry-After"] == "2"
+    assert "ietf-restconf:errors" in first.json()  # the service's own error format
+    statuses = [e["status"] for e in control("GET", "/requests").json()]
+    assert statuses == [503, 503, 200]
+
+
+def test_fault_matches_method_and_path_only(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "konnect", "method": "POST", "status": 502})
+    auth = {"Authorization": "Bearer " + info["konnect_token"]}
+    assert requests.get(info["konnect_url"] + "/v3/portals", headers=auth, timeout=10).status_code == 200
+    resp = requests.post(info["konnect_url"] + "/v2/dcr-providers", headers=auth, json={}, timeout=10)
+    assert resp.status_code == 502
+    assert resp.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_fault_connection_reset(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "curity-admin", "reset_connection": True})
+    with pytest.raises(requests.ConnectionError):
+        admin_get(info)
+    assert admin_get(info).status_code == 200
+
+
+def test_fault_delay(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "curity-admin", "delay_s": 1.0})
+    with pytest.raises(requests.Timeout):
+        requests.get(info["curity_admin_url"] + "/data", auth=(info["curity_admin_username"], info["curity_admin_password"]),
+                     timeout=0.3)
+    start_at = time.monotonic()
+    assert admin_get(info).status_code == 200
+    assert time.monotonic() - start_at < 0.9  # the delay was used up by the first request
+
+
+@pytest.mark.parametrize("body", [{"service": "nope", "status": 500}, {"status": 99}, {"count": 0, "status": 500},
+                                  {"service": "konnect"}, {"status": 500, "path_regex": "("}, {"status": 500, "bogus": 1}])
+def test_bad_fault_is_refused(control, body):
+    resp = control("POST", "/faults", json=body)
+    assert resp.status_code == 400 and resp.json()["error"]
+
+
+def test_delete_faults(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "curity-admin", "status": 500, "count": 5})
+    assert control("DELETE", "/faults").status_code == 204
+    assert admin_get(info).status_code == 200
+
+
+def test_reset_restores_the_seed_and_keeps_credentials(served, control):
+    info = served[0]
+    auth = (info["curity_admin_username"], info["curity_admin_password"])
+    url = info["curity_admin_url"] + "/data/base:profiles/profile=token-service,oauth-service/settings/profile-oauth:authorization-server/scopes/scope=extra"
+    created = requests.put(url, auth=auth, headers={"Content-Type": "application/yang-data+json"},
+                           json={"profile-oauth:scope": [{"id": "extra"}]}, timeout=10)
+    assert created.status_code == 201
+    assert control("POST", "/reset").status_code == 204
+    assert requests.get(url, auth=auth, headers={"Accept": "application/yang-data+json"}, timeout=10).status_code == 404
+    assert admin_get(info).status_code == 200  # same password after reset
+    portal = requests.get(info["konnect_url"] + "/v3/portals/" + info["portal_id"],
+                          headers={"Authorization": "Bearer " + info["konnect_token"]}, timeout=10)
+    assert portal.status_code == 200 and portal.json()["name"] == info["portal_name"]
+
+
+def test_violations_endpoint(served, control):
+    assert control("GET", "/violations").status_code == 200
+    assert control("DELETE", "/violations").status_code == 204
+
+
+def test_tls_serves_https_signed_by_the_generated_ca(tmp_path):
+    proc, info, dummy = start(tmp_path, "--tls")
+    try:
+        assert os.path.isfile(info["ca_path"])
+        for key in ("curity_admin_url", "curity_issuer", "konnect_url", "portal_url", "gateway_url", "control_url"):
+            assert info[key].startswith("https://127.0.0.1:"), key
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(info["control_url"] + "/health", timeout=10)
+        assert requests.get(info["control_url"] + "/health", verify=info["ca_path"], timeout=10).status_code == 200
+        discovery = requests.get(info["curity_issuer"] + "/.well-known/openid-configuration", verify=info["ca_path"],
+                                 timeout=10).json()
+        assert discovery["token_endpoint"].startswith("https://")
+    finally:
+        assert stop(proc) == 0
+
+
+def test_sigint_stops_cleanly(tmp_path):
+    proc, dummy, dummy2 = start(tmp_path)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(15) == 0
