@@ -1,0 +1,180 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Integration test harness: the sandbox as a process, and the collection run for real.
+
+* ``Sandbox`` starts ``tests/sandbox/serve`` and speaks its control API (request log, faults,
+  reset).
+* ``CollectionRunner`` runs a module exactly as Ansible would on localhost (the module file
+  executed with its arguments in a file) or a whole playbook with ``ansible-playbook``; the
+  collection is found through a private ``ansible_collections`` folder that links to this
+  checkout, so tests always run the code as it is in the working tree.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SERVE = os.path.join(REPO, "tests", "sandbox", "serve")
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def spec_dir():
+    """Kong's OpenAPI files, or None (tests that need them skip with a message)."""
+    for candidate in (os.environ.get("KONNECT_SPECS_DIR"), os.path.join(REPO, "..", "shared", "specs", "konnect")):
+        if candidate and os.path.isdir(candidate):
+            return os.path.abspath(candidate)
+    return None
+
+
+class Sandbox:
+    """A running sandbox process and its control API."""
+
+    def __init__(self, tls=False, workdir=None):
+        self.workdir = workdir or tempfile.mkdtemp(prefix="dcr-it-")
+        self.info_file = os.path.join(self.workdir, "sandbox%s.json" % ("-tls" if tls else ""))
+        args = [sys.executable, SERVE, "--info-file", self.info_file]
+        if tls:
+            args.append("--tls")
+        self._log = open(os.path.join(self.workdir, "sandbox.log"), "wb")  # pylint: disable=consider-using-with
+        self.proc = subprocess.Popen(args, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
+        self.info = self._wait_for_info()
+        self.control = requests.Session()
+        self.control.trust_env = False
+        if self.info.get("ca_path"):
+            self.control.verify = self.info["ca_path"]
+
+    def _wait_for_info(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("sandbox exited early:\n" + self.log_text())
+            if os.path.exists(self.info_file):
+                with open(self.info_file, encoding="utf-8") as handle:
+                    return json.load(handle)
+            time.sleep(0.05)
+        raise RuntimeError("sandbox did not start in %ss:\n%s" % (timeout, self.log_text()))
+
+    def log_text(self):
+        self._log.flush()
+        with open(os.path.join(self.workdir, "sandbox.log"), encoding="utf-8", errors="replace") as handle:
+            return handle.read()[-4000:]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log.close()
+
+    # -- control API --------------------------------------------------------
+    def _control(self, method, path, **kwargs):
+        resp = self.control.request(method, self.info["control_url"] + path, timeout=30, **kwargs)
+        resp.raise_for_status()
+        return resp.json() if resp.content else None
+
+    def reset(self):
+        """Back to the seed, with an empty request log, no faults and no recorded violations."""
+        self._control("POST", "/reset")
+        self._control("DELETE", "/faults")
+        self._control("DELETE", "/violations")
+        self.clear_requests()
+
+    def clear_requests(self):
+        self._control("DELETE", "/requests")
+
+    def requests(self, service=None, methods=None):
+        entries = self._control("GET", "/requests")
+        return [e for e in entries
+                if (service is None or e["service"] == service) and (methods is None or e["method"] in methods)]
+
+    def writes(self, service=None):
+        return self.requests(service, WRITE_METHODS)
+
+    def fault(self, **fault):
+        self._control("POST", "/faults", json=fault)
+
+    def clear_faults(self):
+        self._control("DELETE", "/faults")
+
+    def violations(self):
+        return self._control("GET", "/violations")
+
+
+class CollectionRunner:
+    """Runs the collection's modules and playbooks against a sandbox."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.collections = os.path.join(workdir, "collections")
+        link = os.path.join(self.collections, "ansible_collections", "devportal", "dcr")
+        if not os.path.exists(link):
+            os.makedirs(os.path.dirname(link))
+            os.symlink(REPO, link)
+
+    def env(self, extra=None):
+        env = dict(os.environ)
+        env.update({
+            "ANSIBLE_COLLECTIONS_PATH": self.collections,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_LOCAL_TEMP": os.path.join(self.workdir, "ansible-tmp"),
+            "ANSIBLE_HOME": os.path.join(self.workdir, "ansible-home"),
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "PYTHONPATH": self.collections,
+        })
+        env.update(extra or {})
+        return env
+
+    def module(self, name, args, check=False, diff=False, env=None):
+        """Run one module as Ansible does on localhost; return (result dict, stdout+stderr text)."""
+        payload = dict(args)
+        payload.update({"_ansible_check_mode": check, "_ansible_diff": diff, "_ansible_verbosity": 0,
+                        "_ansible_no_log": False, "_ansible_debug": False})
+        fd, path = tempfile.mkstemp(dir=self.workdir, suffix=".json")
+        with os.fdopen(fd, "w") as handle:
+            json.dump({"ANSIBLE_MODULE_ARGS": payload}, handle)
+        proc = subprocess.run([sys.executable, "-m", "ansible_collections.devportal.dcr.plugins.modules." + name, path],
+                              capture_output=True, text=True, env=self.env(env), cwd=self.workdir, timeout=600,
+                              check=False)
+        os.unlink(path)
+        text = proc.stdout + proc.stderr
+        try:
+            result = json.loads(proc.stdout)
+        except ValueError:
+            result = {"failed": True, "msg": "module output was not JSON", "rc": proc.returncode}
+        return result, text
+
+    def playbook(self, playbook, extra_vars=None, check=False, diff=False, verbosity=0, inventory=None,
+                 env=None, tags=None):
+        """Run ansible-playbook; return (returncode, combined output)."""
+        args = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
+                "-i", inventory or "localhost,", "-c", "local"]
+        if extra_vars:
+            fd, path = tempfile.mkstemp(dir=self.workdir, suffix=".json")
+            with os.fdopen(fd, "w") as handle:
+                json.dump(extra_vars, handle)
+            args += ["-e", "@" + path]
+        if check:
+            args.append("--check")
+        if diff:
+            args.append("--diff")
+        if tags:
+            args += ["--tags", tags]
+        if verbosity:
+            args.append("-" + "v" * verbosity)
+        proc = subprocess.run(args, capture_output=True, text=True, env=self.env(env), cwd=REPO, timeout=1200,
+                              check=False)
+        return proc.returncode, proc.stdout + proc.stderr
