@@ -1,0 +1,498 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# FOR INTERNAL COLLECTION USE ONLY.  The interfaces in this file are meant for use within the
+# devportal.dcr collection and may not remain stable to outside uses.  Changes may be made in
+# ANY release, even a bugfix release.
+"""Kong Konnect clients: the admin API (token) and a Dev Portal's developer API (login).
+
+* ``konnect_argument_spec()`` / ``portal_argument_spec()``: the one argspec of each option set
+  (documented by the ``devportal.dcr.konnect`` and ``devportal.dcr.konnect.portal`` fragments);
+* ``KonnectAdmin``: ``Authorization: Bearer`` on ``https://<region>.api.konghq.com``, lookups by
+  name (``filter[name][eq]`` and an exact match here, every page read), portal generation
+  detection (new Dev Portal ``/v3/portals``, classic ``/v2/portals``);
+* ``DeveloperPortal``: the portal's own domain, ``/api/v3`` or ``/api/v2``, with the
+  ``portalaccesstoken`` cookie obtained through ``developer/authenticate``;
+* plain functions for input checks, issuer normalisation and the credentials file.
+
+Every HTTP request goes through ``_http.Transport``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+import os
+import re
+import tempfile
+
+from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+
+from ansible_collections.devportal.dcr.plugins.module_utils import _http
+
+DEFAULT_KONNECT_URL = "https://us.api.konghq.com"
+DEFAULT_TIMEOUT = 30
+PAGE_SIZE = 100
+MAX_PAGES = 1000
+PORTAL_APIS = ("auto", "v3", "v2")
+SESSION_COOKIE = "portalaccesstoken"
+WELL_KNOWN = "/.well-known/openid-configuration"
+RESERVED_LABEL_PREFIXES = ("kong", "konnect", "mesh", "kic", "_")
+LABEL_VALUE = re.compile(r"^[a-z0-9A-Z]([a-z0-9A-Z._-]*[a-z0-9A-Z]+)?$")
+URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class KonnectError(Exception):
+    """A clear, one-paragraph reason why the task cannot go on (never carries a secret)."""
+
+
+# --------------------------------------------------------------------------- argument specs
+def portal_api_option():
+    """The ``portal_api`` option: which Dev Portal generation to talk to."""
+    return dict(type="str", default="auto", choices=list(PORTAL_APIS))
+
+
+def konnect_argument_spec():
+    """The Konnect admin options (fragment ``devportal.dcr.konnect``, action group ``konnect``)."""
+    return dict(
+        konnect_url=dict(type="str", default=DEFAULT_KONNECT_URL, fallback=(env_fallback, ["KONNECT_URL"])),
+        konnect_token=dict(type="str", no_log=True, fallback=(env_fallback, ["KONNECT_TOKEN"])),
+        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["KONNECT_VALIDATE_CERTS"])),
+        ca_path=dict(type="path", fallback=(env_fallback, ["KONNECT_CA_PATH"])),
+        timeout=dict(type="int", default=DEFAULT_TIMEOUT, fallback=(env_fallback, ["KONNECT_TIMEOUT"])),
+    )
+
+
+def portal_argument_spec():
+    """The Dev Portal developer options (fragment ``devportal.dcr.konnect.portal``)."""
+    return dict(
+        portal_url=dict(type="str", required=True, fallback=(env_fallback, ["KONNECT_PORTAL_URL"])),
+        developer_email=dict(type="str", required=True, fallback=(env_fallback, ["KONNECT_DEVELOPER_EMAIL"])),
+        developer_password=dict(type="str", required=True, no_log=True,
+                                fallback=(env_fallback, ["KONNECT_DEVELOPER_PASSWORD"])),
+        portal_api=portal_api_option(),
+    )
+
+
+# --------------------------------------------------------------------------- input checks
+def check_http_url(value, option):
+    """Raise KonnectError unless ``value`` is an absolute http(s) URL with a host."""
+    try:
+        parts = urlsplit(value or "")
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
+        raise KonnectError("%s must be an absolute http:// or https:// URL with a host name, got %r." % (option, value))
+    if parts.query or parts.fragment:
+        raise KonnectError("%s must not carry a query string or a fragment, got %r." % (option, value))
+    return value.rstrip("/")
+
+
+def check_konnect_url(value):
+    """The admin base URL: any region host, without the API version in the path."""
+    url = check_http_url(value, "konnect_url")
+    if re.search(r"/v[0-9]+$", urlsplit(url).path):
+        raise KonnectError("konnect_url is the region's base URL without an API version (for example "
+                           "https://eu.api.konghq.com), got %r." % value)
+    return url
+
+
+def check_redirect_uri(value):
+    """Raise KonnectError unless ``value`` is an absolute URI usable as an OAuth redirect URI."""
+    parts = urlsplit(value) if value and not any(c.isspace() for c in value) else None
+    ok = parts is not None and URI_SCHEME.match(parts.scheme or "") and not parts.fragment
+    if ok and parts.scheme.lower() in ("http", "https"):
+        ok = bool(parts.netloc)
+    elif ok:
+        ok = bool(parts.netloc or parts.path)
+    if not ok:
+        raise KonnectError("redirect_uri must be an absolute URI without a fragment (for example "
+                           "https://app.example.com/callback or com.example.app:/callback), got %r." % value)
+    return value
+
+
+def canonical_issuer(value):
+    """The issuer without its discovery suffix or trailing slash: the form compared with Konnect's."""
+    issuer = (value or "").strip()
+    while issuer.endswith("/"):
+        issuer = issuer[:-1]
+    if issuer.endswith(WELL_KNOWN):
+        issuer = issuer[:-len(WELL_KNOWN)]
+    return issuer.rstrip("/")
+
+
+def check_issuer(value):
+    """The issuer as sent to Konnect (trailing slash removed); either form of the Curity issuer is accepted."""
+    issuer = check_http_url((value or "").strip(), "issuer")
+    if len(issuer) > 256:
+        raise KonnectError("issuer is longer than the 256 characters Konnect accepts.")
+    return issuer
+
+
+def check_labels(labels):
+    """Konnect's label rules, checked before anything is sent."""
+    labels = labels or {}
+    if len(labels) > 50:
+        raise KonnectError("labels: Konnect accepts at most 50 labels, got %d." % len(labels))
+    for key, value in labels.items():
+        if not 1 <= len(key) <= 63 or key.startswith(RESERVED_LABEL_PREFIXES):
+            raise KonnectError("labels: the key %r must be 1 to 63 characters long and must not start with %s."
+                               % (key, ", ".join(RESERVED_LABEL_PREFIXES)))
+        if not isinstance(value, str) or len(value) > 63 or not LABEL_VALUE.match(value):
+            raise KonnectError("labels: the value of %r must be a string of 1 to 63 letters, digits, '.', '_' or '-', "
+                               "starting and ending with a letter or digit." % key)
+    return labels
+
+
+def is_uuid(value):
+    return bool(UUID.match(value or ""))
+
+
+def split_versioned(ref):
+    """``NAME/VERSION`` -> (NAME, VERSION); (ref, None) without a slash."""
+    if "/" not in ref:
+        return ref, None
+    name, version = ref.rsplit("/", 1)
+    return name, version
+
+
+def api_label(api):
+    """``NAME/VERSION`` of an API, or ``NAME`` when it has no version."""
+    return "%s/%s" % (api.get("name"), api["version"]) if api.get("version") else str(api.get("name"))
+
+
+# --------------------------------------------------------------------------- transports
+def _transport(module, base_url, service, auth=None):
+    params = module.params
+    if not params["validate_certs"]:
+        module.warn("validate_certs is false: the TLS certificate of %s is not checked." % base_url)
+    if params["timeout"] < 1:
+        raise KonnectError("timeout must be at least 1 second, got %d." % params["timeout"])
+    return _http.Transport(base_url, auth=auth, validate_certs=params["validate_certs"], ca_path=params["ca_path"],
+                           timeout=params["timeout"], warn=module.warn, service=service, read_only=module.check_mode)
+
+
+class CookieAuth:
+    """Sends the portal session cookie as an auth object (so the cookie jar and .netrc play no part)."""
+
+    def __init__(self, name, value):
+        self.header = "%s=%s" % (name, value)
+
+    def __call__(self, request):
+        request.headers["Cookie"] = self.header
+        return request
+
+
+# --------------------------------------------------------------------------- shared client logic
+class PagedClient:
+    """Reads for Konnect's ``{data, meta.page}`` lists, one transport."""
+
+    def __init__(self, transport):
+        self.transport = transport
+
+    def get(self, path, params=None):
+        """The JSON body of a GET, or None on 404."""
+        try:
+            return self.transport.request("GET", path, params=params, expect=(200,)).json
+        except _http.HttpError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def send(self, method, path, body=None, expect=(200, 201, 204), write=None):
+        return self.transport.request(method, path, json_body=body, expect=expect, write=write).json
+
+    def list_all(self, path, params=None):
+        """Every item of a paginated list (``page[size]=100``, ``page[number]`` from 1, ``meta.page``)."""
+        items = []
+        number = 1
+        while True:
+            query = dict(params or {})
+            query.update({"page[size]": PAGE_SIZE, "page[number]": number})
+            body = self.transport.request("GET", path, params=query, expect=(200,)).json or {}
+            data = body.get("data") or []
+            items.extend(data)
+            page = (body.get("meta") or {}).get("page") or {}
+            total = page.get("total")
+            size = page.get("size") or PAGE_SIZE
+            if not data or total is None or number * size >= total or len(items) >= total:
+                return items
+            number += 1
+            if number > MAX_PAGES:
+                raise KonnectError("%s lists more than %d pages; refusing to read further." % (path, MAX_PAGES))
+
+    def find_by_name(self, path, name, what, params=None):
+        """The one object named exactly ``name`` (None if absent); a clear error when several are."""
+        query = dict(params or {})
+        query["filter[name][eq]"] = name
+        matches = [item for item in self.list_all(path, query) if item.get("name") == name]
+        if len(matches) > 1:
+            raise KonnectError(
+                "%d %s are named %r (ids %s); this task identifies them by name, so the name must be unique. "
+                "Rename or delete the extra ones, then run the task again."
+                % (len(matches), what, name, ", ".join(sorted(str(m.get("id")) for m in matches))))
+        return matches[0] if matches else None
+
+    def names(self, path, params=None, label=None):
+        """Sorted names of a list (for 'did you mean' errors); empty when the list cannot be read."""
+        label = label or (lambda item: str(item.get("name")))
+        try:
+            return sorted(set(label(item) for item in self.list_all(path, params)))
+        except (_http.HttpError, _http.TransportError, KonnectError):
+            return []
+
+    def named(self, path, name):
+        """Every item of ``path`` named exactly ``name``."""
+        return [item for item in self.list_all(path, {"filter[name][eq]": name}) if item.get("name") == name]
+
+    def find_api(self, apis_path, ref):
+        """An API (new Dev Portal) by id, ``NAME`` or ``NAME/VERSION``: ``{"id", "label"}``."""
+        if is_uuid(ref):
+            api = self.get("%s/%s" % (apis_path, ref))
+            found = [api] if api else []
+        else:
+            found = self.named(apis_path, ref)
+            if not found and "/" in ref:
+                name, version = split_versioned(ref)
+                found = [api for api in self.named(apis_path, name) if api.get("version") == version]
+        if len(found) > 1:
+            raise KonnectError("Several APIs are named %r (%s): name one as NAME/VERSION or by its id."
+                               % (ref, ", ".join(sorted(api_label(api) for api in found))))
+        if not found:
+            raise KonnectError("No API %r found. APIs: %s."
+                               % (ref, ", ".join(self.names(apis_path, label=api_label)) or "none"))
+        return {"id": found[0]["id"], "label": api_label(found[0])}
+
+    def find_product_version(self, products_path, versions_path, ref):
+        """A classic API product version by id, ``PRODUCT/VERSION`` or ``PRODUCT`` (one version): ``{"id", "label"}``.
+
+        ``versions_path`` is a format string taking the product id.
+        """
+        if is_uuid(ref):
+            return {"id": ref, "label": ref}
+        products, version_name = self.named(products_path, ref), None
+        if not products and "/" in ref:
+            product_name, version_name = split_versioned(ref)
+            products = self.named(products_path, product_name)
+        if not products:
+            raise KonnectError("No API product %r found. API products: %s."
+                               % (ref, ", ".join(self.names(products_path)) or "none"))
+        if len(products) > 1:
+            raise KonnectError("Several API products are named %r; name the product version by its id." % ref)
+        product = products[0]
+        versions = self.list_all(versions_path % product["id"])
+        if version_name is not None:
+            versions = [version for version in versions if version.get("name") == version_name]
+        if len(versions) != 1:
+            names = ", ".join(sorted(str(v.get("name")) for v in versions))
+            if version_name is not None:
+                names = "no version %r" % version_name
+            raise KonnectError("API product %r has %s: name one version as PRODUCT/VERSION or by its id."
+                               % (product["name"], ("versions " + names) if version_name is None and names else
+                                  names or "no version"))
+        return {"id": versions[0]["id"], "label": "%s/%s" % (product["name"], versions[0]["name"])}
+
+
+# --------------------------------------------------------------------------- admin API
+class KonnectAdmin(PagedClient):
+    """The Konnect admin API of one region."""
+
+    @classmethod
+    def from_module(cls, module):
+        params = module.params
+        url = check_konnect_url(params["konnect_url"])
+        if not params.get("konnect_token"):
+            raise KonnectError("konnect_token is required: set it, or KONNECT_TOKEN in the environment, to a Konnect "
+                               "personal access token or system account token.")
+        return cls(_transport(module, url, "Konnect", _http.BearerAuth(params["konnect_token"])))
+
+    def find_portal(self, ref, portal_api="auto"):
+        """``(generation, portal)`` for a portal name or id; auto tries the new Dev Portal first."""
+        generations = ("v3", "v2") if portal_api == "auto" else (portal_api,)
+        for generation in generations:
+            portal = self._portal(generation, ref)
+            if portal is not None:
+                return generation, portal
+        known = []
+        for generation in generations:
+            known += ["%s (%s)" % (name, generation) for name in self.names("/%s/portals" % generation)]
+        raise KonnectError("No Dev Portal %r found (looked at %s). Portals: %s."
+                           % (ref, " and ".join("/%s/portals" % g for g in generations), ", ".join(known) or "none"))
+
+    def portal_by_domain(self, generation, domain):
+        """The portal of a generation serving ``domain`` (its canonical, default or custom domain)."""
+        keys = ("canonical_domain", "default_domain") if generation == "v3" else ("default_domain", "custom_domain")
+        for key in keys:
+            query = {"filter[%s][eq]" % key: domain}
+            found = [p for p in self.list_all("/%s/portals" % generation, query) if p.get(key) == domain]
+            if found:
+                return found[0]
+        raise KonnectError("No %s Dev Portal serving %r is visible to konnect_token at %s (check the region of konnect_url)."
+                           % ("new" if generation == "v3" else "classic", domain, self.transport.base_url))
+
+    def _portal(self, generation, ref):
+        try:
+            if is_uuid(ref):
+                return self.get("/%s/portals/%s" % (generation, ref))
+            return self.find_by_name("/%s/portals" % generation, ref, "Dev Portals")
+        except _http.HttpError as exc:
+            # An organisation without classic portals may refuse the v2 list; auto mode moves on.
+            if exc.status in (403, 404) and generation == "v2":
+                return None
+            raise
+
+
+# --------------------------------------------------------------------------- developer Portal API
+class DeveloperPortal(PagedClient):
+    """A Dev Portal's developer API, logged in as one developer."""
+
+    def __init__(self, transport, generation):
+        super(DeveloperPortal, self).__init__(transport)
+        self.generation = generation
+
+    @property
+    def base(self):
+        return "/api/%s" % self.generation
+
+    @classmethod
+    def from_module(cls, module):
+        """Log in (finding the portal generation on the way) and register the session cookie as a secret."""
+        params = module.params
+        url = check_http_url(params["portal_url"], "portal_url")
+        portal = cls(_transport(module, url, "the Dev Portal"), None)
+        cookie = portal.login(params["developer_email"], params["developer_password"], params["portal_api"])
+        module.no_log_values.add(cookie)
+        return portal
+
+    def login(self, email, password, portal_api="auto"):
+        """``POST /api/<generation>/developer/authenticate``; returns the session cookie value (a secret).
+
+        In auto mode the new Dev Portal API (v3) is tried first; a portal of the other generation
+        answers 404 there.
+        """
+        session = self.transport.session
+        generations = ("v3", "v2") if portal_api == "auto" else (portal_api,)
+        for generation in generations:
+            session.cookies.clear()
+            try:
+                self.transport.request("POST", "/api/%s/developer/authenticate" % generation,
+                                       json_body={"username": email, "password": password}, expect=(200, 204),
+                                       write=False)
+            except _http.HttpError as exc:
+                if exc.status == 404 and generation != generations[-1]:
+                    continue
+                raise KonnectError(_login_error(exc, email, generations))
+            self.generation = generation
+            break
+        cookie = None
+        for item in session.cookies:
+            if item.name == SESSION_COOKIE:
+                cookie = item.value
+        session.cookies.clear()
+        if not cookie:
+            raise KonnectError("The Dev Portal accepted the login of %s but set no %s cookie." % (email, SESSION_COOKIE))
+        session.auth = CookieAuth(SESSION_COOKIE, cookie)
+        return cookie
+
+
+def _login_error(exc, email, generations):
+    body = exc.body if isinstance(exc.body, dict) else {}
+    if exc.status == 401 and "approval" in str(body.get("title", "")).lower():
+        return ("The developer account %s is not approved on this Dev Portal yet: an administrator must approve it "
+                "(Konnect > Dev Portal > Developers) before it can create applications." % email)
+    if exc.status == 401:
+        return ("The Dev Portal refused the login of %s: check developer_email and developer_password (the account "
+                "must exist on this portal)." % email)
+    if exc.status == 404:
+        return ("%s did not answer as a Konnect Dev Portal (%s gave 404): check portal_url (the portal's own domain, "
+                "not the Konnect admin URL) and portal_api." % (exc.url.split("/api/")[0], " and ".join(
+                    "POST /api/%s/developer/authenticate" % g for g in generations)))
+    return "The Dev Portal login of %s failed: %s" % (email, exc)
+
+
+# --------------------------------------------------------------------------- credentials file
+def check_credentials_path(path):
+    """Raise KonnectError unless the credentials file can be written (checked before any request)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise KonnectError("credentials_file %r is a directory; give a file path." % path)
+    if not os.path.isdir(folder):
+        raise KonnectError("credentials_file: the folder %r does not exist." % folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise KonnectError("credentials_file: the folder %r is not writable." % folder)
+    return path
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _read_record(path):
+    """The JSON object in ``path``; None when missing, {} when unreadable or not a JSON object."""
+    try:
+        with open(path, "r") as handle:
+            record = json.load(handle)
+    except (IOError, OSError) as exc:
+        if not os.path.exists(path):
+            return None
+        raise KonnectError("credentials_file %r cannot be read: %s." % (path, exc.strerror or exc))
+    except ValueError:
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _backup(path):
+    """Copy ``path`` to ``path.<UTC timestamp>`` (mode 0600, never overwriting); return the backup path."""
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    for attempt in range(100):
+        target = "%s.%s%s" % (path, stamp, "" if attempt == 0 else ".%d" % attempt)
+        try:
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError:
+            if os.path.exists(target):
+                continue
+            raise
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return target
+    raise OSError("no free backup name for %s" % path)
+
+
+def write_credentials_file(path, record):
+    """Write ``record`` as JSON, mode 0600, atomically; return the backup path or None.
+
+    A file that holds another client's credentials (or anything that is not a JSON object) is
+    first copied to a timestamped backup; the same client's file is simply replaced.
+    Raises ``OSError``/``IOError`` or ``KonnectError`` when the file cannot be written.
+    """
+    path = os.path.abspath(path)
+    existing = _read_record(path)
+    backup = None
+    if existing is not None and existing.get("client_id") != record.get("client_id"):
+        backup = _backup(path)
+    folder, name = os.path.split(path)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".%s." % name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return backup

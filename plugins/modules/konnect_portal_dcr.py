@@ -1,0 +1,647 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: konnect_portal_dcr
+short_description: Set up Dynamic Client Registration with Curity on a Kong Konnect Dev Portal
+version_added: 0.1.0
+description:
+  - Creates or updates, in one task, everything a Konnect Dev Portal needs to let developers register
+    applications whose OAuth clients are created in the Curity Identity Server by Dynamic Client Registration (DCR).
+  - A Curity DCR provider (C(/v2/dcr-providers)) holding the Curity issuer and the initial client that may register clients.
+  - An OpenID Connect application auth strategy (C(/v2/application-auth-strategies)) that uses that provider,
+    made the portal's default strategy.
+  - Optionally, the strategy of the APIs (new Dev Portal) or API product versions (classic Dev Portal) published to the portal,
+    because a portal default only applies to APIs published after it is set.
+  - Objects are identified by name. Only fields Konnect returns are compared; the write-only initial client secret follows O(update_secret).
+  - With O(state=absent), unsets the portal default when it points at the strategy, then deletes the strategy and the provider.
+options:
+  portal:
+    description:
+      - Name or id of the Dev Portal.
+    type: str
+    required: true
+  portal_api:
+    description:
+      - Which generation O(portal) belongs to. V(v3) is the new Dev Portal (C(/v3/portals)), V(v2) the classic one (C(/v2/portals)).
+      - V(auto) looks for a new Dev Portal first, then for a classic one.
+    type: str
+    choices: [auto, v3, v2]
+    default: auto
+  issuer:
+    description:
+      - The Curity issuer, for example V(https://idsvr.example.com/oauth/v2/oauth-anonymous), or its
+        C(/.well-known/openid-configuration) URL as the Kong documentation shows it. Both forms are equivalent; a trailing slash is removed.
+      - Set on the DCR provider and on the strategy. Required when O(state=present).
+    type: str
+  initial_client_id:
+    description:
+      - Id of the Curity client with the client-credentials capability that Konnect uses to obtain an initial access token
+        (scope C(dcr)) before registering a client. Required when O(state=present).
+    type: str
+  initial_client_secret:
+    description:
+      - Secret of O(initial_client_id). Konnect never returns it, so it cannot be compared; see O(update_secret).
+        Required when O(state=present).
+    type: str
+  update_secret:
+    description:
+      - When to send O(initial_client_secret) to Konnect.
+      - V(on_create) sends it only when the DCR provider is created, so repeated runs stay unchanged.
+      - V(always) sends it on every run and reports a change each time; use it once after rotating the secret in Curity.
+    type: str
+    choices: [on_create, always]
+    default: on_create
+  scopes:
+    description:
+      - Scopes requested for the clients (the strategy's C(scopes)). Kong's Curity guide leaves them empty.
+      - V(openid) is refused because it prevents the client credentials flow, unless O(allow_openid_scope=true).
+    type: list
+    elements: str
+    default: []
+  allow_openid_scope:
+    description:
+      - Accept V(openid) in O(scopes).
+    type: bool
+    default: false
+  claims:
+    description:
+      - The credential claim, the token claim that identifies the client (the strategy's C(credential_claim)).
+    type: list
+    elements: str
+    default: [sub]
+  auth_methods:
+    description:
+      - How applications may authenticate at the gateway (the strategy's C(auth_methods)).
+    type: list
+    elements: str
+    choices: [client_credentials, bearer, session, password, authorization_code, introspection, kong_oauth2, refresh_token]
+    default: [client_credentials, bearer]
+  provider_name:
+    description:
+      - Name of the DCR provider; it identifies the provider.
+    type: str
+    default: curity
+  strategy_name:
+    description:
+      - Name of the application auth strategy; it identifies the strategy. Defaults to O(provider_name).
+    type: str
+  display_name:
+    description:
+      - Name of the strategy shown to developers in the portal. When not set, a new strategy gets its name and an existing one keeps its own.
+    type: str
+  labels:
+    description:
+      - Labels added to the provider and the strategy (other labels are left alone).
+    type: dict
+  oidc_config:
+    description:
+      - Further OpenID Connect settings of the strategy (the UI's advanced configuration), for example C(cache_tokens) or C(hide_credentials).
+      - Only the keys given are compared. C(issuer), C(credential_claim), C(scopes) and C(auth_methods) are set by the options of the same meaning.
+    type: dict
+  set_portal_default:
+    description:
+      - Make the strategy the portal's default application auth strategy.
+    type: bool
+    default: true
+  apis:
+    description:
+      - APIs to publish to the portal with this strategy, by name, V(NAME/VERSION) or id. On a classic portal these are API product
+        versions, by V(PRODUCT/VERSION), V(PRODUCT) (when it has one version) or product version id.
+      - An API already published keeps its visibility; a new publication is private. A classic product version that is not on the portal
+        yet is published with application registration enabled.
+    type: list
+    elements: str
+  verify:
+    description:
+      - After applying (not in check mode), ask Konnect to verify the provider (C(POST /v2/dcr-providers/{id}/verify)), which obtains an
+        initial access token from Curity with the initial client. A failure fails the task.
+    type: bool
+    default: true
+  state:
+    description:
+      - V(present) creates or updates; V(absent) removes the strategy and the provider.
+    type: str
+    choices: [present, absent]
+    default: present
+extends_documentation_fragment:
+  - devportal.dcr.konnect
+  - devportal.dcr.attributes
+  - devportal.dcr.attributes.konnect
+notes:
+  - Provider and strategy names must be unique in the Konnect region; the task fails when a name matches several objects.
+  - Changing the type of an existing provider or strategy with the same name is refused; delete it first.
+  - With O(state=absent), Konnect refuses to delete a strategy still used by a portal or a publication; the error names them.
+author:
+  - devportal.dcr contributors (@devportal-dcr)
+"""
+
+EXAMPLES = r"""
+- name: Let developers of the portal register Curity clients
+  devportal.dcr.konnect_portal_dcr:
+    konnect_url: https://eu.api.konghq.com
+    konnect_token: "{{ vault_konnect_token }}"
+    portal: developer-portal
+    issuer: https://idsvr.example.com/oauth/v2/oauth-anonymous
+    initial_client_id: konnect-dcr
+    initial_client_secret: "{{ vault_konnect_dcr_secret }}"
+    display_name: Curity client credentials
+    apis:
+      - orders-api
+
+- name: Same, with the connection from module_defaults (or the KONNECT_* variables of an AWX credential)
+  module_defaults:
+    group/devportal.dcr.konnect:
+      konnect_url: https://eu.api.konghq.com
+      konnect_token: "{{ vault_konnect_token }}"
+  block:
+    - name: Configure the classic portal, re-sending the initial secret after a rotation in Curity
+      devportal.dcr.konnect_portal_dcr:
+        portal: classic-portal
+        portal_api: v2
+        issuer: https://idsvr.example.com/oauth/v2/oauth-anonymous/.well-known/openid-configuration
+        initial_client_id: konnect-dcr
+        initial_client_secret: "{{ vault_konnect_dcr_secret }}"
+        update_secret: always
+        provider_name: curity-prod
+        oidc_config:
+          cache_tokens: false
+        apis:
+          - orders/v1
+
+- name: Remove the DCR provider and strategy
+  devportal.dcr.konnect_portal_dcr:
+    portal: developer-portal
+    provider_name: curity
+    state: absent
+"""
+
+RETURN = r"""
+provider_id:
+  description: Id of the DCR provider (null in check mode when it would be created, or when absent).
+  returned: always
+  type: str
+  sample: 93f8380e-7798-4566-99e3-2edf2b57d289
+strategy_id:
+  description: Id of the application auth strategy (null in check mode when it would be created, or when absent).
+  returned: always
+  type: str
+  sample: 22f8380e-7798-4566-99e3-2edf2b57d289
+portal_id:
+  description: Id of the Dev Portal.
+  returned: always
+  type: str
+  sample: f32d905a-ed33-46a3-a093-d8f536af9a8a
+portal_api:
+  description: Generation of the portal, V(v3) (new Dev Portal) or V(v2) (classic).
+  returned: always
+  type: str
+  sample: v3
+verified:
+  description: Whether Konnect verified the provider with the initial client (null when O(verify=false), in check mode or when absent).
+  returned: always
+  type: bool
+  sample: true
+diff:
+  description: The managed fields that change, per object (C(dcr_provider), C(auth_strategy), C(portal), C(publication NAME)); secrets masked.
+  returned: always
+  type: dict
+  sample: {"before": {}, "after": {"dcr_provider": {"name": "curity", "initial_client_secret": "********"}}}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
+from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
+    KonnectAdmin,
+    KonnectError,
+    canonical_issuer,
+    check_issuer,
+    check_labels,
+    konnect_argument_spec,
+    portal_api_option,
+)
+
+OIDC = "openid-connect"
+MANAGED_OIDC_KEYS = ("issuer", "credential_claim", "scopes", "auth_methods")
+AUTH_METHODS = ["client_credentials", "bearer", "session", "password", "authorization_code", "introspection",
+                "kong_oauth2", "refresh_token"]
+SECRET = "initial_client_secret"
+
+
+def argument_spec():
+    spec = konnect_argument_spec()
+    spec.update(
+        portal=dict(type="str", required=True),
+        portal_api=portal_api_option(),
+        issuer=dict(type="str"),
+        initial_client_id=dict(type="str"),
+        initial_client_secret=dict(type="str", no_log=True),
+        update_secret=dict(type="str", default="on_create", choices=["on_create", "always"], no_log=False),
+        scopes=dict(type="list", elements="str", default=[]),
+        allow_openid_scope=dict(type="bool", default=False),
+        claims=dict(type="list", elements="str", default=["sub"]),
+        auth_methods=dict(type="list", elements="str", default=["client_credentials", "bearer"], choices=AUTH_METHODS),
+        provider_name=dict(type="str", default="curity"),
+        strategy_name=dict(type="str"),
+        display_name=dict(type="str"),
+        labels=dict(type="dict"),
+        oidc_config=dict(type="dict"),
+        set_portal_default=dict(type="bool", default=True),
+        apis=dict(type="list", elements="str"),
+        verify=dict(type="bool", default=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    return spec
+
+
+# --------------------------------------------------------------------------- input
+def check_input(params):
+    """Every input error, before any request."""
+    params["strategy_name"] = params["strategy_name"] or params["provider_name"]
+    for option in ("provider_name", "strategy_name", "display_name"):
+        value = params[option]
+        if value is not None and not 1 <= len(value) <= 256:
+            raise KonnectError("%s must be 1 to 256 characters long." % option)
+    if params["state"] == "absent":
+        return
+    params["issuer"] = check_issuer(params["issuer"])
+    if "openid" in params["scopes"] and not params["allow_openid_scope"]:
+        raise KonnectError("scopes contains openid, which prevents the client credentials flow of DCR applications "
+                           "(Kong's and Curity's guides leave scopes empty). Remove it, or set allow_openid_scope: true.")
+    if not params["claims"]:
+        raise KonnectError("claims must name at least one credential claim (Curity: sub).")
+    if not params["auth_methods"]:
+        raise KonnectError("auth_methods must name at least one method (for example client_credentials).")
+    check_labels(params["labels"])
+    clash = sorted(set(params["oidc_config"] or {}) & set(MANAGED_OIDC_KEYS))
+    if clash:
+        raise KonnectError("oidc_config must not set %s: use the options issuer, claims, scopes and auth_methods."
+                           % ", ".join(clash))
+
+
+# --------------------------------------------------------------------------- views (what is compared and shown)
+def provider_view(provider):
+    if provider is None:
+        return None
+    return {"name": provider["name"], "issuer": canonical_issuer(provider.get("issuer")),
+            "initial_client_id": (provider.get("dcr_config") or {}).get("initial_client_id"),
+            "labels": provider.get("labels") or {}}
+
+
+def desired_provider(params, exists):
+    want = {"name": params["provider_name"], "issuer": canonical_issuer(params["issuer"]),
+            "initial_client_id": params["initial_client_id"]}
+    if params["labels"] is not None:
+        want["labels"] = params["labels"]
+    if not exists or params["update_secret"] == "always":
+        want[SECRET] = params[SECRET]
+    return want
+
+
+def oidc_settings(params, issuer):
+    settings = dict(params["oidc_config"] or {})
+    settings.update(issuer=issuer, credential_claim=params["claims"], scopes=params["scopes"],
+                    auth_methods=params["auth_methods"])
+    return settings
+
+
+def strategy_view(strategy):
+    if strategy is None:
+        return None
+    oidc = dict((strategy.get("configs") or {}).get(OIDC) or {})
+    oidc["issuer"] = canonical_issuer(oidc.get("issuer"))
+    return {"name": strategy["name"], "display_name": strategy.get("display_name"),
+            "dcr_provider": (strategy.get("dcr_provider") or {}).get("name"), "configs": {OIDC: oidc},
+            "labels": strategy.get("labels") or {}}
+
+
+def desired_strategy(params, exists):
+    want = {"name": params["strategy_name"], "dcr_provider": params["provider_name"],
+            "configs": {OIDC: oidc_settings(params, canonical_issuer(params["issuer"]))}}
+    if params["display_name"] is not None or not exists:
+        want["display_name"] = params["display_name"] or params["strategy_name"]
+    if params["labels"] is not None:
+        want["labels"] = params["labels"]
+    return want
+
+
+class VerifyFailed(KonnectError):
+    """The provider was applied but Konnect cannot use its initial client; carries the task's result."""
+
+    def __init__(self, message, result):
+        super(VerifyFailed, self).__init__(message)
+        self.result = result
+
+
+class Names:
+    """Shows strategy ids by the managed strategy's name (it may not exist yet in check mode)."""
+
+    def __init__(self, strategy, name):
+        self.strategy_id = strategy["id"] if strategy else None
+        self.name = name
+
+    def label(self, strategy_id):
+        return self.name if strategy_id and strategy_id == self.strategy_id else strategy_id
+
+    def labels(self, strategy_ids):
+        return [self.label(i) for i in strategy_ids or []]
+
+
+# --------------------------------------------------------------------------- publications
+class Publications:
+    """Where the strategy is published: API publications (new portal) or portal product versions (classic)."""
+
+    def __init__(self, admin, generation, portal_id):
+        self.admin = admin
+        self.generation = generation
+        self.portal_id = portal_id
+
+    def resolve(self, ref):
+        """``{"id", "label", "current"}``; ``current`` is the publication or None when not published."""
+        if self.generation == "v3":
+            target = self.admin.find_api("/v3/apis", ref)
+        else:
+            target = self.admin.find_product_version("/v2/api-products", "/v2/api-products/%s/product-versions", ref)
+        target["current"] = self.admin.get(self._path(target["id"]))
+        return target
+
+    def _path(self, target_id):
+        if self.generation == "v3":
+            return "/v3/apis/%s/publications/%s" % (target_id, self.portal_id)
+        return "/v2/portals/%s/product-versions/%s" % (self.portal_id, target_id)
+
+    def strategy_ids(self, target):
+        current = target["current"]
+        if current is None:
+            return None
+        if self.generation == "v3":
+            return current.get("auth_strategy_ids") or []
+        return [s.get("id") for s in current.get("auth_strategies") or []]
+
+    def apply(self, target, strategy_id):
+        current = target["current"]
+        if self.generation == "v3":
+            body = {"auth_strategy_ids": [strategy_id]}
+            for key in ("visibility", "auto_approve_registrations"):
+                if current and current.get(key) is not None:
+                    body[key] = current[key]
+            self.admin.send("PUT", self._path(target["id"]), body, expect=(200, 201))
+        elif current is not None:
+            self.admin.send("PATCH", self._path(target["id"]), {"auth_strategy_ids": [strategy_id]}, expect=(200,))
+        else:
+            self.admin.send("POST", "/v2/portals/%s/product-versions" % self.portal_id, {
+                "product_version_id": target["id"], "auth_strategy_ids": [strategy_id], "publish_status": "published",
+                "application_registration_enabled": True, "auto_approve_registration": False, "deprecated": False},
+                expect=(201,))
+
+
+# --------------------------------------------------------------------------- present
+class Present:
+    """Plan, then (outside check mode) apply, for state=present."""
+
+    def __init__(self, module, admin, generation, portal):
+        self.module = module
+        self.params = module.params
+        self.admin = admin
+        self.generation = generation
+        self.portal = portal
+        self.provider = admin.find_by_name("/v2/dcr-providers", self.params["provider_name"], "DCR providers")
+        self.strategy = admin.find_by_name("/v2/application-auth-strategies", self.params["strategy_name"],
+                                           "application auth strategies")
+        check_types(self.provider, self.strategy)
+        self.names = Names(self.strategy, self.params["strategy_name"])
+        self.publications = Publications(admin, generation, portal["id"])
+        self.targets = [self.publications.resolve(ref) for ref in self.params["apis"] or []]
+        self.plan = self._plan()
+
+    def _plan(self):
+        params = self.params
+        force = (SECRET,) if params["update_secret"] == "always" else ()
+        plan = _engine.Plan()
+        self.provider_change = plan.add(_engine.compare(
+            "dcr_provider", provider_view(self.provider), desired_provider(params, self.provider is not None),
+            secret_keys=(SECRET,), force_fields=force))
+        self.strategy_change = plan.add(_engine.compare(
+            "auth_strategy", strategy_view(self.strategy), desired_strategy(params, self.strategy is not None)))
+        self.portal_change = None
+        if params["set_portal_default"]:
+            current = {"default_application_auth_strategy": self.names.label(
+                self.portal.get("default_application_auth_strategy_id"))}
+            self.portal_change = plan.add(_engine.compare(
+                "portal", current, {"default_application_auth_strategy": params["strategy_name"]}))
+        self.target_changes = []
+        for target in self.targets:
+            ids = self.publications.strategy_ids(target)
+            current = None if ids is None else {"auth_strategy_ids": self.names.labels(ids)}
+            self.target_changes.append((target, plan.add(_engine.compare(
+                "publication %s" % target["label"], current, {"auth_strategy_ids": [params["strategy_name"]]}))))
+        return plan
+
+    def apply(self):
+        provider_id = self._apply_provider()
+        strategy_id = self._apply_strategy(provider_id)
+        if self.portal_change is not None and self.portal_change.changed:
+            self.admin.send("PATCH", "/%s/portals/%s" % (self.generation, self.portal["id"]),
+                            {"default_application_auth_strategy_id": strategy_id}, expect=(200,))
+        for target, change in self.target_changes:
+            if change.changed:
+                self.publications.apply(target, strategy_id)
+        self.provider = self.admin.get("/v2/dcr-providers/%s" % provider_id) if self.provider_change.changed else self.provider
+        self.strategy = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id) \
+            if self.strategy_change.changed else self.strategy
+
+    def _apply_provider(self):
+        params, change = self.params, self.provider_change
+        issuer = {"issuer": params["issuer"]}
+        if change.action == _engine.CREATE:
+            body = dict(issuer, name=params["provider_name"], provider_type="curity", dcr_config={
+                "initial_client_id": params["initial_client_id"], SECRET: params[SECRET]})
+            if params["labels"] is not None:
+                body["labels"] = params["labels"]
+            return self.admin.send("POST", "/v2/dcr-providers", body, expect=(201,))["id"]
+        if change.action == _engine.UPDATE:
+            fields = change.changed_fields()
+            body = dict(issuer) if "issuer" in fields else {}
+            config = dict((key, params[key]) for key in ("initial_client_id", SECRET) if key in fields)
+            if config:
+                body["dcr_config"] = config
+            if "labels" in fields:
+                body["labels"] = params["labels"]
+            self.admin.send("PATCH", "/v2/dcr-providers/%s" % self.provider["id"], body, expect=(200,))
+        return self.provider["id"]
+
+    def _apply_strategy(self, provider_id):
+        params, change = self.params, self.strategy_change
+        after = change.after or {}
+        configs = {OIDC: oidc_settings(params, params["issuer"])}
+        if change.action == _engine.CREATE:
+            body = {"name": params["strategy_name"], "display_name": after["display_name"], "strategy_type": "openid_connect",
+                    "configs": configs, "dcr_provider_id": provider_id}
+            if params["labels"] is not None:
+                body["labels"] = params["labels"]
+            return self.admin.send("POST", "/v2/application-auth-strategies", body, expect=(201,))["id"]
+        if change.action == _engine.UPDATE:
+            fields = change.changed_fields()
+            body = {}
+            for field, value in (("display_name", after.get("display_name")), ("dcr_provider", provider_id),
+                                 ("configs", configs), ("labels", params["labels"])):
+                if field in fields:
+                    body["dcr_provider_id" if field == "dcr_provider" else field] = value
+            self.admin.send("PATCH", "/v2/application-auth-strategies/%s" % self.strategy["id"], body, expect=(200,))
+        return self.strategy["id"]
+
+    def verify(self):
+        """POST .../verify; a clear error when Konnect cannot use the initial client."""
+        answer = self.admin.send("POST", "/v2/dcr-providers/%s/verify" % self.provider["id"], expect=(200,),
+                                 write=False) or {}
+        if answer.get("status") == "success":
+            return True
+        message = ("Konnect could not use the initial client of DCR provider %r: %s. The settings were applied, but "
+                   "developers cannot register applications until initial_client_id and initial_client_secret work: the "
+                   "Curity client needs the client-credentials capability, the dcr scope and DCR enabled at %s."
+                   % (self.params["provider_name"], "; ".join(answer.get("errors") or []) or "verification failed",
+                      self.params["issuer"]))
+        if self.params["update_secret"] == "on_create" and self.provider_change.action != _engine.CREATE:
+            message += (" The provider already existed and update_secret is on_create, so this task did not send the "
+                        "secret: if it changed in Curity, the one stored in Konnect has drifted; run with "
+                        "update_secret: always.")
+        raise VerifyFailed(message, self.result(False))
+
+    def result(self, verified):
+        return dict(changed=self.plan.changed, diff=self.plan.diff(), portal_id=self.portal["id"],
+                    portal_api=self.generation, provider_id=(self.provider or {}).get("id"),
+                    strategy_id=(self.strategy or {}).get("id"), verified=verified)
+
+
+def check_types(provider, strategy):
+    if provider is not None and provider.get("provider_type") != "curity":
+        raise KonnectError("The DCR provider %r exists with provider_type %r, which cannot be changed to curity: delete it "
+                           "in Konnect or choose another provider_name." % (provider["name"], provider.get("provider_type")))
+    if strategy is not None and strategy.get("strategy_type") != "openid_connect":
+        raise KonnectError("The application auth strategy %r exists with strategy_type %r, which cannot be changed to "
+                           "openid_connect: delete it in Konnect or choose another strategy_name."
+                           % (strategy["name"], strategy.get("strategy_type")))
+
+
+# --------------------------------------------------------------------------- absent
+class Absent:
+    """Unset the portal default, delete the strategy, then the provider."""
+
+    def __init__(self, module, admin, generation, portal):
+        self.params = module.params
+        self.admin = admin
+        self.generation = generation
+        self.portal = portal
+        self.provider = admin.find_by_name("/v2/dcr-providers", self.params["provider_name"], "DCR providers")
+        self.strategy = admin.find_by_name("/v2/application-auth-strategies", self.params["strategy_name"],
+                                           "application auth strategies")
+        self.plan = _engine.Plan()
+        self.unset_default = bool(self.strategy) and portal.get("default_application_auth_strategy_id") == self.strategy["id"]
+        if self.unset_default:
+            self.plan.add(_engine.Change("portal", _engine.UPDATE,
+                                         {"default_application_auth_strategy": self.params["strategy_name"]},
+                                         {"default_application_auth_strategy": None}))
+        self.plan.add(_engine.compare("auth_strategy", strategy_view(self.strategy), None, "absent"))
+        self.plan.add(_engine.compare("dcr_provider", provider_view(self.provider), None, "absent"))
+
+    def apply(self):
+        if self.unset_default:
+            self.admin.send("PATCH", "/%s/portals/%s" % (self.generation, self.portal["id"]),
+                            {"default_application_auth_strategy_id": None}, expect=(200,))
+        if self.strategy:
+            self._delete("/v2/application-auth-strategies/%s" % self.strategy["id"], "application auth strategy",
+                         self.params["strategy_name"], self._strategy_users)
+        if self.provider:
+            self._delete("/v2/dcr-providers/%s" % self.provider["id"], "DCR provider", self.params["provider_name"],
+                         self._provider_users)
+
+    def _delete(self, path, what, name, users):
+        try:
+            self.admin.send("DELETE", path, expect=(204, 404))
+        except _http.HttpError as exc:
+            if exc.status != 409:
+                raise
+            found = users()
+            raise KonnectError("Konnect refuses to delete the %s %r because it is in use%s. Change those first, then run "
+                               "the task again." % (what, name, ": " + "; ".join(found) if found else ""))
+
+    def _strategy_users(self):
+        sid = self.strategy["id"]
+        users = []
+        for generation in ("v3", "v2"):
+            portals = self._list("/%s/portals" % generation)
+            users += ["default of portal %r" % p.get("name") for p in portals
+                      if p.get("default_application_auth_strategy_id") == sid]
+            if generation == "v2":
+                for portal in portals:
+                    versions = self._list("/v2/portals/%s/product-versions" % portal["id"])
+                    users += ["product version %s on classic portal %r" % (v.get("product_version_id"), portal.get("name"))
+                              for v in versions if sid in [s.get("id") for s in v.get("auth_strategies") or []]]
+        for publication in self._list("/v3/api-publications", {"filter[auth_strategy_id][eq]": sid}):
+            api = self._get("/v3/apis/%s" % publication.get("api_id")) or {}
+            users.append("publication of API %r" % (api.get("name") or publication.get("api_id")))
+        return users
+
+    def _provider_users(self):
+        strategies = self._list("/v2/application-auth-strategies", {"filter[dcr_provider_id][eq]": self.provider["id"]})
+        return ["application auth strategy %r" % s.get("name") for s in strategies]
+
+    def _list(self, path, params=None):
+        """A best-effort list for an error message (an organisation may not have every API)."""
+        try:
+            return self.admin.list_all(path, params)
+        except (_http.HttpError, _http.TransportError, KonnectError):
+            return []
+
+    def _get(self, path):
+        try:
+            return self.admin.get(path)
+        except (_http.HttpError, _http.TransportError):
+            return None
+
+    def result(self):
+        return dict(changed=self.plan.changed, diff=self.plan.diff(), portal_id=self.portal["id"],
+                    portal_api=self.generation, provider_id=None, strategy_id=None, verified=None)
+
+
+# --------------------------------------------------------------------------- main
+def run(module):
+    params = module.params
+    check_input(params)
+    admin = KonnectAdmin.from_module(module)
+    generation, portal = admin.find_portal(params["portal"], params["portal_api"])
+    if params["state"] == "absent":
+        task = Absent(module, admin, generation, portal)
+        if not module.check_mode:
+            task.apply()
+        return task.result()
+    task = Present(module, admin, generation, portal)
+    if module.check_mode:
+        return task.result(None)
+    task.apply()
+    return task.result(task.verify() if params["verify"] else None)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        required_if=[("state", "present", ("issuer", "initial_client_id", "initial_client_secret"))],
+    )
+    _http.ensure_requests(module)
+    try:
+        result = run(module)
+    except (KonnectError, _http.HttpError, _http.TransportError) as exc:
+        module.fail_json(msg=str(exc), **getattr(exc, "result", {}))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

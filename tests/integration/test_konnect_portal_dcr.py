@@ -1,0 +1,257 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""konnect_portal_dcr against the sandbox: check mode, idempotency, secrets, errors, faults, removal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from konnect_helpers import (
+    GENERATIONS,
+    Portal,
+    admin_get,
+    admin_send,
+    assert_clear_failure,
+    dcr_args,
+    curity_args,
+    named,
+    prepare_curity,
+    requests_of,
+    state_changes,
+    wait_for_request,
+)
+
+PROVIDERS = "/v2/dcr-providers"
+STRATEGIES = "/v2/application-auth-strategies"
+
+
+def portal_record(info, portal):
+    return admin_get(info, "/%s/portals/%s" % (portal.generation, portal.id))
+
+
+def published_strategy_ids(info, portal):
+    if portal.generation == "v3":
+        return admin_get(info, "/v3/apis/%s/publications/%s" % (portal.target_id, portal.id))["auth_strategy_ids"]
+    ppv = admin_get(info, "/v2/portals/%s/product-versions/%s" % (portal.id, portal.target_id))
+    return [s["id"] for s in ppv["auth_strategies"]]
+
+
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_check_mode_real_run_and_second_run(sandbox, runner, generation):
+    info, portal = sandbox.info, Portal(sandbox.info, generation)
+    secret = prepare_curity(runner, sandbox)
+    args = dcr_args(info, portal, secret)
+    sandbox.clear_requests()
+
+    checked, text = runner.module("konnect_portal_dcr", args, check=True, diff=True)
+    assert checked["changed"] is True and checked["provider_id"] is None, text
+    assert state_changes(sandbox) == [] and [r for r in requests_of(sandbox, "konnect") if r[0] != "GET"] == []
+
+    applied, text = runner.module("konnect_portal_dcr", args, diff=True)
+    assert applied["changed"] is True and applied["verified"] is True, text
+    assert applied["diff"] == checked["diff"]
+    assert applied["portal_api"] == generation and applied["portal_id"] == portal.id
+    assert applied["diff"]["after"]["dcr_provider"]["initial_client_secret"] == "********"
+    # Konnect, read independently: provider, strategy linked to it, portal default, publication.
+    provider = admin_get(info, "%s/%s" % (PROVIDERS, applied["provider_id"]))
+    strategy = admin_get(info, "%s/%s" % (STRATEGIES, applied["strategy_id"]))
+    assert provider["provider_type"] == "curity" and provider["dcr_config"] == {"initial_client_id": "konnect-dcr"}
+    assert strategy["dcr_provider"]["id"] == provider["id"]
+    assert strategy["configs"]["openid-connect"]["credential_claim"] == ["sub"]
+    assert strategy["configs"]["openid-connect"]["scopes"] == []
+    assert portal_record(info, portal)["default_application_auth_strategy_id"] == strategy["id"]
+    assert published_strategy_ids(info, portal) == [strategy["id"]]
+
+    sandbox.clear_requests()
+    again, text = runner.module("konnect_portal_dcr", args, diff=True)
+    assert again["changed"] is False and again["verified"] is True, text
+    assert again["diff"] == {"before": {}, "after": {}}
+    assert [r for r in requests_of(sandbox, "konnect") if r[0] != "GET"] == [
+        ("POST", "%s/%s/verify" % (PROVIDERS, provider["id"]))]
+
+    sandbox.clear_requests()
+    converged, text = runner.module("konnect_portal_dcr", args, check=True)
+    assert converged["changed"] is False and state_changes(sandbox) == [], text
+
+
+def test_changes_are_patched_and_only_managed_fields_are_shown(sandbox, runner):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    secret = prepare_curity(runner, sandbox)
+    runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    # A form of the issuer that differs only by its discovery suffix is no change.
+    same, text = runner.module("konnect_portal_dcr", dcr_args(
+        info, portal, secret, issuer=info["curity_issuer"] + "/.well-known/openid-configuration/"))
+    assert same["changed"] is False, text
+
+    changed_args = dcr_args(info, portal, secret, display_name="Curity client credentials", claims=["client_id"],
+                            labels={"team": "payments"}, oidc_config={"cache_tokens": False})
+    sandbox.clear_requests()
+    checked = runner.module("konnect_portal_dcr", changed_args, check=True, diff=True)[0]
+    changed, text = runner.module("konnect_portal_dcr", changed_args, diff=True)
+    assert changed["changed"] is True and changed["diff"] == checked["diff"], text
+    before, after = changed["diff"]["before"], changed["diff"]["after"]
+    assert sorted(after) == ["auth_strategy", "dcr_provider"]
+    assert sorted(k for k in after["auth_strategy"] if after["auth_strategy"][k] != before["auth_strategy"].get(k)) == [
+        "configs", "display_name", "labels"]
+    assert after["auth_strategy"]["configs"]["openid-connect"]["credential_claim"] == ["client_id"]
+    assert after["auth_strategy"]["configs"]["openid-connect"]["cache_tokens"] is False
+    assert "cache_tokens" not in before["auth_strategy"]["configs"]["openid-connect"]
+    assert before["dcr_provider"]["labels"] == {} and after["dcr_provider"]["labels"] == {"team": "payments"}
+    assert "initial_client_secret" not in after["dcr_provider"]
+    assert state_changes(sandbox) == [("konnect", "PATCH", "%s/%s" % (PROVIDERS, changed["provider_id"])),
+                                      ("konnect", "PATCH", "%s/%s" % (STRATEGIES, changed["strategy_id"]))]
+    strategy = admin_get(info, "%s/%s" % (STRATEGIES, changed["strategy_id"]))
+    assert strategy["configs"]["openid-connect"]["cache_tokens"] is False
+    again, text = runner.module("konnect_portal_dcr", changed_args)
+    assert again["changed"] is False, text
+
+
+def test_a_secret_rotated_in_curity_is_detected_and_sent_with_update_secret_always(sandbox, runner):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    old = prepare_curity(runner, sandbox)
+    first, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, old))
+    assert first["verified"] is True, text
+    new = "Rotated-initial-secret-0123456789"
+    rotated, text = runner.module("curity_token", curity_args(info, secret=new, update_secret="always"))
+    assert rotated.get("failed") is not True, text
+
+    sandbox.clear_requests()
+    drifted, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, new))
+    assert_clear_failure(drifted, text, "could not use the initial client of DCR provider 'curity'")
+    assert "update_secret: always" in drifted["msg"] and drifted["verified"] is False
+    assert drifted["changed"] is False and state_changes(sandbox) == []
+    assert new not in text and old not in text
+
+    fixed, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, new, update_secret="always"), diff=True)
+    assert fixed["changed"] is True and fixed["verified"] is True, text
+    assert list(fixed["diff"]["after"]) == ["dcr_provider"]
+    assert fixed["diff"]["before"]["dcr_provider"].get("initial_client_secret") is None
+    assert fixed["diff"]["after"]["dcr_provider"]["initial_client_secret"] == "********"
+    assert state_changes(sandbox) == [("konnect", "PATCH", "%s/%s" % (PROVIDERS, fixed["provider_id"]))]
+    # always means every run sends it, and says so.
+    repeat = runner.module("konnect_portal_dcr", dcr_args(info, portal, new, update_secret="always"))[0]
+    assert repeat["changed"] is True
+
+
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_absent_unsets_the_default_then_deletes(sandbox, runner, generation):
+    info, portal = sandbox.info, Portal(sandbox.info, generation)
+    secret = prepare_curity(runner, sandbox)
+    runner.module("konnect_portal_dcr", dcr_args(info, portal, secret, apis=None))
+    absent = dict(dcr_args(info, portal, None, apis=None), state="absent")
+    sandbox.clear_requests()
+    checked, text = runner.module("konnect_portal_dcr", absent, check=True, diff=True)
+    assert checked["changed"] is True and state_changes(sandbox) == [], text
+    removed, text = runner.module("konnect_portal_dcr", absent, diff=True)
+    assert removed["changed"] is True and removed["diff"] == checked["diff"], text
+    assert [(r[1], r[2].split("/")[2]) for r in state_changes(sandbox)] == [
+        ("PATCH", "portals"), ("DELETE", "application-auth-strategies"), ("DELETE", "dcr-providers")]
+    assert portal_record(info, portal)["default_application_auth_strategy_id"] is None
+    assert named(info, PROVIDERS, "curity") == [] and named(info, STRATEGIES, "curity") == []
+    again, text = runner.module("konnect_portal_dcr", absent)
+    assert again["changed"] is False, text
+
+
+def test_absent_names_what_still_uses_the_strategy(sandbox, runner):
+    info, portal = sandbox.info, Portal(sandbox.info, "v2")
+    secret = prepare_curity(runner, sandbox)
+    applied = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))[0]
+    # The other portal uses the strategy as its default too.
+    default = {"default_application_auth_strategy_id": applied["strategy_id"]}
+    admin_send(info, "PATCH", "/v3/portals/%s" % info["portal_id"], default)
+    removed, text = runner.module("konnect_portal_dcr", dict(dcr_args(info, portal, None), state="absent"))
+    assert_clear_failure(removed, text, "refuses to delete the application auth strategy 'curity' because it is in use")
+    assert "default of portal 'sandbox-portal'" in removed["msg"]
+    assert "on classic portal 'sandbox-classic-portal'" in removed["msg"]
+    assert len(named(info, PROVIDERS, "curity")) == 1
+
+
+BAD_INPUTS = [
+    ({"issuer": None}, "issuer"),
+    ({"issuer": "idsvr.example.com/oauth"}, "issuer must be an absolute http:// or https:// URL"),
+    ({"scopes": ["openid"]}, "prevents the client credentials flow"),
+    ({"claims": []}, "claims must name at least one credential claim"),
+    ({"auth_methods": ["magic"]}, "auth_methods"),
+    ({"labels": {"kong-team": "x"}}, "must not start with kong"),
+    ({"oidc_config": {"issuer": "https://other.example"}}, "oidc_config must not set issuer"),
+    ({"konnect_url": "https://eu.api.konghq.com/v2"}, "without an API version"),
+    ({"konnect_url": "ftp://eu.api.konghq.com"}, "konnect_url must be an absolute http"),
+    ({"konnect_token": None}, "konnect_token is required"),
+    ({"timeout": 0}, "timeout must be at least 1 second"),
+    ({"provider_name": "x" * 257}, "provider_name must be 1 to 256 characters"),
+    ({"konnect_token": "kpat_wrong"}, "returned HTTP 401"),
+    ({"portal": "no-such-portal"}, "No Dev Portal 'no-such-portal' found"),
+    ({"portal_api": "v2"}, "No Dev Portal 'sandbox-portal' found (looked at /v2/portals)"),
+    ({"apis": ["no-such-api"]}, "No API 'no-such-api' found. APIs: demo-api/v1."),
+]
+
+
+@pytest.mark.parametrize("change, words", BAD_INPUTS, ids=[case[1][:40] for case in BAD_INPUTS])
+def test_bad_input_fails_clearly_before_any_write(sandbox, runner, change, words):
+    args = dcr_args(sandbox.info, Portal(sandbox.info, "v3"), "Initial-secret-for-bad-input-tests")
+    args.update(change)
+    result, text = runner.module("konnect_portal_dcr", args)
+    assert_clear_failure(result, text, words)
+    assert state_changes(sandbox) == []
+    assert "Initial-secret-for-bad-input-tests" not in text and sandbox.info["konnect_token"] not in text
+
+
+def test_objects_of_another_type_or_duplicated_are_refused(sandbox, runner):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    admin_send(info, "POST", PROVIDERS, {"name": "curity", "provider_type": "okta", "issuer": "https://okta.example",
+                                         "dcr_config": {"dcr_token": "okta-token-value"}})
+    result, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, "Initial-secret-type-test"))
+    assert_clear_failure(result, text, "exists with provider_type 'okta', which cannot be changed to curity")
+    admin_send(info, "POST", PROVIDERS, {"name": "twin", "provider_type": "curity", "issuer": "https://a.example",
+                                         "dcr_config": {"initial_client_id": "a", "initial_client_secret": "b"}})
+    twin = admin_send(info, "POST", PROVIDERS, {"name": "twin", "provider_type": "curity", "issuer": "https://a.example",
+                                                "dcr_config": {"initial_client_id": "a", "initial_client_secret": "b"}})
+    sandbox.clear_requests()
+    result, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, "Initial-secret-type-test", provider_name="twin"))
+    assert_clear_failure(result, text, "2 DCR providers are named 'twin'")
+    assert twin["id"] in result["msg"] and state_changes(sandbox) == []
+
+
+def test_transient_faults_on_reads_and_patch_are_retried(sandbox, runner):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    secret = prepare_curity(runner, sandbox)
+    sandbox.fault(service="konnect", method="GET", path_regex="^/v2/dcr-providers$", status=503)
+    sandbox.fault(service="konnect", method="PATCH", path_regex="^/v3/portals/", status=429, retry_after=0)
+    result, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    assert result["changed"] is True and result["verified"] is True, text
+    warnings = json.dumps(result.get("warnings", []))
+    assert "after HTTP 503" in warnings and "after HTTP 429" in warnings
+    assert [e["status"] for e in sandbox.requests("konnect", ["PATCH"])] == [429, 200]
+
+
+@pytest.mark.parametrize("path", [PROVIDERS, STRATEGIES])
+def test_a_reset_after_a_post_is_never_answered_by_a_second_post(sandbox, runner, path):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    secret = prepare_curity(runner, sandbox)
+    sandbox.fault(service="konnect", method="POST", path_regex="^%s$" % path, reset_connection=True)
+    failed, failed_text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    assert failed.get("failed") is True and "Traceback" not in failed_text, failed_text
+    assert len([e for e in sandbox.requests("konnect", ["POST"]) if e["path"] == path]) == 1
+    again, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    assert again["verified"] is True, text
+    assert len(named(info, PROVIDERS, "curity")) == 1 and len(named(info, STRATEGIES, "curity")) == 1
+    # Checked last: the sandbox must really drop the connection for this message (see the report on core.py).
+    assert_clear_failure(failed, failed_text, "not retried")
+
+
+def test_a_creation_whose_answer_is_lost_is_found_by_the_next_run(sandbox, runner):
+    """Konnect created the strategy but the answer came too late: the re-run must not create a second one."""
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    secret = prepare_curity(runner, sandbox)
+    sandbox.fault(service="konnect", method="POST", path_regex="^%s$" % STRATEGIES, delay_s=1.5)
+    failed, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret, timeout=1))
+    assert_clear_failure(failed, text, "timed out")
+    wait_for_request(sandbox, "POST", STRATEGIES)  # the slow creation finished on the server
+    sandbox.clear_requests()
+    again, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    assert again["verified"] is True, text
+    assert ("konnect", "POST", STRATEGIES) not in state_changes(sandbox)
+    assert len(named(info, STRATEGIES, "curity")) == 1

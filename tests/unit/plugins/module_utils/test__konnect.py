@@ -1,0 +1,455 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The Konnect clients and input checks, tested against a scripted local HTTP server."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import stat
+import threading
+
+import pytest
+
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from ansible_collections.devportal.dcr.plugins.module_utils import _http
+from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
+    DeveloperPortal,
+    KonnectAdmin,
+    KonnectError,
+    PagedClient,
+    canonical_issuer,
+    check_credentials_path,
+    check_http_url,
+    check_issuer,
+    check_konnect_url,
+    check_labels,
+    check_redirect_uri,
+    konnect_argument_spec,
+    portal_argument_spec,
+    write_credentials_file,
+)
+
+UUID_A = "11111111-2222-4333-8444-555555555555"
+UUID_B = "66666666-7777-4888-9999-aaaaaaaaaaaa"
+
+
+# --------------------------------------------------------------------------- a scripted Konnect
+class Routes:
+    """``(method, path) -> handler(query, body, headers) -> (status, headers, body)``; every request recorded."""
+
+    def __init__(self):
+        self.table = {}
+        self.seen = []
+        self.lock = threading.Lock()
+
+    def add(self, method, path, handler):
+        self.table[(method, path)] = handler
+
+    def answer(self, method, raw_path, body, headers):
+        parts = urlsplit(raw_path)
+        query = dict(parse_qsl(parts.query))
+        with self.lock:
+            self.seen.append({"method": method, "path": parts.path, "query": query, "headers": headers,
+                              "body": json.loads(body) if body else None})
+        handler = self.table.get((method, parts.path))
+        if handler is None:
+            problem = {"status": 404, "title": "Not Found", "detail": "Not Found"}
+            return 404, {"Content-Type": "application/problem+json"}, problem
+        return handler(query, json.loads(body) if body else None, headers)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def _handle(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status, headers, payload = self.server.routes.answer(self.command, self.path, body, dict(self.headers))
+        data = json.dumps(payload).encode() if payload is not None else b""
+        self.send_response(status)
+        for key, value in headers.items():
+            for item in value if isinstance(value, list) else [value]:
+                self.send_header(key, item)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.routes = Routes()
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def url_of(server):
+    return "http://127.0.0.1:%d" % server.server_port
+
+
+def ok(payload, status=200, headers=None):
+    out = {"Content-Type": "application/json"}
+    out.update(headers or {})
+    return status, out, payload
+
+
+def paged(items):
+    """A list endpoint that honours page[size]/page[number] and filter[name][eq] like Konnect."""
+    def handler(query, body, headers):
+        name = query.get("filter[name][eq]")
+        found = [i for i in items if name is None or i["name"] == name]
+        size, number = int(query.get("page[size]", 10)), int(query.get("page[number]", 1))
+        return ok({"data": found[(number - 1) * size:number * size],
+                   "meta": {"page": {"number": number, "size": size, "total": len(found)}}})
+    return handler
+
+
+class FakeModule:
+    def __init__(self, params, check_mode=False):
+        self.params = dict({"validate_certs": True, "ca_path": None, "timeout": 5, "portal_api": "auto"}, **params)
+        self.check_mode = check_mode
+        self.no_log_values = set()
+        self.warnings = []
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+
+def client(server, auth=None):
+    return PagedClient(_http.Transport(url_of(server), auth=auth, timeout=5, retries=0))
+
+
+# --------------------------------------------------------------------------- argument specs
+def test_admin_options_read_the_awx_environment_names_and_hide_the_token():
+    spec = konnect_argument_spec()
+    assert {k: v["fallback"][1] for k, v in spec.items()} == {
+        "konnect_url": ["KONNECT_URL"], "konnect_token": ["KONNECT_TOKEN"], "validate_certs": ["KONNECT_VALIDATE_CERTS"],
+        "ca_path": ["KONNECT_CA_PATH"], "timeout": ["KONNECT_TIMEOUT"]}
+    assert spec["konnect_token"]["no_log"] is True
+    assert spec["konnect_url"]["default"] == "https://us.api.konghq.com"
+    assert spec["validate_certs"]["default"] is True and spec["timeout"]["default"] == 30
+
+
+def test_portal_options_read_the_awx_environment_names_and_hide_the_password():
+    spec = portal_argument_spec()
+    assert spec["developer_password"]["no_log"] is True
+    assert spec["developer_password"]["fallback"][1] == ["KONNECT_DEVELOPER_PASSWORD"]
+    assert spec["portal_url"]["fallback"][1] == ["KONNECT_PORTAL_URL"]
+    assert spec["developer_email"]["fallback"][1] == ["KONNECT_DEVELOPER_EMAIL"]
+    assert spec["portal_api"]["choices"] == ["auto", "v3", "v2"] and spec["portal_api"]["default"] == "auto"
+
+
+# --------------------------------------------------------------------------- input checks
+@pytest.mark.parametrize("value", ["ftp://x.example", "example.com", "https://", "https://a b.example", "",
+                                   "https://x.example/?q=1", "https://x.example/#f"])
+def test_check_http_url_refuses_what_is_not_an_absolute_http_url(value):
+    with pytest.raises(KonnectError, match="opt"):
+        check_http_url(value, "opt")
+
+
+def test_check_http_url_drops_a_trailing_slash():
+    assert check_http_url("https://eu.api.konghq.com/", "konnect_url") == "https://eu.api.konghq.com"
+
+
+def test_konnect_url_must_not_carry_the_api_version():
+    with pytest.raises(KonnectError, match="without an API version"):
+        check_konnect_url("https://eu.api.konghq.com/v2")
+    assert check_konnect_url("https://proxy.example/konnect") == "https://proxy.example/konnect"
+
+
+@pytest.mark.parametrize("value", ["https://app.example.com/cb", "http://localhost:8080/cb", "com.example.app:/callback",
+                                   "urn:ietf:wg:oauth:2.0:oob"])
+def test_redirect_uri_accepts_absolute_uris(value):
+    assert check_redirect_uri(value) == value
+
+
+@pytest.mark.parametrize("value", ["/callback", "app.example.com/cb", "https://app.example.com/cb#frag", "https:///cb",
+                                   "https://app.example.com/c b", "1http://x", ""])
+def test_redirect_uri_refuses_relative_or_fragment_uris(value):
+    with pytest.raises(KonnectError, match="redirect_uri"):
+        check_redirect_uri(value)
+
+
+@pytest.mark.parametrize("value", [
+    "https://idsvr.example/oauth/v2/oauth-anonymous",
+    "https://idsvr.example/oauth/v2/oauth-anonymous/",
+    "https://idsvr.example/oauth/v2/oauth-anonymous/.well-known/openid-configuration",
+    " https://idsvr.example/oauth/v2/oauth-anonymous/.well-known/openid-configuration/ "])
+def test_both_issuer_forms_compare_equal(value):
+    assert canonical_issuer(value) == "https://idsvr.example/oauth/v2/oauth-anonymous"
+
+
+def test_check_issuer_keeps_the_form_given_without_trailing_slash():
+    assert check_issuer("https://i.example/x/.well-known/openid-configuration/") == \
+        "https://i.example/x/.well-known/openid-configuration"
+    with pytest.raises(KonnectError, match="256"):
+        check_issuer("https://i.example/" + "x" * 250)
+
+
+@pytest.mark.parametrize("labels, words", [
+    ({"kong-x": "a"}, "must not start"), ({"_x": "a"}, "must not start"), ({"": "a"}, "1 to 63"),
+    ({"env": "-bad"}, "value of 'env'"), ({"env": "a" * 64}, "value of 'env'"), ({"env": 3}, "value of 'env'"),
+    (dict(("k%d" % i, "v") for i in range(51)), "at most 50")])
+def test_labels_follow_konnect_rules(labels, words):
+    with pytest.raises(KonnectError, match=words):
+        check_labels(labels)
+
+
+def test_good_labels_pass():
+    assert check_labels({"env": "prod", "ANSIBLE-managed-by": "devportal.dcr"}) == {
+        "env": "prod", "ANSIBLE-managed-by": "devportal.dcr"}
+
+
+# --------------------------------------------------------------------------- lists and lookups
+def test_list_all_reads_every_page_of_100(server):
+    items = [{"id": str(i), "name": "item-%03d" % i} for i in range(250)]
+    server.routes.add("GET", "/v2/things", paged(items))
+    assert [i["id"] for i in client(server).list_all("/v2/things")] == [str(i) for i in range(250)]
+    pages = [(r["query"]["page[size]"], r["query"]["page[number]"]) for r in server.routes.seen]
+    assert pages == [("100", "1"), ("100", "2"), ("100", "3")]
+
+
+def test_list_all_stops_on_an_empty_page_even_if_total_lies(server):
+    def lying(query, body, headers):
+        data = [{"id": "1"}] if query["page[number]"] == "1" else []
+        return ok({"data": data, "meta": {"page": {"number": 1, "size": 1, "total": 99}}})
+
+    server.routes.add("GET", "/v2/things", lying)
+    assert len(client(server).list_all("/v2/things")) == 1
+    assert len(server.routes.seen) == 2
+
+
+def test_find_by_name_filters_and_matches_exactly(server):
+    # A server whose filter matches by substring must not fool the lookup.
+    items = [{"id": "1", "name": "curity-test"}, {"id": "2", "name": "curity"}]
+    server.routes.add("GET", "/v2/dcr-providers", lambda q, b, h: ok({"data": items, "meta": {"page": {
+        "number": 1, "size": 100, "total": 2}}}))
+    assert client(server).find_by_name("/v2/dcr-providers", "curity", "DCR providers")["id"] == "2"
+    assert server.routes.seen[0]["query"]["filter[name][eq]"] == "curity"
+    assert client(server).find_by_name("/v2/dcr-providers", "other", "DCR providers") is None
+
+
+def test_find_by_name_fails_clearly_on_duplicates(server):
+    server.routes.add("GET", "/v2/dcr-providers", paged([{"id": UUID_A, "name": "dup"}, {"id": UUID_B, "name": "dup"}]))
+    with pytest.raises(KonnectError) as err:
+        client(server).find_by_name("/v2/dcr-providers", "dup", "DCR providers")
+    assert "2 DCR providers are named 'dup'" in str(err.value) and UUID_A in str(err.value) and UUID_B in str(err.value)
+
+
+def test_get_maps_404_to_none_and_raises_other_errors(server):
+    forbidden = {"status": 403, "title": "Forbidden", "detail": "no"}
+    server.routes.add("GET", "/v3/x", lambda q, b, h: ok(forbidden, 403, {"Content-Type": "application/problem+json"}))
+    assert client(server).get("/v3/missing") is None
+    with pytest.raises(_http.HttpError) as err:
+        client(server).get("/v3/x")
+    assert err.value.status == 403
+
+
+def test_find_api_by_name_version_and_id(server):
+    apis = [{"id": UUID_A, "name": "orders", "version": "v1"}, {"id": UUID_B, "name": "orders", "version": "v2"},
+            {"id": "3", "name": "users", "version": None}]
+    server.routes.add("GET", "/v3/apis", paged(apis))
+    server.routes.add("GET", "/v3/apis/" + UUID_B, lambda q, b, h: ok(apis[1]))
+    api = client(server)
+    assert api.find_api("/v3/apis", "users") == {"id": "3", "label": "users"}
+    assert api.find_api("/v3/apis", "orders/v2") == {"id": UUID_B, "label": "orders/v2"}
+    assert api.find_api("/v3/apis", UUID_B) == {"id": UUID_B, "label": "orders/v2"}
+    with pytest.raises(KonnectError, match="Several APIs are named 'orders' .orders/v1, orders/v2."):
+        api.find_api("/v3/apis", "orders")
+    with pytest.raises(KonnectError, match="No API 'nope' found. APIs: orders/v1, orders/v2, users."):
+        api.find_api("/v3/apis", "nope")
+
+
+def test_find_product_version(server):
+    server.routes.add("GET", "/v2/api-products", paged([{"id": "p1", "name": "shop"}, {"id": "p2", "name": "solo"}]))
+    server.routes.add("GET", "/v2/api-products/p1/product-versions", paged([{"id": "v1", "name": "v1"}, {"id": "v2", "name": "v2"}]))
+    server.routes.add("GET", "/v2/api-products/p2/product-versions", paged([{"id": "s1", "name": "1.0"}]))
+    api = client(server)
+    path = "/v2/api-products/%s/product-versions"
+    assert api.find_product_version("/v2/api-products", path, "shop/v2") == {"id": "v2", "label": "shop/v2"}
+    assert api.find_product_version("/v2/api-products", path, "solo") == {"id": "s1", "label": "solo/1.0"}
+    assert api.find_product_version("/v2/api-products", path, UUID_A) == {"id": UUID_A, "label": UUID_A}
+    with pytest.raises(KonnectError, match="has versions v1, v2: name one version as PRODUCT/VERSION"):
+        api.find_product_version("/v2/api-products", path, "shop")
+    with pytest.raises(KonnectError, match="has no version 'v9'"):
+        api.find_product_version("/v2/api-products", path, "shop/v9")
+    with pytest.raises(KonnectError, match="No API product 'x' found. API products: shop, solo."):
+        api.find_product_version("/v2/api-products", path, "x")
+
+
+# --------------------------------------------------------------------------- admin client
+def admin_module(server, **params):
+    return FakeModule(dict({"konnect_url": url_of(server), "konnect_token": "kpat_unit"}, **params))
+
+
+def test_admin_sends_the_token_as_bearer_and_warns_without_tls_checks(server):
+    server.routes.add("GET", "/v3/portals", paged([{"id": UUID_A, "name": "p"}]))
+    module = admin_module(server, validate_certs=False)
+    admin = KonnectAdmin.from_module(module)
+    assert admin.find_portal("p") == ("v3", {"id": UUID_A, "name": "p"})
+    assert server.routes.seen[0]["headers"]["Authorization"] == "Bearer kpat_unit"
+    assert any("validate_certs is false" in w for w in module.warnings)
+
+
+def test_admin_transport_is_read_only_in_check_mode(server):
+    module = admin_module(server)
+    module.check_mode = True
+    with pytest.raises(_http.TransportError, match="check mode"):
+        KonnectAdmin.from_module(module).send("PATCH", "/v3/portals/x", {})
+    assert server.routes.seen == []
+
+
+def test_admin_needs_a_token(server):
+    with pytest.raises(KonnectError, match="konnect_token is required"):
+        KonnectAdmin.from_module(admin_module(server, konnect_token=None))
+
+
+def test_find_portal_auto_falls_back_to_the_classic_portal(server):
+    server.routes.add("GET", "/v3/portals", paged([{"id": UUID_A, "name": "new"}]))
+    server.routes.add("GET", "/v2/portals", paged([{"id": UUID_B, "name": "old"}]))
+    server.routes.add("GET", "/v2/portals/" + UUID_B, lambda q, b, h: ok({"id": UUID_B, "name": "old"}))
+    admin = KonnectAdmin.from_module(admin_module(server))
+    assert admin.find_portal("old") == ("v2", {"id": UUID_B, "name": "old"})
+    assert admin.find_portal(UUID_B, "auto")[0] == "v2"
+    with pytest.raises(KonnectError) as err:
+        admin.find_portal("old", "v3")
+    assert "No Dev Portal 'old' found (looked at /v3/portals). Portals: new (v3)." == str(err.value)
+    with pytest.raises(KonnectError, match=r"Portals: new \(v3\), old \(v2\)"):
+        admin.find_portal("missing")
+
+
+def test_portal_by_domain_tries_each_domain_field(server):
+    server.routes.add("GET", "/v3/portals", lambda q, b, h: paged(
+        [{"id": UUID_A, "name": "p", "default_domain": "abc.us.kongportals.com", "canonical_domain": "dev.example.com"}])(
+        {}, b, h) if q.get("filter[default_domain][eq]") == "abc.us.kongportals.com" else paged([])(q, b, h))
+    server.routes.add("GET", "/v2/portals", paged([]))
+    admin = KonnectAdmin.from_module(admin_module(server))
+    assert admin.portal_by_domain("v3", "abc.us.kongportals.com")["id"] == UUID_A
+    assert [list(r["query"])[0] for r in server.routes.seen] == ["filter[canonical_domain][eq]", "filter[default_domain][eq]"]
+    with pytest.raises(KonnectError, match="No classic Dev Portal serving 'x.example'"):
+        admin.portal_by_domain("v2", "x.example")
+
+
+# --------------------------------------------------------------------------- developer portal
+def portal_module(server, **params):
+    return FakeModule(dict({"portal_url": url_of(server), "developer_email": "dev@example.com",
+                            "developer_password": "pw-unit"}, **params))
+
+
+def login_ok(query, body, headers):
+    return 204, {"Set-Cookie": ["portalaccesstoken=cookie-unit-value; Path=/; HttpOnly",
+                                "portalrefreshtoken=refresh; Path=/api/v2/developer/refresh; HttpOnly"]}, None
+
+
+def test_login_finds_the_classic_portal_and_uses_the_cookie_as_a_secret(server):
+    server.routes.add("POST", "/api/v2/developer/authenticate", login_ok)
+    server.routes.add("GET", "/api/v2/applications", paged([]))
+    module = portal_module(server)
+    portal = DeveloperPortal.from_module(module)
+    assert portal.generation == "v2" and portal.base == "/api/v2"
+    assert module.no_log_values == {"cookie-unit-value"}
+    portal.list_all("/api/v2/applications")
+    logins = [r for r in server.routes.seen if r["path"].endswith("/authenticate")]
+    assert [r["path"] for r in logins] == ["/api/v3/developer/authenticate", "/api/v2/developer/authenticate"]
+    assert logins[-1]["body"] == {"username": "dev@example.com", "password": "pw-unit"}
+    assert server.routes.seen[-1]["headers"]["Cookie"] == "portalaccesstoken=cookie-unit-value"
+
+
+def test_login_in_check_mode_is_allowed(server):
+    server.routes.add("POST", "/api/v3/developer/authenticate", login_ok)
+    module = portal_module(server)
+    module.check_mode = True
+    assert DeveloperPortal.from_module(module).generation == "v3"
+
+
+@pytest.mark.parametrize("status, title, words", [
+    (401, "Approval Required", "is not approved on this Dev Portal yet"),
+    (401, "Invalid Credentials", "refused the login of dev@example.com: check developer_email and developer_password"),
+    (400, "Bad Request", "login of dev@example.com failed")])
+def test_login_errors_are_clear_and_never_show_the_password(server, status, title, words):
+    server.routes.add("POST", "/api/v3/developer/authenticate", lambda q, b, h: ok(
+        {"status": status, "title": title, "detail": title}, status, {"Content-Type": "application/problem+json"}))
+    with pytest.raises(KonnectError) as err:
+        DeveloperPortal.from_module(portal_module(server, portal_api="v3"))
+    assert words in str(err.value) and "pw-unit" not in str(err.value)
+
+
+def test_login_on_something_that_is_not_a_portal(server):
+    with pytest.raises(KonnectError, match="did not answer as a Konnect Dev Portal"):
+        DeveloperPortal.from_module(portal_module(server))
+
+
+def test_login_without_a_cookie_is_an_error(server):
+    server.routes.add("POST", "/api/v3/developer/authenticate", lambda q, b, h: (204, {}, None))
+    with pytest.raises(KonnectError, match="set no portalaccesstoken cookie"):
+        DeveloperPortal.from_module(portal_module(server))
+
+
+# --------------------------------------------------------------------------- credentials file
+RECORD = {"application_id": "a", "client_id": "client-1", "client_secret": "s1", "portal_url": "https://p", "created_at": "t"}
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_credentials_file_is_written_0600(tmp_path):
+    target = str(tmp_path / "creds.json")
+    assert write_credentials_file(target, RECORD) is None
+    assert json.load(open(target)) == RECORD and mode_of(target) == 0o600
+    assert sorted(os.listdir(str(tmp_path))) == ["creds.json"]  # no temporary file left
+
+
+def test_the_same_client_is_replaced_without_backup(tmp_path):
+    target = str(tmp_path / "creds.json")
+    write_credentials_file(target, RECORD)
+    assert write_credentials_file(target, dict(RECORD, client_secret="s2")) is None
+    assert json.load(open(target))["client_secret"] == "s2"
+    assert sorted(os.listdir(str(tmp_path))) == ["creds.json"]
+
+
+@pytest.mark.parametrize("previous", [json.dumps(dict(RECORD, client_id="other")), "not json at all"])
+def test_another_clients_file_is_backed_up_first(tmp_path, previous):
+    target = tmp_path / "creds.json"
+    target.write_text(previous)
+    os.chmod(str(target), 0o600)
+    backup = write_credentials_file(str(target), RECORD)
+    assert backup.startswith(str(target) + ".") and open(backup).read() == previous and mode_of(backup) == 0o600
+    assert json.load(open(str(target))) == RECORD
+    second = write_credentials_file(str(target), dict(RECORD, client_id="third"))
+    assert second != backup and json.load(open(second)) == RECORD  # an older backup is never overwritten
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    target = str(tmp_path / "creds.json")
+    write_credentials_file(target, RECORD)
+
+    def broken(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError):
+        write_credentials_file(target, dict(RECORD, client_secret="s2"))
+    assert json.load(open(target)) == RECORD and sorted(os.listdir(str(tmp_path))) == ["creds.json"]
+
+
+def test_credentials_path_is_checked_before_any_request(tmp_path):
+    assert check_credentials_path(str(tmp_path / "x.json"))
+    with pytest.raises(KonnectError, match="does not exist"):
+        check_credentials_path(str(tmp_path / "missing" / "x.json"))
+    with pytest.raises(KonnectError, match="is a directory"):
+        check_credentials_path(str(tmp_path))
