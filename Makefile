@@ -59,7 +59,7 @@ molecule: tree
 
 lint: tree
 	PATH="$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
-	cd build && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs ansible_collections/devportal/dcr
+	cd build && PATH="$(BIN):$$PATH" $(BIN)/antsibull-docs lint-collection-docs --plugin-docs ansible_collections/devportal/dcr
 
 bench: tree
 	PATH="$(BIN):$$PATH" $(BIN)/python tests/tools/bench.py

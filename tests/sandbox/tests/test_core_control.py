@@ -105,8 +105,8 @@ def test_request_log_records_every_service_and_clears(served, control):
 
 def test_fault_status_with_retry_after_then_normal(served, control):
     info = served[0]
-    assert control("POST", "/faults", json={"service": "curity-admin", "method": "GET", "path_regex": "/scopes$",
-                                             "status": 503, "retry_after": 2, "count": 2}).status_code == 201
+    fault = {"service": "curity-admin", "method": "GET", "path_regex": "/scopes$", "status": 503, "retry_after": 2, "count": 2}
+    assert control("POST", "/faults", json=fault).status_code == 201
     first, second, third = admin_get(info), admin_get(info), admin_get(info)
     assert (first.status_code, second.status_code, third.status_code) == (503, 503, 200)
     assert first.headers["Retry-After"] == "2"

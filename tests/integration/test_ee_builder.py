@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An AWX execution environment with this collection: ansible-builder's build context.
+
+``ansible-builder create`` writes the build context of an execution environment (no container
+engine is needed for that).  The collection is built with ``ansible-galaxy collection build``, as a
+release would be, and added to the context the usual way for a local collection.  The context's
+own ``introspect.py`` (the script the image build runs) then reads the collection's requirements
+from meta/execution-environment.yml.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+import tarfile
+
+import yaml
+
+from harness import REPO
+
+BIN = os.path.dirname(sys.executable)
+# What the collection needs at run time (meta/ee-requirements.txt, meta/ee-bindep.txt).
+PYTHON_REQUIREMENTS = {"requests", "jmespath"}
+# Development files that must never reach an execution environment.
+DEVELOPMENT = (".venv/", "build/", ".ansible/", ".pytest_cache/", "tests/output/", ".git/")
+
+
+def run(args, cwd):
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, "%s failed:\n%s%s" % (" ".join(args), proc.stdout, proc.stderr)
+    return proc.stdout
+
+
+def build_collection(tmp_path):
+    dist = tmp_path / "dist"
+    run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(dist), REPO],
+        cwd=str(tmp_path))
+    (tarball,) = glob.glob(str(dist / "devportal-dcr-*.tar.gz"))
+    return tarball
+
+
+def test_build_context_of_an_execution_environment_with_the_collection(tmp_path):
+    tarball = build_collection(tmp_path)
+    with tarfile.open(tarball) as archive:
+        members = archive.getnames()
+    for prefix in DEVELOPMENT:
+        leaked = [m for m in members if m.startswith(prefix)]
+        assert not leaked, "the collection artifact holds development files (galaxy.yml build_ignore): %s" % leaked[:5]
+    assert {"meta/execution-environment.yml", "meta/ee-requirements.txt", "meta/ee-bindep.txt",
+            "roles/dcr_curity/meta/argument_specs.yml", "playbooks/dcr_curity.yml"} <= set(members)
+
+    name = os.path.basename(tarball)
+    definition = {
+        "version": 3,
+        "images": {"base_image": {"name": "quay.io/ansible/awx-ee:latest"}},
+        "dependencies": {
+            "galaxy": {"collections": [{"name": "collections/" + name, "type": "file"}]},
+            "python_interpreter": {"python_path": "/usr/bin/python3"},
+        },
+        "additional_build_files": [{"src": tarball, "dest": "collections"}],
+    }
+    ee_file = tmp_path / "execution-environment.yml"
+    ee_file.write_text(yaml.safe_dump(definition))
+    context = tmp_path / "context"
+    run([os.path.join(BIN, "ansible-builder"), "create", "--file", str(ee_file), "--context", str(context),
+         "--output-filename", "Containerfile"], cwd=str(tmp_path))
+
+    containerfile = (context / "Containerfile").read_text()
+    assert "ansible-galaxy collection install" in containerfile and "-r requirements.yml" in containerfile
+    assert "introspect.py introspect" in containerfile
+    with open(context / "_build" / "requirements.yml", encoding="utf-8") as handle:
+        assert yaml.safe_load(handle)["collections"] == [{"name": "collections/" + name, "type": "file"}]
+    copied = context / "_build" / "collections" / name
+    assert copied.is_file()
+
+    # What the image build will install: run the context's introspection on the collection it holds.
+    installed = tmp_path / "installed" / "ansible_collections" / "devportal" / "dcr"
+    installed.mkdir(parents=True)
+    with tarfile.open(copied) as archive:
+        archive.extractall(installed, filter="data")
+    out = run([sys.executable, str(context / "_build" / "scripts" / "introspect.py"), "introspect", "--sanitize",
+               str(tmp_path / "installed")], cwd=str(tmp_path))
+    found = yaml.safe_load(out)
+    python = {line.split("#")[0].strip() for line in found["python"]}
+    assert python == PYTHON_REQUIREMENTS, found
+    assert all("from collection devportal.dcr" in line for line in found["python"])
+    system = [line.split("#")[0].strip() for line in found["system"]]
+    assert system == ["ca-certificates [platform:rpm platform:dpkg]"], found
