@@ -45,6 +45,7 @@ class Sandbox:
         args = [sys.executable, SERVE, "--info-file", self.info_file]
         if tls:
             args.append("--tls")
+        # The log file and the process live until stop(), so no context managers here.
         self._log = open(os.path.join(self.workdir, "sandbox.log"), "wb")  # pylint: disable=consider-using-with
         self.proc = subprocess.Popen(args, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
         self.info = self._wait_for_info()

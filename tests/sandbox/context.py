@@ -60,6 +60,10 @@ class SandboxContext:
         return session
 
     # -- developer portal listeners ----------------------------------------
+    def set_portal_allocator(self, allocator):
+        """Core hands in the function that starts (or finds) a portal's listener."""
+        self._portal_allocator = allocator
+
     def portal_url(self, portal_id):
         """Base URL of the developer Portal API of ``portal_id``.
 

@@ -12,20 +12,34 @@ registered through the control API and logs ``{service, method, path, status}``.
 from __future__ import annotations
 
 import datetime
+import http.client
 import ipaddress
 import json
 import logging
 import os
 import re
 import socket
+import ssl
 import struct
 import tempfile
 import threading
 import time
+from http import HTTPStatus
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
+import curity_admin
+import curity_runtime
+import curity_store
+import gateway
+import konnect_admin
+import konnect_portal
+import konnect_store
 from context import SandboxContext
 
 SERVICES = ("curity-admin", "curity-runtime", "konnect", "portal", "gateway")
@@ -47,10 +61,10 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code="-", size="-"):
         pass
 
-    def log_error(self, format, *args):  # pylint: disable=redefined-builtin
+    def log_error(self, format, *args):
         pass
 
-    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+    def log_message(self, format, *args):
         pass
 
     def connection_dropped(self, error, environ=None):
@@ -202,8 +216,6 @@ def fault_response(service, fault):
 
 
 def _reason(status):
-    from http import HTTPStatus  # pylint: disable=import-outside-toplevel
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -304,11 +316,6 @@ def _json(data, status=200):
 # --------------------------------------------------------------------------- TLS
 def make_tls_material(folder):
     """Create a CA and a server certificate for 127.0.0.1/localhost; return (ca_path, cert, key)."""
-    from cryptography import x509  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives.asymmetric import ec  # pylint: disable=import-outside-toplevel
-    from cryptography.x509.oid import NameOID  # pylint: disable=import-outside-toplevel
-
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "devportal.dcr sandbox CA")])
@@ -357,13 +364,11 @@ class Sandbox:
         self.ssl_context = None
         ca_path = None
         if tls:
-            import ssl  # pylint: disable=import-outside-toplevel
-
             ca_path, cert, key = make_tls_material(self._tmp.name)
             self.ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self.ssl_context.load_cert_chain(cert, key)
         self.ctx = SandboxContext(scheme="https" if tls else "http", ca_path=ca_path, spec_dir=spec_dir)
-        self.ctx._portal_allocator = self._portal_url  # pylint: disable=protected-access
+        self.ctx.set_portal_allocator(self._portal_url)
 
     def _url(self, port):
         return "%s://127.0.0.1:%d" % (self.ctx.scheme, port)
@@ -383,15 +388,6 @@ class Sandbox:
             return self._url(listener.port)
 
     def start(self):
-        # Imported here so that core can be imported (and its helpers tested) on its own.
-        import curity_admin  # pylint: disable=import-outside-toplevel
-        import curity_runtime  # pylint: disable=import-outside-toplevel
-        import curity_store  # pylint: disable=import-outside-toplevel
-        import gateway  # pylint: disable=import-outside-toplevel
-        import konnect_admin  # pylint: disable=import-outside-toplevel
-        import konnect_portal  # pylint: disable=import-outside-toplevel
-        import konnect_store  # pylint: disable=import-outside-toplevel
-
         # Bind every fixed listener first (so every URL is known), then build the apps.
         placeholders = {}
         for name, service in (("curity-admin", "curity-admin"), ("curity-runtime", "curity-runtime"),
@@ -466,9 +462,6 @@ class _Slot:
 
 def wait_until_answering(sandbox, timeout=30.0):
     """Block until every listener answers an HTTP request (any status)."""
-    import http.client  # pylint: disable=import-outside-toplevel
-    import ssl  # pylint: disable=import-outside-toplevel
-
     deadline = time.monotonic() + timeout
     for name, listener in list(sandbox.listeners.items()):
         while True:

@@ -88,7 +88,7 @@ def parse_segments(raw):
     segments = []
     for part in (p for p in raw.split("/") if p):
         name, eq, keys = part.partition("=")
-        prefix, _, name = unquote(name).rpartition(":")
+        prefix, _colon, name = unquote(name).rpartition(":")
         segments.append((prefix, name, [unquote(k) for k in keys.split(",")] if eq else None))
     return segments
 

@@ -84,7 +84,7 @@ _DEFAULT_ROUNDS = 5000
 def _crypt64(b2, b1, b0, count):
     word = (b2 << 16) | (b1 << 8) | b0
     out = []
-    for _ in range(count):
+    for _position in range(count):
         out.append(_CRYPT64[word & 0x3F])
         word >>= 6
     return "".join(out)
@@ -97,7 +97,7 @@ def _repeat_to(data, length):
 def sha256_crypt(password, salt=None, rounds=None):
     """SHA-256-crypt as specified by Ulrich Drepper ("Unix crypt using SHA-256")."""
     if salt is None:
-        salt = "".join(secrets.choice(_CRYPT64) for _ in range(16))
+        salt = "".join(secrets.choice(_CRYPT64) for _position in range(16))
     explicit_rounds = rounds is not None
     rounds = _DEFAULT_ROUNDS if rounds is None else min(max(int(rounds), 1000), 999999999)
     pw = password.encode("utf-8")
@@ -182,7 +182,7 @@ class Node:
 
     def child(self, member):
         """Schema node for a member name with or without a module prefix, or None."""
-        prefix, _, name = member.rpartition(":")
+        prefix, _colon, name = member.rpartition(":")
         node = self.children.get(name)
         if node is not None:
             return node if prefix in ("", node.module) else None
@@ -860,7 +860,7 @@ _WEB_CLIENT_SECRET_HASH = "$5$EhCiJ4PGB6.I6kiJ$w/KDqIa8Z9dSXhtTW3XYc9IX4knFD7j7Y
 
 
 def _seed_claims():
-    names = sorted({claim for _, _, claims in _OIDC_SCOPES for claim in claims})
+    names = sorted({claim for scope in _OIDC_SCOPES for claim in scope[2]})
     return {
         "claim": [{"name": n, "description": "OpenID Connect %s claim" % n, "value-provided-by": _ACCOUNT_MANAGER_PROVIDER}
                   for n in names],

@@ -49,7 +49,7 @@ def unauthorized():
 
 def parse_authorization(header):
     """('basic', (id, secret)) or ('bearer', token) from an Authorization header, else None."""
-    scheme, _, value = (header or "").strip().partition(" ")
+    scheme, _blank, value = (header or "").strip().partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
         return "bearer", value

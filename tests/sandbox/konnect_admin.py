@@ -209,8 +209,9 @@ def v_labels(update=False):
         errors = []
         for key, label in value.items():
             if not 1 <= len(key) <= 63 or key.startswith(RESERVED_LABEL_PREFIXES):
-                errors.append(invalid(_join(path, key), "is_label", "label keys must be 1-63 characters without a reserved "
-                                                                     "prefix (kong, konnect, mesh, kic, _)"))
+                errors.append(invalid(_join(path, key), "is_label",
+                                      "label keys must be 1-63 characters without a reserved prefix (kong, konnect, mesh, "
+                                      "kic, _)"))
             elif label is None and update:
                 continue
             elif not isinstance(label, str) or not 1 <= len(label) <= 63 or not LABEL_VALUE.match(label):
@@ -276,6 +277,11 @@ UUID_OPS = ("eq", "neq", "oeq")
 
 
 def _matches(actual, op, expected, kind):
+    if kind == "members":  # a list of ids (``auth_strategy_ids``): the filter names one of them
+        members = [str(m) for m in actual or []]
+        if op == "oeq":
+            return any(part in members for part in expected.split(","))
+        return (expected in members) == (op == "eq")
     if kind == "bool":
         return (str(actual).lower() == expected.lower()) == (op != "neq")
     actual = "" if actual is None else str(actual)
@@ -302,7 +308,7 @@ def parse_filters(args, filters):
             raise bad_request([invalid("filter[%s]" % field, "unknown_property", '"%s" is not a filterable field' % field,
                                        source="query")], "Invalid Filter")
         accessor, kind = filters[field]
-        ops = {"string": STRING_OPS, "exact": UUID_OPS, "bool": ("eq", "neq")}[kind]
+        ops = {"string": STRING_OPS, "exact": UUID_OPS, "members": UUID_OPS, "bool": ("eq", "neq")}[kind]
         if op not in ops:
             raise bad_request([invalid(key, "enum", "must be one of [%s]" % ", ".join(ops), source="query",
                                        choices=list(ops))], "Invalid Filter")
@@ -324,7 +330,7 @@ def _sorted(records, sort, sorts):
         return records
     keys = []
     for part in reversed([p.strip() for p in sort.split(",") if p.strip()]):
-        name, _, order = part.partition(" ")
+        name, _blank, order = part.partition(" ")
         descending = order.strip().lower() == "desc" or name.startswith("-")
         name = name.lstrip("-")
         if name not in sorts:
@@ -548,6 +554,22 @@ def render_publication(state, publication):
             "created_at": publication["created_at"], "updated_at": publication["updated_at"]}
 
 
+def render_publication_item(state, publication, portal_listing=False):
+    """An API publication in a list: ``ApiPublicationListItem``, or ``PublicationListItem`` within a portal.
+
+    Kong's files give the portal-scoped item ``portal_ids`` (an array) where the
+    organisation-wide one has ``portal_id``; only APIs are published here, so
+    ``entity_type`` is always ``api``.
+    """
+    out = {"api_id": publication["api_id"], "entity_type": "api"}
+    if portal_listing:
+        out["portal_ids"] = [publication["portal_id"]]
+    else:
+        out["portal_id"] = publication["portal_id"]
+    out.update(render_publication(state, publication))
+    return out
+
+
 def render_product(state, product):
     portals = [state.portals[p] for p in product["portal_ids"] if p in state.portals]
     return {"id": product["id"], "name": product["name"], "description": product.get("description"),
@@ -668,7 +690,7 @@ READ_ONLY_PORTAL_FIELDS = ("id", "created_at", "updated_at", "default_domain", "
 # =========================================================================== the app
 def authorize(state):
     """Bearer personal access token; the read-only system-account token may only read."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    scheme, _blank, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(401, "Unauthorized")
     token = token.strip()
@@ -964,7 +986,7 @@ def _portal_routes(app, ctx):
 
 def refuse_unforced_delete(state, portal):
     if portal["generation"] == "v3":
-        if any(pid == portal["id"] for (_, pid) in state.publications):
+        if any(pid == portal["id"] for (_api_id, pid) in state.publications):
             raise bad_request([invalid("force", "required", "APIs are published to this portal; use force=true",
                                        source="query")])
         return
@@ -1238,6 +1260,40 @@ def _api_routes(app, ctx):
             find(ctx.konnect.publications, key)
             del ctx.konnect.publications[key]
         return no_content()
+
+    def api_attr(attr):
+        return lambda publication: (ctx.konnect.apis.get(publication["api_id"]) or {}).get(attr)
+
+    def portal_attr(attr):
+        return lambda publication: (ctx.konnect.portals.get(publication["portal_id"]) or {}).get(attr)
+
+    # ``PortalApiPublicationFilters`` / ``PortalApiPublicationSort`` (the portal is in the path) ...
+    in_portal_filters = {"api_id": (field("api_id"), "exact"), "api_name": (api_attr("name"), "string"),
+                         "auth_strategy_id": (field("auth_strategy_ids"), "members"),
+                         "entity_type": (lambda publication: "api", "string")}
+    in_portal_sorts = dict(timestamps(), api_id=field("api_id"), api_name=api_attr("name"))
+    # ... and ``ApiPublicationFilters`` / ``ApiPublicationSort`` across every portal.
+    all_filters = dict(in_portal_filters, portal_id=(field("portal_id"), "exact"),
+                       portal_name=(portal_attr("name"), "string"))
+    all_sorts = dict(in_portal_sorts, portal_id=field("portal_id"), portal_name=portal_attr("name"))
+
+    @app.get("/v3/api-publications")
+    def list_api_publications():
+        state = ctx.konnect
+        with ctx.lock:
+            return listing(list(state.publications.values()), lambda p: render_publication_item(state, p),
+                           all_filters, all_sorts)
+
+    @app.get("/v3/portals/<portal_id>/api-publications")
+    def list_portal_api_publications(portal_id):
+        state = ctx.konnect
+        with ctx.lock:
+            portal = find(state.portals, portal_id)
+            if portal["generation"] != "v3":
+                raise not_found()
+            return listing([p for p in state.publications.values() if p["portal_id"] == portal_id],
+                           lambda p: render_publication_item(state, p, portal_listing=True), in_portal_filters,
+                           in_portal_sorts)
 
 
 # --------------------------------------------------------------------------- API products (classic)
@@ -1601,7 +1657,7 @@ def _application_routes(app, ctx):
             plan["client_id"] = body["dcr_client_id"]  # import an existing IdP client: nothing is registered
         elif provider is not None:
             try:
-                plan["client_id"], _, plan["dcr"] = store.register_client(ctx, provider, strategy, plan)
+                plan["client_id"], _secret, plan["dcr"] = store.register_client(ctx, provider, strategy, plan)
             except store.IdpError:
                 raise bad_request([invalid("auth_strategy_id", "invalid", "Unable to create the DCR application")],
                                   "Unable to create the DCR application") from None

@@ -8,11 +8,13 @@ listener; the portal served is ``environ['sandbox.portal_id']``.  A new Dev
 Portal (v3) answers ``/api/v3`` only and a classic portal ``/api/v2`` only.
 
 Developers log in with ``POST developer/authenticate`` and then present the
-``portalaccesstoken`` cookie.  An application created with a DCR strategy (OIDC
-with a DCR provider) gets its client from the identity provider by RFC 7591;
-its secret is in the creation response only (v3 top-level ``client_secret``,
-v2 ``credentials``), and rotation (v3 ``regenerate-secret``, v2
-``refresh-token``) goes through RFC 7592 at the identity provider.
+``portalaccesstoken`` cookie; the portal context (``GET /api/v3/portal``,
+``GET /api/v2/portal``) answers without one, as Kong's files allow.  An
+application created with a DCR strategy (OIDC with a DCR provider) gets its
+client from the identity provider by RFC 7591; its secret is in the creation
+response only (v3 top-level ``client_secret``, v2 ``credentials``), and
+rotation (v3 ``regenerate-secret``, v2 ``refresh-token``) goes through RFC 7592
+at the identity provider.
 
 Cookies carry ``Secure`` only when the sandbox serves HTTPS (an HTTP client
 would otherwise never send them back); otherwise they are Konnect's
@@ -107,6 +109,30 @@ def render_product_version(state, version, ppv):
             "name": version["name"], "deprecated": ppv["deprecated"], "registration_configs": configs}
 
 
+# Classic portals report the period their analytics may query; Kong's file gives no value [inferred].
+ALLOWED_TIME_PERIOD = "30d"
+
+
+def render_context(state, portal):
+    """``PortalContext`` of either generation: who the portal is and how developers sign in to it.
+
+    Developers sign in with e-mail and password only (no OIDC or SAML identity
+    provider is modelled).  The Portal API's ``name`` is the portal's
+    ``display_name``, as Kong's portal-management files describe it.
+    """
+    out = {"portal_id": portal["id"], "org_id": state.org_id, "basic_auth_enabled": True, "oidc_auth_enabled": False,
+           "rbac_enabled": portal["rbac_enabled"], "name": portal["display_name"]}
+    if portal["generation"] == "v3":
+        out.update(saml_auth_enabled=False, authentication_enabled=portal["authentication_enabled"],
+                   canonical_domain=portal["canonical_domain"])
+        return out
+    providers = [state.auth_strategies[s].get("dcr_provider_id") for s in state.portal_strategy_ids(portal["id"])]
+    out.update(featureset_id=state.seed_ids["featureset"], is_public=portal["is_public"],
+               dcr_provider_ids=[p for p in dict.fromkeys(providers) if p], allowed_time_period=ALLOWED_TIME_PERIOD,
+               canonical_domain=portal.get("custom_domain") or portal["default_domain"])
+    return out
+
+
 def render_me(developer):
     return {k: developer[k] for k in ("id", "email", "full_name", "created_at", "updated_at")}
 
@@ -147,6 +173,7 @@ def create_portal_app(ctx):
         _developer_routes(app, ctx, version)
         _application_routes(app, ctx, version)
         _registration_routes(app, ctx, version)
+        _context_route(app, ctx, version)
     _catalog_routes_v3(app, ctx)
     _catalog_routes_v2(app, ctx)
     return PortalDomain(openapi_check.wrap(app, ctx, "portal"), ctx)
@@ -181,6 +208,14 @@ def this_portal(ctx, version):
     if portal is None or portal["generation"] != version:
         raise not_found()
     return portal
+
+
+def _context_route(app, ctx, version):
+    def portal_context():
+        with ctx.lock:
+            return reply(render_context(ctx.konnect, this_portal(ctx, version)))
+
+    app.add_url_rule("/api/%s/portal" % version, "portal_context_" + version, portal_context, methods=["GET"])
 
 
 def _developer_routes(app, ctx, version):
@@ -253,7 +288,7 @@ def _application_routes(app, ctx, version):
         return portal, current_developer(ctx.konnect, portal["id"])
 
     def own_application(application_id):
-        _, developer = session()
+        developer = session()[1]
         application = find(ctx.konnect.applications, application_id)
         if application["developer_id"] != developer["id"]:
             raise not_found()
@@ -262,7 +297,7 @@ def _application_routes(app, ctx, version):
     def list_applications():
         state = ctx.konnect
         with ctx.lock:
-            _, developer = session()
+            developer = session()[1]
             return listing(state.apps_of_developer(developer["id"]), lambda a: render_application(state, a, version),
                            filters, dict(timestamps(), name=field("name")))
 
@@ -460,7 +495,7 @@ def _catalog_routes_v3(app, ctx):
         state = ctx.konnect
         with ctx.lock:
             pairs = {api["id"]: (api, publication) for api, publication in visible(this_portal(ctx, "v3"))}
-            return listing([api for api, _ in pairs.values()], lambda a: render_api(state, a, pairs[a["id"]][1]),
+            return listing([pair[0] for pair in pairs.values()], lambda a: render_api(state, a, pairs[a["id"]][1]),
                            filters, sorts)
 
     @app.get("/api/v3/apis/<api_id_or_slug>")
@@ -489,7 +524,7 @@ def _catalog_routes_v2(app, ctx):
         state = ctx.konnect
         with ctx.lock:
             found = products(this_portal(ctx, "v2"))
-            return listing([p for p, _ in found.values()], lambda p: render_product(state, p, found[p["id"]][1]),
+            return listing([pair[0] for pair in found.values()], lambda p: render_product(state, p, found[p["id"]][1]),
                            string_filters("id", "name", "description"), dict(timestamps(), name=field("name")))
 
     @app.get("/api/v2/products/<product_id>")
@@ -502,15 +537,15 @@ def _catalog_routes_v2(app, ctx):
     def list_versions(product_id):
         state = ctx.konnect
         with ctx.lock:
-            _, versions = product_of(product_id)
+            versions = product_of(product_id)[1]
             ppvs = {version["id"]: ppv for version, ppv in versions}
-            return listing([v for v, _ in versions], lambda v: render_product_version(state, v, ppvs[v["id"]]),
+            return listing([v for v, _ppv in versions], lambda v: render_product_version(state, v, ppvs[v["id"]]),
                            string_filters("name"), dict(timestamps(), name=field("name")))
 
     @app.get("/api/v2/products/<product_id>/versions/<version_id>")
     def get_version(product_id, version_id):
         with ctx.lock:
-            _, versions = product_of(product_id)
+            versions = product_of(product_id)[1]
             for version, ppv in versions:
                 if version["id"] == version_id:
                     return reply(render_product_version(ctx.konnect, version, ppv))

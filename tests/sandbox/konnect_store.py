@@ -82,7 +82,7 @@ def is_uuid(value):
 
 
 def random_token(prefix, length=48):
-    return prefix + "".join(secrets.choice(_ALNUM) for _ in range(length))
+    return prefix + "".join(secrets.choice(_ALNUM) for _position in range(length))
 
 
 def hash_password(password, salt=None):
@@ -111,7 +111,8 @@ def host_of(url):
 _PROCESS_LOCK = threading.Lock()
 _PROCESS_MATERIAL = {}
 SEED_OBJECTS = ("portal", "classic_portal", "developer", "classic_developer", "api", "implementation", "product",
-                "product_version", "portal_product_version", "control_plane", "service", "route")
+                "product_version", "portal_product_version", "control_plane", "service", "route", "organization",
+                "featureset")
 
 
 def _process_material():
@@ -137,6 +138,7 @@ class KonnectState:
         self._password_hash = material["password_hash"]
         self._seed_time = material["seed_time"]
         self.seed_ids = material["ids"]
+        self.org_id = self.seed_ids["organization"]  # the Konnect organisation every object belongs to
         self.reset()
 
     # -- lifecycle --------------------------------------------------------------

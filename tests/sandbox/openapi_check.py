@@ -229,7 +229,7 @@ class Operation:
         self.spec = spec
         self.template = template
         self.method = method.upper()
-        op, _ = spec.resolve(path_item[method], op_pointer)
+        op = spec.resolve(path_item[method], op_pointer)[0]
         self.operation_id = op.get("operationId", "%s %s" % (self.method, template))
         self.params = {}
         for base_pointer, params in ((op_pointer.rsplit("/", 1)[0], path_item.get("parameters") or []),
@@ -365,7 +365,7 @@ def _schema_errors(validator, instance, root, limit=5):
 
 def _coerce(value, schema, spec):
     """Turn query-string text into the JSON type the parameter schema expects."""
-    schema, _ = spec.resolve(schema or {}, "")
+    schema = spec.resolve(schema or {}, "")[0]
     kind = schema.get("type")
     if isinstance(value, dict):
         props = schema.get("properties") or {}

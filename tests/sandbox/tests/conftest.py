@@ -23,7 +23,7 @@ SANDBOX_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if SANDBOX_DIR not in sys.path:
     sys.path.insert(0, SANDBOX_DIR)
 
-from context import SandboxContext  # noqa: E402  pylint: disable=wrong-import-position
+from context import SandboxContext  # noqa: E402  (importable only once SANDBOX_DIR is on sys.path)
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
@@ -39,9 +39,9 @@ class CurityServers:
     AUTH_SERVER = AUTH_SERVER
 
     def __init__(self):
-        import curity_admin  # pylint: disable=import-outside-toplevel
-        import curity_runtime  # pylint: disable=import-outside-toplevel
-        import curity_store  # pylint: disable=import-outside-toplevel
+        import curity_admin
+        import curity_runtime
+        import curity_store
 
         self.ctx = SandboxContext()
         self.ctx.curity = self.state = curity_store.CurityState(self.ctx)
@@ -190,18 +190,18 @@ class KonnectSandbox:
     DCR_CLIENT_ID = "konnect-dcr"
 
     def __init__(self, spec_dir):
-        import curity_admin  # pylint: disable=import-outside-toplevel
-        import curity_runtime  # pylint: disable=import-outside-toplevel
-        import curity_store  # pylint: disable=import-outside-toplevel
-        import gateway  # pylint: disable=import-outside-toplevel
-        import konnect_admin  # pylint: disable=import-outside-toplevel
-        import konnect_portal  # pylint: disable=import-outside-toplevel
-        import konnect_store  # pylint: disable=import-outside-toplevel
+        import curity_admin
+        import curity_runtime
+        import curity_store
+        import gateway
+        import konnect_admin
+        import konnect_portal
+        import konnect_store
 
         self.ctx = SandboxContext(spec_dir=spec_dir)
         self._servers = []
         self._portals = {}
-        self.ctx._portal_allocator = self._portal_url  # pylint: disable=protected-access
+        self.ctx.set_portal_allocator(self._portal_url)  # as core does
         slots = {name: _KonnectSlot() for name in ("konnect", "gateway", "curity_admin", "curity_runtime")}
         urls = {name: self._serve(slot) for name, slot in slots.items()}
         urls["curity_admin"] += "/admin/api/restconf"

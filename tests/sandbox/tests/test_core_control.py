@@ -30,8 +30,9 @@ INFO_KEYS = {
 
 def start(tmp_path, *extra):
     info_file = tmp_path / "info.json"
-    proc = subprocess.Popen([sys.executable, SERVE, "--info-file", str(info_file), *extra], cwd=REPO,  # pylint: disable=consider-using-with
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # The server outlives this function (stop() ends it), so no context manager.
+    proc = subprocess.Popen([sys.executable, SERVE, "--info-file", str(info_file), *extra],  # pylint: disable=consider-using-with
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while not info_file.exists():
         if proc.poll() is not None or time.monotonic() > deadline:

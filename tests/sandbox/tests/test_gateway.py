@@ -46,7 +46,7 @@ def test_route_without_application_auth_is_open(konnect_sandbox):
 @pytest.mark.parametrize("version", ["v3", "v2"])
 def test_approved_registration_gets_through_with_basic_auth(konnect_sandbox, version):
     konnect_sandbox.configure_dcr()
-    created, client_id, secret, _ = approved_application(konnect_sandbox, version)
+    created, client_id, secret = approved_application(konnect_sandbox, version)[:3]
     response = konnect_sandbox.gateway().post("/demo/orders", headers=basic(client_id, secret), json={"a": 1})
     assert response.status_code == 200, response.text
     assert response.json()["application_id"] == created["id"] and response.json()["method"] == "POST"
@@ -68,7 +68,7 @@ def test_missing_or_malformed_credentials_are_401(konnect_sandbox, headers):
 
 def test_wrong_secret_and_literal_basic_are_401(konnect_sandbox):
     konnect_sandbox.configure_dcr()
-    _, client_id, secret, _ = approved_application(konnect_sandbox)
+    client_id, secret = approved_application(konnect_sandbox)[1:3]
     gateway = konnect_sandbox.gateway()
     assert gateway.get("/demo", headers=basic(client_id, secret + "x")).status_code == 401
     assert gateway.get("/demo", headers=basic("unknown-client", secret)).status_code == 401
@@ -104,7 +104,7 @@ def test_client_of_another_idp_client_is_403(konnect_sandbox):
 
 def test_old_secret_is_401_after_rotation(konnect_sandbox):
     konnect_sandbox.configure_dcr()
-    created, client_id, old, _ = approved_application(konnect_sandbox)
+    created, client_id, old = approved_application(konnect_sandbox)[:3]
     new = konnect_sandbox.portal().post("/api/v3/applications/%s/regenerate-secret" % created["id"]).json()["client_secret"]
     gateway = konnect_sandbox.gateway()
     assert gateway.get("/demo", headers=basic(client_id, old)).status_code == 401
@@ -113,7 +113,7 @@ def test_old_secret_is_401_after_rotation(konnect_sandbox):
 
 def test_bearer_token_from_curity(konnect_sandbox):
     konnect_sandbox.configure_dcr()
-    created, client_id, secret, _ = approved_application(konnect_sandbox)
+    created, client_id, secret = approved_application(konnect_sandbox)[:3]
     token = konnect_sandbox.curity_token(client_id, secret)
     assert token.status_code == 200
     bearer = {"Authorization": "Bearer " + token.json()["access_token"]}
@@ -125,7 +125,7 @@ def test_bearer_token_from_curity(konnect_sandbox):
 
 def test_auth_methods_of_the_strategy_are_enforced(konnect_sandbox):
     konnect_sandbox.configure_dcr(auth_methods=("bearer",))
-    _, client_id, secret, _ = approved_application(konnect_sandbox)
+    client_id, secret = approved_application(konnect_sandbox)[1:3]
     gateway = konnect_sandbox.gateway()
     assert gateway.get("/demo", headers=basic(client_id, secret)).status_code == 401
     token = konnect_sandbox.curity_token(client_id, secret).json()["access_token"]
@@ -134,6 +134,6 @@ def test_auth_methods_of_the_strategy_are_enforced(konnect_sandbox):
 
 def test_deleted_application_is_401(konnect_sandbox):
     konnect_sandbox.configure_dcr()
-    created, client_id, secret, _ = approved_application(konnect_sandbox)
+    created, client_id, secret = approved_application(konnect_sandbox)[:3]
     konnect_sandbox.portal().delete("/api/v3/applications/" + created["id"])
     assert konnect_sandbox.gateway().get("/demo", headers=basic(client_id, secret)).status_code == 401

@@ -349,6 +349,65 @@ def test_api_publication_uses_portal_default_only_when_published_after(konnect_s
     problem(admin.get("/v3/apis/%s/publications/%s" % (api["id"], info["portal_id"])), 404)
 
 
+def test_api_publication_listings(konnect_sandbox):
+    ids = konnect_sandbox.configure_dcr()
+    admin, info = konnect_sandbox.admin(), konnect_sandbox.info()
+    v3, sid = info["portal_id"], ids["strategy_id"]
+    other_portal = create(admin, "/v3/portals", {"name": "zz-second"})
+    keys = create(admin, "/v2/application-auth-strategies", {
+        "name": "keys", "display_name": "Keys", "strategy_type": "key_auth", "configs": {"key-auth": {"key_names": ["k"]}}})
+    api = create(admin, "/v3/apis", {"name": "aa-orders"})
+    for portal_id, strategy_ids in ((v3, [keys["id"]]), (other_portal["id"], [sid])):
+        published = admin.put("/v3/apis/%s/publications/%s" % (api["id"], portal_id), json={"auth_strategy_ids": strategy_ids})
+        assert published.status_code == 200, published.text
+
+    def listed(path="/v3/api-publications", **params):
+        response = admin.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    everything = listed()
+    assert everything["meta"]["page"] == {"number": 1, "size": 10, "total": 3}
+    seeded = next(p for p in everything["data"] if p["api_id"] == info["api_id"])
+    assert seeded == {"api_id": info["api_id"], "portal_id": v3, "entity_type": "api", "auth_strategy_ids": [sid],
+                      "visibility": "public", "auto_approve_registrations": False, "warnings": [],
+                      "created_at": seeded["created_at"], "updated_at": seeded["updated_at"]}
+
+    def pairs(page):
+        return [(p["api_id"], p["portal_id"]) for p in page["data"]]
+
+    assert sorted(pairs(listed(**{"filter[auth_strategy_id][eq]": sid}))) == sorted(
+        [(info["api_id"], v3), (api["id"], other_portal["id"])])
+    assert pairs(listed(**{"filter[auth_strategy_id][neq]": sid})) == [(api["id"], v3)]
+    assert listed(**{"filter[auth_strategy_id][oeq]": "%s,%s" % (sid, keys["id"])})["meta"]["page"]["total"] == 3
+    assert pairs(listed(**{"filter[portal_id][eq]": other_portal["id"]})) == [(api["id"], other_portal["id"])]
+    assert pairs(listed(**{"filter[portal_name][eq]": "zz-second"})) == [(api["id"], other_portal["id"])]
+    assert {a for a, _portal in pairs(listed(**{"filter[api_id][eq]": api["id"]}))} == {api["id"]}
+    assert listed(**{"filter[api_name][contains]": "ORDERS"})["meta"]["page"]["total"] == 2
+    assert listed(**{"filter[entity_type]": "api_package"})["data"] == []
+    assert pairs(listed(sort="api_name,portal_name desc")) == [
+        (api["id"], other_portal["id"]), (api["id"], v3), (info["api_id"], v3)]
+    assert pairs(listed(sort="portal_name desc", **{"page[size]": 1, "page[number]": 1})) == [(api["id"], other_portal["id"])]
+    problem(admin.get("/v3/api-publications", params={"sort": "visibility"}), 400)
+    problem(admin.get("/v3/api-publications", params={"filter[visibility]": "public"}), 400)
+    reader = konnect_sandbox.admin(token=konnect_sandbox.state.readonly_token)
+    assert reader.get("/v3/api-publications").status_code == 200
+
+    in_portal = listed("/v3/portals/%s/api-publications" % v3, sort="api_name")
+    assert [(p["api_id"], p["portal_ids"]) for p in in_portal["data"]] == [(api["id"], [v3]), (info["api_id"], [v3])]
+    assert "portal_id" not in in_portal["data"][0] and in_portal["data"][0]["entity_type"] == "api"
+    only = listed("/v3/portals/%s/api-publications" % v3, **{"filter[auth_strategy_id][eq]": keys["id"]})
+    assert [p["api_id"] for p in only["data"]] == [api["id"]]
+    problem(admin.get("/v3/portals/%s/api-publications" % v3, params={"filter[portal_id][eq]": v3}), 400)
+    problem(admin.get("/v3/portals/%s/api-publications" % v3, params={"sort": "portal_name"}), 400)
+    problem(admin.get("/v3/portals/%s/api-publications" % info["classic_portal_id"]), 404)
+    problem(admin.get("/v3/portals/3f1b2a8e-0000-4000-8000-000000000000/api-publications"), 404)
+    assert admin.delete("/v3/apis/%s/publications/%s" % (api["id"], v3)).status_code == 204
+    assert listed("/v3/portals/%s/api-publications" % v3)["meta"]["page"]["total"] == 1
+    assert admin.delete("/v3/portals/%s?force=true" % other_portal["id"]).status_code == 204
+    assert pairs(listed()) == [(info["api_id"], v3)]
+
+
 def test_api_implementations(konnect_sandbox):
     admin, info = konnect_sandbox.admin(), konnect_sandbox.info()
     listed = admin.get("/v3/api-implementations", params={"filter[api_id][eq]": info["api_id"]}).json()["data"]
@@ -416,8 +475,8 @@ def test_admin_approves_developer_registrations(konnect_sandbox):
         application = developer.post("/api/%s/applications" % version, json={"name": "app-" + version}).json()
         registration = developer.post("/api/%s/applications/%s/registrations" % (version, application["id"]), json=target)
         assert registration.status_code == 201 and registration.json()["status"] == "pending"
-        path = "/%s/portals/%s/applications/%s/registrations/%s" % (generation, portal_id, application["id"],
-                                                                   registration.json()["id"])
+        path = "/%s/portals/%s/applications/%s/registrations/%s" % (
+            generation, portal_id, application["id"], registration.json()["id"])
         assert admin.get(path).json()["status"] == "pending"
         approved = admin.patch(path, json={"status": "approved"})
         assert approved.status_code == 200 and approved.json()["status"] == "approved"

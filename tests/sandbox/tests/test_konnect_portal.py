@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 # (portal key in info(), API version, registration target key in info(), registration body field)
@@ -25,7 +27,7 @@ def client_id_of(created, version):
 
 
 # --------------------------------------------------------------------------- login
-@pytest.mark.parametrize("key, version", [(k, v) for k, v, _, _ in PORTALS])
+@pytest.mark.parametrize("key, version", [p[:2] for p in PORTALS])
 def test_login_sets_the_portal_cookie(konnect_sandbox, key, version):
     info = konnect_sandbox.info()
     client = konnect_sandbox.portal(info[key], login=False)
@@ -88,10 +90,10 @@ def test_refresh_issues_a_new_access_cookie(konnect_sandbox):
 
 
 # --------------------------------------------------------------------------- applications with DCR
-@pytest.mark.parametrize("key, version", [(k, v) for k, v, _, _ in PORTALS])
+@pytest.mark.parametrize("key, version", [p[:2] for p in PORTALS])
 def test_dcr_application_secret_is_shown_once(konnect_sandbox, key, version):
     ids = konnect_sandbox.configure_dcr()
-    _, client = portal_of(konnect_sandbox, key)
+    client = portal_of(konnect_sandbox, key)[1]
     strategies = client.get("/api/v3/application-auth-strategies" if version == "v3" else
                             "/api/v2/applications/auth-strategies").json()["data"]
     assert [(s["id"], s["credential_type"]) for s in strategies] == [(ids["strategy_id"], "client_credentials")]
@@ -163,14 +165,14 @@ def test_application_names_filters_and_updates(konnect_sandbox):
     assert client.patch("/api/v3/applications/" + app_id, json={"auth_strategy_id": None}).status_code == 400
 
 
-@pytest.mark.parametrize("key, version", [(k, v) for k, v, _, _ in PORTALS])
+@pytest.mark.parametrize("key, version", [p[:2] for p in PORTALS])
 def test_rotation_goes_through_curity(konnect_sandbox, key, version):
     konnect_sandbox.configure_dcr()
-    _, client = portal_of(konnect_sandbox, key)
+    client = portal_of(konnect_sandbox, key)[1]
     created = client.post("/api/%s/applications" % version, json={"name": "rotating"}).json()
     old, client_id = secret_of(created, version), client_id_of(created, version)
     path = "/api/%s/applications/%s/%s" % (version, created["id"], "regenerate-secret" if version == "v3" else "refresh-token")
-    for _ in range(2):  # twice: the registration access token Curity rotated is the one Konnect must use next
+    for _round in range(2):  # twice: the registration access token Curity rotated is the one Konnect must use next
         rotated = client.post(path)
         assert rotated.status_code == 201 and rotated.json()["client_id"] == client_id
         new = rotated.json()["client_secret"]
@@ -211,7 +213,7 @@ def test_applications_are_private_to_their_developer(konnect_sandbox):
 def test_registration_needs_approval_unless_auto_approved(konnect_sandbox, key, version, target_key, field):
     konnect_sandbox.configure_dcr()
     info = konnect_sandbox.info()
-    _, client = portal_of(konnect_sandbox, key)
+    client = portal_of(konnect_sandbox, key)[1]
     created = client.post("/api/%s/applications" % version, json={"name": "registering"}).json()
     base = "/api/%s/applications/%s/registrations" % (version, created["id"])
     registration = client.post(base, json={field: info[target_key]})
@@ -229,7 +231,7 @@ def test_registration_needs_approval_unless_auto_approved(konnect_sandbox, key, 
 def test_auto_approve_settings(konnect_sandbox, key, version, target_key, field):
     konnect_sandbox.configure_dcr(auto_approve=True)
     info = konnect_sandbox.info()
-    _, client = portal_of(konnect_sandbox, key)
+    client = portal_of(konnect_sandbox, key)[1]
     created = client.post("/api/%s/applications" % version, json={"name": "fast-track"}).json()
     registration = client.post("/api/%s/applications/%s/registrations" % (version, created["id"]),
                                json={field: info[target_key]})
@@ -256,6 +258,40 @@ def test_registration_needs_the_api_published_with_the_application_strategy(konn
     assert client.post(base, json={"api_id": other_api["id"]}).status_code == 404
     admin.put("/v3/apis/%s/publications/%s" % (other_api["id"], info["portal_id"]), json={"auth_strategy_ids": None})
     assert client.post(base, json={"api_id": other_api["id"]}).status_code == 400
+
+
+# --------------------------------------------------------------------------- portal context
+def test_portal_context_answers_without_login(konnect_sandbox):
+    info = konnect_sandbox.info()
+    v3 = konnect_sandbox.portal(login=False).get("/api/v3/portal")
+    assert v3.status_code == 200, v3.text
+    context = v3.json()
+    assert context == {"portal_id": info["portal_id"], "org_id": context["org_id"], "basic_auth_enabled": True,
+                       "oidc_auth_enabled": False, "saml_auth_enabled": False, "authentication_enabled": True,
+                       "rbac_enabled": False, "name": info["portal_name"],
+                       "canonical_domain": urlsplit(info["portal_url"]).netloc}
+    assert konnect_sandbox.portal().get("/api/v3/portal").json() == context  # the same once logged in
+    classic = konnect_sandbox.portal(info["classic_portal_id"], login=False)
+    v2 = classic.get("/api/v2/portal")
+    assert v2.status_code == 200, v2.text
+    assert v2.json()["portal_id"] == info["classic_portal_id"] and v2.json()["org_id"] == context["org_id"]
+    assert v2.json()["is_public"] is False and v2.json()["dcr_provider_ids"] == []
+    assert v2.json()["canonical_domain"] == urlsplit(info["classic_portal_url"]).netloc
+    # each domain serves its own generation only
+    assert konnect_sandbox.portal(login=False).get("/api/v2/portal").status_code == 404
+    assert classic.get("/api/v3/portal").status_code == 404
+
+
+def test_portal_context_follows_the_admin_settings(konnect_sandbox):
+    ids = konnect_sandbox.configure_dcr()
+    admin, info = konnect_sandbox.admin(), konnect_sandbox.info()
+    admin.patch("/v3/portals/" + info["portal_id"], json={"display_name": "Shown Name", "rbac_enabled": True})
+    context = konnect_sandbox.portal(login=False).get("/api/v3/portal").json()
+    assert context["name"] == "Shown Name" and context["rbac_enabled"] is True
+    admin.patch("/v2/portals/" + info["classic_portal_id"], json={"is_public": True, "display_name": "Classic"})
+    classic = konnect_sandbox.portal(info["classic_portal_id"], login=False).get("/api/v2/portal").json()
+    assert classic["is_public"] is True and classic["name"] == "Classic"
+    assert classic["dcr_provider_ids"] == [ids["provider_id"]]
 
 
 # --------------------------------------------------------------------------- catalog
