@@ -168,6 +168,17 @@ def api_label(api):
     return "%s/%s" % (api.get("name"), api["version"]) if api.get("version") else str(api.get("name"))
 
 
+def publication_strategy_ids(publication):
+    """The auth strategy ids of an API publication (``auth_strategy_ids``, may be null) or of a classic
+    portal product version (``auth_strategies[].id``); None when there is no publication.
+    """
+    if publication is None:
+        return None
+    if "auth_strategies" in publication:
+        return [s.get("id") for s in publication.get("auth_strategies") or []]
+    return list(publication.get("auth_strategy_ids") or [])
+
+
 # --------------------------------------------------------------------------- transports
 def _transport(module, base_url, service, auth=None):
     params = module.params
@@ -252,8 +263,11 @@ class PagedClient:
         """Every item of ``path`` named exactly ``name``."""
         return [item for item in self.list_all(path, {"filter[name][eq]": name}) if item.get("name") == name]
 
-    def find_api(self, apis_path, ref):
-        """An API (new Dev Portal) by id, ``NAME`` or ``NAME/VERSION``: ``{"id", "label"}``."""
+    def find_api(self, apis_path, ref, missing_ok=False):
+        """An API (new Dev Portal) by id, ``NAME`` or ``NAME/VERSION``: ``{"id", "label"}``.
+
+        With ``missing_ok``, None when no API matches (several matching is still an error).
+        """
         if is_uuid(ref):
             api = self.get("%s/%s" % (apis_path, ref))
             found = [api] if api else []
@@ -266,14 +280,17 @@ class PagedClient:
             raise KonnectError("Several APIs are named %r (%s): name one as NAME/VERSION or by its id."
                                % (ref, ", ".join(sorted(api_label(api) for api in found))))
         if not found:
+            if missing_ok:
+                return None
             raise KonnectError("No API %r found. APIs: %s."
                                % (ref, ", ".join(self.names(apis_path, label=api_label)) or "none"))
         return {"id": found[0]["id"], "label": api_label(found[0])}
 
-    def find_product_version(self, products_path, versions_path, ref):
+    def find_product_version(self, products_path, versions_path, ref, missing_ok=False):
         """A classic API product version by id, ``PRODUCT/VERSION`` or ``PRODUCT`` (one version): ``{"id", "label"}``.
 
-        ``versions_path`` is a format string taking the product id.
+        ``versions_path`` is a format string taking the product id.  With ``missing_ok``, None when
+        the product or the named version does not exist (an ambiguous reference is still an error).
         """
         if is_uuid(ref):
             return {"id": ref, "label": ref}
@@ -282,6 +299,8 @@ class PagedClient:
             product_name, version_name = split_versioned(ref)
             products = self.named(products_path, product_name)
         if not products:
+            if missing_ok:
+                return None
             raise KonnectError("No API product %r found. API products: %s."
                                % (ref, ", ".join(self.names(products_path)) or "none"))
         if len(products) > 1:
@@ -290,6 +309,8 @@ class PagedClient:
         versions = self.list_all(versions_path % product["id"])
         if version_name is not None:
             versions = [version for version in versions if version.get("name") == version_name]
+            if not versions and missing_ok:
+                return None
         if len(versions) != 1:
             names = ", ".join(sorted(str(v.get("name")) for v in versions))
             if version_name is not None:
@@ -336,6 +357,88 @@ class KonnectAdmin(PagedClient):
                 return found[0]
         raise KonnectError("No %s Dev Portal serving %r is visible to konnect_token at %s (check the region of konnect_url)."
                            % ("new" if generation == "v3" else "classic", domain, self.transport.base_url))
+
+    # -- where an application auth strategy or a DCR provider is used --------------------------
+    def strategy_references(self, generation, portal_id, strategy_id):
+        """What of one portal uses the strategy: its API publications (new portal) or its portal product
+        versions (classic), as ``[{"id": API or product version id, "current": the publication}]``.
+        """
+        if generation == "v3":
+            items = self.list_all("/v3/portals/%s/api-publications" % portal_id,
+                                  {"filter[auth_strategy_id][eq]": strategy_id})
+            key = "api_id"
+        else:  # the classic list has no filter on the strategy in every Konnect version: filtered here
+            items = self.list_all("/v2/portals/%s/product-versions" % portal_id)
+            key = "product_version_id"
+        return [{"id": item[key], "current": item} for item in items
+                if item.get(key) and strategy_id in publication_strategy_ids(item)]
+
+    def api_label(self, api_id):
+        """``NAME/VERSION`` of an API by id; the id when it cannot be read."""
+        api = self._read(api_id and "/v3/apis/%s" % api_id)
+        return api_label(api) if api else api_id
+
+    def product_version_labels(self, portal_id):
+        """``{product version id: "PRODUCT/VERSION"}`` for the API products of a classic portal (best effort)."""
+        labels = {}
+        for product in self._read_all("/v2/api-products"):
+            if portal_id not in (product.get("portal_ids") or []):
+                continue
+            for version in self._read_all("/v2/api-products/%s/product-versions" % product["id"]):
+                labels[version.get("id")] = "%s/%s" % (product.get("name"), version.get("name"))
+        return labels
+
+    def strategy_users(self, strategy_id, skip_portal_id=None):
+        """What uses an application auth strategy, in words: portal defaults, API publications and classic
+        product versions, outside the portal ``skip_portal_id``.  Best effort: a list that cannot be read
+        (an organisation may not have both portal generations) is left out.
+        """
+        users, portal_names = [], {}
+        for generation in ("v3", "v2"):
+            for portal in self._read_all("/%s/portals" % generation):
+                portal_names[portal.get("id")] = portal.get("name")
+                if portal.get("id") == skip_portal_id:
+                    continue
+                if portal.get("default_application_auth_strategy_id") == strategy_id:
+                    users.append("default of portal %r" % portal.get("name"))
+                if generation != "v2":
+                    continue
+                labels = None
+                for version in self._read_all("/v2/portals/%s/product-versions" % portal["id"]):
+                    if strategy_id in publication_strategy_ids(version):
+                        if labels is None:
+                            labels = self.product_version_labels(portal["id"])
+                        version_id = version.get("product_version_id")
+                        users.append("product version %s on classic portal %r"
+                                     % (labels.get(version_id, version_id), portal.get("name")))
+        for publication in self._read_all("/v3/api-publications", {"filter[auth_strategy_id][eq]": strategy_id}):
+            portal_id = publication.get("portal_id")
+            if portal_id == skip_portal_id or strategy_id not in publication_strategy_ids(publication):
+                continue
+            users.append("publication of API %r on portal %r"
+                         % (self.api_label(publication.get("api_id")), portal_names.get(portal_id, portal_id)))
+        return users
+
+    def provider_users(self, provider_id, skip_strategy_id=None):
+        """The application auth strategies (other than ``skip_strategy_id``) that use a DCR provider, in words."""
+        strategies = self._read_all("/v2/application-auth-strategies", {"filter[dcr_provider_id][eq]": provider_id})
+        return ["application auth strategy %r" % s.get("name") for s in strategies
+                if (s.get("dcr_provider") or {}).get("id") == provider_id and s.get("id") != skip_strategy_id]
+
+    def _read_all(self, path, params=None):
+        """``list_all`` for a lookup that only adds detail: empty when the list cannot be read."""
+        try:
+            return self.list_all(path, params)
+        except (_http.HttpError, _http.TransportError, KonnectError):
+            return []
+
+    def _read(self, path):
+        if not path:
+            return None
+        try:
+            return self.get(path)
+        except (_http.HttpError, _http.TransportError):
+            return None
 
     def _portal(self, generation, ref):
         try:

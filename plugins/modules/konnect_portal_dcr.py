@@ -20,7 +20,8 @@ description:
   - Optionally, the strategy of the APIs (new Dev Portal) or API product versions (classic Dev Portal) published to the portal,
     because a portal default only applies to APIs published after it is set.
   - Objects are identified by name. Only fields Konnect returns are compared; the write-only initial client secret follows O(update_secret).
-  - With O(state=absent), unsets the portal default when it points at the strategy, then deletes the strategy and the provider.
+  - With O(state=absent), takes the strategy out of every API publication (new Dev Portal) or API product version (classic Dev Portal)
+    of the portal that uses it, unsets the portal default when it points at it, then deletes the strategy and the provider.
 options:
   portal:
     description:
@@ -48,7 +49,8 @@ options:
   initial_client_secret:
     description:
       - Secret of O(initial_client_id). Konnect never returns it, so it cannot be compared; see O(update_secret).
-        Required when O(state=present).
+      - Required when the DCR provider must be created, and with O(update_secret=always). Not needed while the provider exists
+        and O(update_secret=on_create), because it is not sent then.
     type: str
   update_secret:
     description:
@@ -127,6 +129,8 @@ options:
   state:
     description:
       - V(present) creates or updates; V(absent) removes the strategy and the provider.
+      - V(absent) first takes the strategy out of the publications of O(portal) that use it (they stay published, without
+        application auth) and out of the publications of O(apis), and unsets the portal default when it is the strategy.
     type: str
     choices: [present, absent]
     default: present
@@ -137,7 +141,8 @@ extends_documentation_fragment:
 notes:
   - Provider and strategy names must be unique in the Konnect region; the task fails when a name matches several objects.
   - Changing the type of an existing provider or strategy with the same name is refused; delete it first.
-  - With O(state=absent), Konnect refuses to delete a strategy still used by a portal or a publication; the error names them.
+  - With O(state=absent), Konnect refuses to delete a strategy that another portal or its publications still use, or a provider
+    that another strategy uses; the task looks them up and fails before changing anything, naming them.
 author:
   - devportal.dcr contributors (@devportal-dcr)
 """
@@ -175,7 +180,13 @@ EXAMPLES = r"""
         apis:
           - orders/v1
 
-- name: Remove the DCR provider and strategy
+- name: Later runs need no secret while the provider exists (update_secret on_create)
+  devportal.dcr.konnect_portal_dcr:
+    portal: developer-portal
+    issuer: https://idsvr.example.com/oauth/v2/oauth-anonymous
+    initial_client_id: konnect-dcr
+
+- name: Remove the DCR provider and strategy (after taking the strategy out of the portal's publications)
   devportal.dcr.konnect_portal_dcr:
     portal: developer-portal
     provider_name: curity
@@ -209,7 +220,9 @@ verified:
   type: bool
   sample: true
 diff:
-  description: The managed fields that change, per object (C(dcr_provider), C(auth_strategy), C(portal), C(publication NAME)); secrets masked.
+  description:
+    - The managed fields that change, per object (C(dcr_provider), C(auth_strategy), C(portal), C(publication NAME)); secrets masked.
+    - With O(state=absent), C(publication NAME) shows the strategy taken out of that publication.
   returned: always
   type: dict
   sample: {"before": {}, "after": {"dcr_provider": {"name": "curity", "initial_client_secret": "********"}}}
@@ -226,6 +239,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_labels,
     konnect_argument_spec,
     portal_api_option,
+    publication_strategy_ids,
 )
 
 OIDC = "openid-connect"
@@ -272,6 +286,9 @@ def check_input(params):
     if params["state"] == "absent":
         return
     params["issuer"] = check_issuer(params["issuer"])
+    if params["update_secret"] == "always" and not params[SECRET]:
+        raise KonnectError("initial_client_secret is required with update_secret: always, which sends it to Konnect on "
+                           "every run (Konnect never returns it); set it, or use update_secret: on_create.")
     if "openid" in params["scopes"] and not params["allow_openid_scope"]:
         raise KonnectError("scopes contains openid, which prevents the client credentials flow of DCR applications "
                            "(Kong's and Curity's guides leave scopes empty). Remove it, or set allow_openid_scope: true.")
@@ -332,12 +349,16 @@ def desired_strategy(params, exists):
     return want
 
 
-class VerifyFailed(KonnectError):
-    """The provider was applied but Konnect cannot use its initial client; carries the task's result."""
+class FailedWithResult(KonnectError):
+    """A failure after changes were applied; carries the task's result (changed, diff, ids)."""
 
     def __init__(self, message, result):
-        super(VerifyFailed, self).__init__(message)
+        super(FailedWithResult, self).__init__(message)
         self.result = result
+
+
+class VerifyFailed(FailedWithResult):
+    """The provider was applied but Konnect cannot use its initial client."""
 
 
 class Names:
@@ -363,27 +384,58 @@ class Publications:
         self.generation = generation
         self.portal_id = portal_id
 
-    def resolve(self, ref):
-        """``{"id", "label", "current"}``; ``current`` is the publication or None when not published."""
+    def resolve(self, ref, missing_ok=False):
+        """``{"id", "label", "current"}``; ``current`` is the publication or None when not published.
+
+        With ``missing_ok``, None when the API or product version does not exist.
+        """
         if self.generation == "v3":
-            target = self.admin.find_api("/v3/apis", ref)
+            target = self.admin.find_api("/v3/apis", ref, missing_ok)
         else:
-            target = self.admin.find_product_version("/v2/api-products", "/v2/api-products/%s/product-versions", ref)
-        target["current"] = self.admin.get(self._path(target["id"]))
+            target = self.admin.find_product_version("/v2/api-products", "/v2/api-products/%s/product-versions", ref,
+                                                     missing_ok)
+        if target is not None:
+            target["current"] = self.admin.get(self._path(target["id"]))
         return target
+
+    def using(self, strategy_id, refs):
+        """Every publication of the portal that uses the strategy, and those of ``refs`` (APIs or product
+        versions) that do: ``[{"id", "label", "current"}]`` sorted by label.
+        """
+        found = {}
+        for ref in refs or []:
+            target = self.resolve(ref, missing_ok=True)
+            if target is not None and strategy_id in (publication_strategy_ids(target["current"]) or []):
+                found[target["id"]] = target
+        listed = [item for item in self.admin.strategy_references(self.generation, self.portal_id, strategy_id)
+                  if item["id"] not in found]
+        labels = self.admin.product_version_labels(self.portal_id) if listed and self.generation == "v2" else {}
+        for item in listed:
+            label = self.admin.api_label(item["id"]) if self.generation == "v3" else labels.get(item["id"], item["id"])
+            found[item["id"]] = dict(item, label=label)
+        return sorted(found.values(), key=lambda target: (str(target["label"]), target["id"]))
 
     def _path(self, target_id):
         if self.generation == "v3":
             return "/v3/apis/%s/publications/%s" % (target_id, self.portal_id)
         return "/v2/portals/%s/product-versions/%s" % (self.portal_id, target_id)
 
-    def strategy_ids(self, target):
+    @staticmethod
+    def strategy_ids(target):
+        return publication_strategy_ids(target["current"])
+
+    def detach(self, target, strategy_id):
+        """Take the strategy out of a publication; it stays published (without application auth when it had only it)."""
         current = target["current"]
-        if current is None:
-            return None
+        rest = [i for i in self.strategy_ids(target) if i != strategy_id]
         if self.generation == "v3":
-            return current.get("auth_strategy_ids") or []
-        return [s.get("id") for s in current.get("auth_strategies") or []]
+            body = {"auth_strategy_ids": rest or None}  # null: the API requires no application auth
+            for key in ("visibility", "auto_approve_registrations"):
+                if current.get(key) is not None:
+                    body[key] = current[key]
+            self.admin.send("PUT", self._path(target["id"]), body, expect=(200, 201))
+        else:
+            self.admin.send("PATCH", self._path(target["id"]), {"auth_strategy_ids": rest}, expect=(200,))
 
     def apply(self, target, strategy_id):
         current = target["current"]
@@ -416,6 +468,12 @@ class Present:
         self.strategy = admin.find_by_name("/v2/application-auth-strategies", self.params["strategy_name"],
                                            "application auth strategies")
         check_types(self.provider, self.strategy)
+        if self.provider is None and not self.params[SECRET]:
+            raise KonnectError(
+                "initial_client_secret is required: the DCR provider %r does not exist, and Konnect needs the secret of "
+                "the initial client %r to create it (it is never returned, so this task cannot take it from anywhere "
+                "else). Set initial_client_secret to the secret of that Curity client. Nothing was changed."
+                % (self.params["provider_name"], self.params["initial_client_id"]))
         self.names = Names(self.strategy, self.params["strategy_name"])
         self.publications = Publications(admin, generation, portal["id"])
         self.targets = [self.publications.resolve(ref) for ref in self.params["apis"] or []]
@@ -532,7 +590,7 @@ def check_types(provider, strategy):
 
 # --------------------------------------------------------------------------- absent
 class Absent:
-    """Unset the portal default, delete the strategy, then the provider."""
+    """Take the strategy out of the portal's publications and default, delete the strategy, then the provider."""
 
     def __init__(self, module, admin, generation, portal):
         self.params = module.params
@@ -542,7 +600,16 @@ class Absent:
         self.provider = admin.find_by_name("/v2/dcr-providers", self.params["provider_name"], "DCR providers")
         self.strategy = admin.find_by_name("/v2/application-auth-strategies", self.params["strategy_name"],
                                            "application auth strategies")
+        self.names = Names(self.strategy, self.params["strategy_name"])
+        self.publications = Publications(admin, generation, portal["id"])
+        self.targets = self.publications.using(self.strategy["id"], self.params["apis"]) if self.strategy else []
         self.plan = _engine.Plan()
+        for target in self.targets:
+            ids = self.publications.strategy_ids(target)
+            self.plan.add(_engine.Change("publication %s" % target["label"], _engine.UPDATE,
+                                         {"auth_strategy_ids": self.names.labels(ids)},
+                                         {"auth_strategy_ids": self.names.labels(
+                                             [i for i in ids if i != self.strategy["id"]])}))
         self.unset_default = bool(self.strategy) and portal.get("default_application_auth_strategy_id") == self.strategy["id"]
         if self.unset_default:
             self.plan.add(_engine.Change("portal", _engine.UPDATE,
@@ -550,17 +617,34 @@ class Absent:
                                          {"default_application_auth_strategy": None}))
         self.plan.add(_engine.compare("auth_strategy", strategy_view(self.strategy), None, "absent"))
         self.plan.add(_engine.compare("dcr_provider", provider_view(self.provider), None, "absent"))
+        self._refuse_when_used_elsewhere()
+
+    def _refuse_when_used_elsewhere(self):
+        """Konnect would answer 409 to the deletions: say what uses them before anything is changed."""
+        if self.strategy:
+            users = self.admin.strategy_users(self.strategy["id"], skip_portal_id=self.portal["id"])
+            if users:
+                raise KonnectError(in_use_message("application auth strategy", self.params["strategy_name"], users,
+                                                  " outside portal %r" % self.portal.get("name"), "Nothing was changed."))
+        if self.provider:
+            users = self.admin.provider_users(self.provider["id"], (self.strategy or {}).get("id"))
+            if users:
+                raise KonnectError(in_use_message("DCR provider", self.params["provider_name"], users, "",
+                                                  "Nothing was changed."))
 
     def apply(self):
+        for target in self.targets:
+            self.publications.detach(target, self.strategy["id"])
         if self.unset_default:
             self.admin.send("PATCH", "/%s/portals/%s" % (self.generation, self.portal["id"]),
                             {"default_application_auth_strategy_id": None}, expect=(200,))
         if self.strategy:
             self._delete("/v2/application-auth-strategies/%s" % self.strategy["id"], "application auth strategy",
-                         self.params["strategy_name"], self._strategy_users)
+                         self.params["strategy_name"],
+                         lambda: self.admin.strategy_users(self.strategy["id"]))
         if self.provider:
             self._delete("/v2/dcr-providers/%s" % self.provider["id"], "DCR provider", self.params["provider_name"],
-                         self._provider_users)
+                         lambda: self.admin.provider_users(self.provider["id"]))
 
     def _delete(self, path, what, name, users):
         try:
@@ -568,47 +652,23 @@ class Absent:
         except _http.HttpError as exc:
             if exc.status != 409:
                 raise
-            found = users()
-            raise KonnectError("Konnect refuses to delete the %s %r because it is in use%s. Change those first, then run "
-                               "the task again." % (what, name, ": " + "; ".join(found) if found else ""))
-
-    def _strategy_users(self):
-        sid = self.strategy["id"]
-        users = []
-        for generation in ("v3", "v2"):
-            portals = self._list("/%s/portals" % generation)
-            users += ["default of portal %r" % p.get("name") for p in portals
-                      if p.get("default_application_auth_strategy_id") == sid]
-            if generation == "v2":
-                for portal in portals:
-                    versions = self._list("/v2/portals/%s/product-versions" % portal["id"])
-                    users += ["product version %s on classic portal %r" % (v.get("product_version_id"), portal.get("name"))
-                              for v in versions if sid in [s.get("id") for s in v.get("auth_strategies") or []]]
-        for publication in self._list("/v3/api-publications", {"filter[auth_strategy_id][eq]": sid}):
-            api = self._get("/v3/apis/%s" % publication.get("api_id")) or {}
-            users.append("publication of API %r" % (api.get("name") or publication.get("api_id")))
-        return users
-
-    def _provider_users(self):
-        strategies = self._list("/v2/application-auth-strategies", {"filter[dcr_provider_id][eq]": self.provider["id"]})
-        return ["application auth strategy %r" % s.get("name") for s in strategies]
-
-    def _list(self, path, params=None):
-        """A best-effort list for an error message (an organisation may not have every API)."""
-        try:
-            return self.admin.list_all(path, params)
-        except (_http.HttpError, _http.TransportError, KonnectError):
-            return []
-
-    def _get(self, path):
-        try:
-            return self.admin.get(path)
-        except (_http.HttpError, _http.TransportError):
-            return None
+            done = [c.key for c in self.plan.changes if c.changed and c.action == _engine.UPDATE]
+            if what == "DCR provider" and self.strategy:
+                done.append("auth_strategy")
+            note = ("This run already changed: %s." % ", ".join(done)) if done else "Nothing was changed."
+            raise FailedWithResult(in_use_message(what, name, users(), "", note),
+                                   dict(self.result(), changed=bool(done)))
 
     def result(self):
         return dict(changed=self.plan.changed, diff=self.plan.diff(), portal_id=self.portal["id"],
                     portal_api=self.generation, provider_id=None, strategy_id=None, verified=None)
+
+
+def in_use_message(what, name, users, where, note):
+    found = (": " + "; ".join(users)) if users else (
+        " (Konnect did not say by what, and no portal default, publication or strategy using it was found)")
+    return ("Konnect refuses to delete the %s %r because it is in use%s%s. Take it out of those first, then run the task "
+            "again. %s" % (what, name, where, found, note))
 
 
 # --------------------------------------------------------------------------- main
@@ -633,7 +693,7 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
-        required_if=[("state", "present", ("issuer", "initial_client_id", "initial_client_secret"))],
+        required_if=[("state", "present", ("issuer", "initial_client_id"))],
     )
     _http.ensure_requests(module)
     try:

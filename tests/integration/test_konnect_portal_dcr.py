@@ -14,6 +14,7 @@ from konnect_helpers import (
     Portal,
     admin_get,
     admin_send,
+    admin_session,
     assert_clear_failure,
     dcr_args,
     curity_args,
@@ -136,37 +137,169 @@ def test_a_secret_rotated_in_curity_is_detected_and_sent_with_update_secret_alwa
     assert repeat["changed"] is True
 
 
-@pytest.mark.parametrize("generation", GENERATIONS)
-def test_absent_unsets_the_default_then_deletes(sandbox, runner, generation):
+def publication_of(info, portal):
+    """The API publication (new portal) or portal product version (classic) of the test target, or None."""
+    if portal.generation == "v3":
+        path = "/v3/apis/%s/publications/%s" % (portal.target_id, portal.id)
+    else:
+        path = "/v2/portals/%s/product-versions/%s" % (portal.id, portal.target_id)
+    response = admin_session(info).get(info["konnect_url"] + path, timeout=30)
+    if response.status_code == 404:
+        return None
+    response.raise_for_status()
+    return response.json()
+
+
+def absent_args(info, portal, **extra):
+    args = dict(dcr_args(info, portal, None), state="absent")
+    args.update(extra)
+    return args
+
+
+@pytest.mark.parametrize("generation, apis", [("v3", "given"), ("v3", "not given"), ("v2", "given"),
+                                              ("v2", "not given")])
+def test_absent_takes_the_strategy_out_of_the_publications_then_deletes(sandbox, runner, generation, apis):
     info, portal = sandbox.info, Portal(sandbox.info, generation)
     secret = prepare_curity(runner, sandbox)
-    runner.module("konnect_portal_dcr", dcr_args(info, portal, secret, apis=None))
-    absent = dict(dcr_args(info, portal, None, apis=None), state="absent")
+    applied, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))  # publishes with apis
+    assert applied["verified"] is True, text
+    published = publication_of(info, portal)
+    assert published_strategy_ids(info, portal) == [applied["strategy_id"]]
+    absent = absent_args(info, portal, apis=[portal.target] if apis == "given" else None)
+
     sandbox.clear_requests()
     checked, text = runner.module("konnect_portal_dcr", absent, check=True, diff=True)
-    assert checked["changed"] is True and state_changes(sandbox) == [], text
+    assert checked["changed"] is True, text
+    assert [r for r in requests_of(sandbox, "konnect") if r[0] != "GET"] == []
+    label = "%s/%s" % (info["api_name"], "v1") if generation == "v3" else portal.target
+    publication_key = "publication %s" % label
+    assert checked["diff"] == {
+        "before": {publication_key: {"auth_strategy_ids": ["curity"]},
+                   "portal": {"default_application_auth_strategy": "curity"},
+                   "auth_strategy": checked["diff"]["before"]["auth_strategy"],
+                   "dcr_provider": checked["diff"]["before"]["dcr_provider"]},
+        "after": {publication_key: {"auth_strategy_ids": []}, "portal": {"default_application_auth_strategy": None}}}
+    assert checked["diff"]["before"]["auth_strategy"]["name"] == "curity"
+    assert checked["diff"]["before"]["dcr_provider"]["initial_client_id"] == "konnect-dcr"
+
     removed, text = runner.module("konnect_portal_dcr", absent, diff=True)
     assert removed["changed"] is True and removed["diff"] == checked["diff"], text
+    detach = ("PUT", "apis") if generation == "v3" else ("PATCH", "portals")
     assert [(r[1], r[2].split("/")[2]) for r in state_changes(sandbox)] == [
-        ("PATCH", "portals"), ("DELETE", "application-auth-strategies"), ("DELETE", "dcr-providers")]
-    assert portal_record(info, portal)["default_application_auth_strategy_id"] is None
+        detach, ("PATCH", "portals"), ("DELETE", "application-auth-strategies"), ("DELETE", "dcr-providers")]
+    # Konnect, read independently: nothing left, the API still published (same settings) without the strategy.
     assert named(info, PROVIDERS, "curity") == [] and named(info, STRATEGIES, "curity") == []
-    again, text = runner.module("konnect_portal_dcr", absent)
-    assert again["changed"] is False, text
+    assert portal_record(info, portal)["default_application_auth_strategy_id"] is None
+    after = publication_of(info, portal)
+    assert after is not None and (published_strategy_ids(info, portal) or []) == []
+    if generation == "v3":
+        assert after["auth_strategy_ids"] is None and after["visibility"] == published["visibility"]
+    else:
+        assert after["publish_status"] == "published"
+        assert after["application_registration_enabled"] == published["application_registration_enabled"]
+
+    sandbox.clear_requests()
+    again, text = runner.module("konnect_portal_dcr", absent, diff=True)
+    assert again["changed"] is False and again["diff"] == {"before": {}, "after": {}}, text
+    assert state_changes(sandbox) == []
+    checked_again, text = runner.module("konnect_portal_dcr", absent, check=True)
+    assert checked_again["changed"] is False, text
 
 
-def test_absent_names_what_still_uses_the_strategy(sandbox, runner):
+def test_absent_refuses_before_any_write_when_another_portal_uses_the_strategy(sandbox, runner):
     info, portal = sandbox.info, Portal(sandbox.info, "v2")
     secret = prepare_curity(runner, sandbox)
     applied = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))[0]
-    # The other portal uses the strategy as its default too.
-    default = {"default_application_auth_strategy_id": applied["strategy_id"]}
-    admin_send(info, "PATCH", "/v3/portals/%s" % info["portal_id"], default)
-    removed, text = runner.module("konnect_portal_dcr", dict(dcr_args(info, portal, None), state="absent"))
-    assert_clear_failure(removed, text, "refuses to delete the application auth strategy 'curity' because it is in use")
-    assert "default of portal 'sandbox-portal'" in removed["msg"]
-    assert "on classic portal 'sandbox-classic-portal'" in removed["msg"]
+    # The new portal uses the strategy as its default and in the publication of its API.
+    admin_send(info, "PATCH", "/v3/portals/%s" % info["portal_id"],
+               {"default_application_auth_strategy_id": applied["strategy_id"]})
+    admin_send(info, "PUT", "/v3/apis/%s/publications/%s" % (info["api_id"], info["portal_id"]),
+               {"auth_strategy_ids": [applied["strategy_id"]]})
+    sandbox.clear_requests()
+    for check in (True, False):
+        removed, text = runner.module("konnect_portal_dcr", absent_args(info, portal), check=check)
+        assert_clear_failure(removed, text, "refuses to delete the application auth strategy 'curity' because it is in use "
+                                            "outside portal 'sandbox-classic-portal': ")
+        assert "default of portal 'sandbox-portal'" in removed["msg"]
+        assert "publication of API '%s/v1' on portal 'sandbox-portal'" % info["api_name"] in removed["msg"]
+        assert "Nothing was changed" in removed["msg"]
+    assert state_changes(sandbox) == []
+    # Nothing was taken out of the classic portal either.
     assert len(named(info, PROVIDERS, "curity")) == 1
+    assert published_strategy_ids(info, portal) == [applied["strategy_id"]]
+    assert portal_record(info, portal)["default_application_auth_strategy_id"] == applied["strategy_id"]
+
+
+def test_absent_refuses_before_any_write_when_another_strategy_uses_the_provider(sandbox, runner):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    secret = prepare_curity(runner, sandbox)
+    applied = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))[0]
+    runner.module("konnect_portal_dcr", dcr_args(info, portal, secret, strategy_name="curity-other", apis=None,
+                                                 set_portal_default=False))
+    sandbox.clear_requests()
+    removed, text = runner.module("konnect_portal_dcr", absent_args(info, portal))
+    assert_clear_failure(removed, text, "refuses to delete the DCR provider 'curity' because it is in use: "
+                                        "application auth strategy 'curity-other'")
+    assert state_changes(sandbox) == [] and len(named(info, STRATEGIES, "curity")) == 1
+    assert published_strategy_ids(info, portal) == [applied["strategy_id"]]
+
+
+def test_a_conflict_konnect_still_answers_is_explained(sandbox, runner):
+    """Something started using the strategy between the lookup and the deletion: Konnect's 409 is explained."""
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    secret = prepare_curity(runner, sandbox)
+    runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    sandbox.clear_requests()
+    sandbox.fault(service="konnect", method="DELETE", path_regex="^%s/" % STRATEGIES, status=409)
+    removed, text = runner.module("konnect_portal_dcr", absent_args(info, portal), diff=True)
+    assert_clear_failure(removed, text, "refuses to delete the application auth strategy 'curity' because it is in use")
+    assert "This run already changed: publication %s/v1, portal." % info["api_name"] in removed["msg"]
+    assert removed["changed"] is True and "auth_strategy" in removed["diff"]["before"]
+    assert [r[1] for r in state_changes(sandbox)] == ["PUT", "PATCH", "DELETE"]
+    assert len(named(info, PROVIDERS, "curity")) == 1
+    # The next run finishes the removal.
+    again, text = runner.module("konnect_portal_dcr", absent_args(info, portal), diff=True)
+    assert again["changed"] is True and list(again["diff"]["after"]) == [], text
+    assert named(info, PROVIDERS, "curity") == [] and named(info, STRATEGIES, "curity") == []
+
+
+# --------------------------------------------------------------------------- the initial client secret
+def test_the_secret_is_not_needed_while_the_provider_exists(sandbox, runner):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    secret = prepare_curity(runner, sandbox)
+    runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    without = {k: v for k, v in dcr_args(info, portal, None).items() if k != "initial_client_secret"}
+    sandbox.clear_requests()
+    same, text = runner.module("konnect_portal_dcr", without, diff=True)
+    assert same["changed"] is False and same["verified"] is True, text
+    assert state_changes(sandbox) == []
+    # Other changes are applied without it; the secret is not sent.
+    changed_args = dict(without, display_name="Curity without secret", labels={"team": "orders"})
+    checked, text = runner.module("konnect_portal_dcr", changed_args, check=True, diff=True)
+    changed, text = runner.module("konnect_portal_dcr", changed_args, diff=True)
+    assert changed["changed"] is True and changed["verified"] is True and changed["diff"] == checked["diff"], text
+    assert "initial_client_secret" not in json.dumps(changed["diff"])
+    # verified: the secret Konnect keeps (sent on creation) still works, so nothing overwrote it.
+    provider = admin_get(info, "%s/%s" % (PROVIDERS, changed["provider_id"]))
+    assert provider["labels"] == {"team": "orders"}
+
+
+@pytest.mark.parametrize("check", [True, False], ids=["check mode", "real run"])
+def test_a_provider_to_create_without_the_secret_fails_before_any_write(sandbox, runner, check):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    without = {k: v for k, v in dcr_args(info, portal, None).items() if k != "initial_client_secret"}
+    result, text = runner.module("konnect_portal_dcr", without, check=check)
+    assert_clear_failure(result, text, "initial_client_secret is required: the DCR provider 'curity' does not exist, "
+                                       "and Konnect needs the secret of the initial client 'konnect-dcr' to create it")
+    assert state_changes(sandbox) == [] and named(info, PROVIDERS, "curity") == []
+
+
+def test_update_secret_always_needs_the_secret_before_any_request(sandbox, runner):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    args = dict(dcr_args(info, portal, None), update_secret="always")
+    result, text = runner.module("konnect_portal_dcr", args)
+    assert_clear_failure(result, text, "initial_client_secret is required with update_secret: always")
+    assert requests_of(sandbox, "konnect") == []
 
 
 BAD_INPUTS = [

@@ -32,11 +32,14 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_redirect_uri,
     konnect_argument_spec,
     portal_argument_spec,
+    publication_strategy_ids,
     write_credentials_file,
 )
 
 UUID_A = "11111111-2222-4333-8444-555555555555"
 UUID_B = "66666666-7777-4888-9999-aaaaaaaaaaaa"
+STRATEGY = "22222222-3333-4444-8555-666666666666"
+OTHER = "33333333-4444-4555-8666-777777777777"
 
 
 # --------------------------------------------------------------------------- a scripted Konnect
@@ -289,6 +292,105 @@ def test_find_product_version(server):
         api.find_product_version("/v2/api-products", path, "shop/v9")
     with pytest.raises(KonnectError, match="No API product 'x' found. API products: shop, solo."):
         api.find_product_version("/v2/api-products", path, "x")
+
+
+def test_missing_ok_returns_none_for_what_does_not_exist_but_still_refuses_ambiguity(server):
+    server.routes.add("GET", "/v3/apis", paged([{"id": UUID_A, "name": "orders", "version": "v1"},
+                                                {"id": UUID_B, "name": "orders", "version": "v2"}]))
+    server.routes.add("GET", "/v2/api-products", paged([{"id": "p1", "name": "shop"}]))
+    server.routes.add("GET", "/v2/api-products/p1/product-versions", paged([{"id": "v1", "name": "v1"},
+                                                                            {"id": "v2", "name": "v2"}]))
+    api = client(server)
+    path = "/v2/api-products/%s/product-versions"
+    assert api.find_api("/v3/apis", "nope", missing_ok=True) is None
+    assert api.find_api("/v3/apis", "orders/v9", missing_ok=True) is None
+    assert api.find_api("/v3/apis", "orders/v1", missing_ok=True) == {"id": UUID_A, "label": "orders/v1"}
+    with pytest.raises(KonnectError, match="Several APIs are named 'orders'"):
+        api.find_api("/v3/apis", "orders", missing_ok=True)
+    assert api.find_product_version("/v2/api-products", path, "nope", missing_ok=True) is None
+    assert api.find_product_version("/v2/api-products", path, "shop/v9", missing_ok=True) is None
+    with pytest.raises(KonnectError, match="has versions v1, v2"):
+        api.find_product_version("/v2/api-products", path, "shop", missing_ok=True)
+
+
+def test_publication_strategy_ids_reads_both_generations():
+    assert publication_strategy_ids(None) is None
+    assert publication_strategy_ids({"auth_strategy_ids": None}) == []
+    assert publication_strategy_ids({"auth_strategy_ids": [STRATEGY]}) == [STRATEGY]
+    assert publication_strategy_ids({"auth_strategies": [{"id": STRATEGY, "name": "x"}]}) == [STRATEGY]
+    assert publication_strategy_ids({"auth_strategies": []}) == []
+
+
+def unfiltered(items):
+    """A list endpoint that ignores every filter (the lookups must match on their side too)."""
+    return lambda q, b, h: ok({"data": items, "meta": {"page": {"number": 1, "size": 100, "total": len(items)}}})
+
+
+def test_strategy_references_of_a_new_portal_use_the_filter_and_check_it(server):
+    server.routes.add("GET", "/v3/portals/%s/api-publications" % UUID_A, unfiltered([
+        {"api_id": "api-1", "portal_ids": [UUID_A], "auth_strategy_ids": [STRATEGY], "visibility": "public"},
+        {"api_id": "api-2", "portal_ids": [UUID_A], "auth_strategy_ids": None, "visibility": "public"},
+        {"api_id": "api-3", "portal_ids": [UUID_A], "auth_strategy_ids": [OTHER], "visibility": "private"}]))
+    admin = KonnectAdmin.from_module(admin_module(server))
+    found = admin.strategy_references("v3", UUID_A, STRATEGY)
+    assert [(f["id"], f["current"]["visibility"]) for f in found] == [("api-1", "public")]
+    assert server.routes.seen[0]["query"]["filter[auth_strategy_id][eq]"] == STRATEGY
+
+
+def test_strategy_references_of_a_classic_portal(server):
+    server.routes.add("GET", "/v2/portals/%s/product-versions" % UUID_B, unfiltered([
+        {"id": "ppv-1", "product_version_id": "pv-1", "auth_strategies": [{"id": STRATEGY, "name": "Curity"}]},
+        {"id": "ppv-2", "product_version_id": "pv-2", "auth_strategies": []}]))
+    admin = KonnectAdmin.from_module(admin_module(server))
+    assert [f["id"] for f in admin.strategy_references("v2", UUID_B, STRATEGY)] == ["pv-1"]
+    assert not any(k.startswith("filter") for k in server.routes.seen[0]["query"])
+
+
+def test_strategy_users_name_defaults_publications_and_product_versions_outside_a_portal(server):
+    server.routes.add("GET", "/v3/portals", unfiltered([
+        {"id": UUID_A, "name": "new", "default_application_auth_strategy_id": STRATEGY},
+        {"id": "p-other", "name": "other", "default_application_auth_strategy_id": STRATEGY}]))
+    server.routes.add("GET", "/v2/portals", unfiltered([
+        {"id": UUID_B, "name": "classic", "default_application_auth_strategy_id": None}]))
+    server.routes.add("GET", "/v2/portals/%s/product-versions" % UUID_B, unfiltered([
+        {"id": "ppv-1", "product_version_id": "pv-1", "auth_strategies": [{"id": STRATEGY}]}]))
+    server.routes.add("GET", "/v2/api-products", unfiltered([{"id": "prod", "name": "shop", "portal_ids": [UUID_B]}]))
+    server.routes.add("GET", "/v2/api-products/prod/product-versions", unfiltered([{"id": "pv-1", "name": "v1"}]))
+    server.routes.add("GET", "/v3/api-publications", unfiltered([
+        {"api_id": UUID_A, "portal_id": UUID_A, "auth_strategy_ids": [STRATEGY]},
+        {"api_id": UUID_B, "portal_id": "p-other", "auth_strategy_ids": [STRATEGY]},
+        {"api_id": UUID_B, "portal_id": "p-other", "auth_strategy_ids": [OTHER]}]))
+    server.routes.add("GET", "/v3/apis/" + UUID_B, lambda q, b, h: ok({"id": UUID_B, "name": "orders", "version": "v2"}))
+    admin = KonnectAdmin.from_module(admin_module(server))
+    assert admin.strategy_users(STRATEGY, skip_portal_id=UUID_A) == [
+        "default of portal 'other'", "product version shop/v1 on classic portal 'classic'",
+        "publication of API 'orders/v2' on portal 'other'"]
+    everything = admin.strategy_users(STRATEGY)
+    assert "default of portal 'new'" in everything and "publication of API '%s' on portal 'new'" % UUID_A in everything
+
+
+def forbidden(query, body, headers):
+    return ok({"status": 403, "title": "Forbidden"}, 403, {"Content-Type": "application/problem+json"})
+
+
+def test_strategy_users_is_best_effort(server):
+    server.routes.add("GET", "/v3/portals", unfiltered([
+        {"id": UUID_A, "name": "new", "default_application_auth_strategy_id": STRATEGY}]))
+    server.routes.add("GET", "/v2/portals", forbidden)
+    server.routes.add("GET", "/v3/api-publications", forbidden)
+    admin = KonnectAdmin.from_module(admin_module(server))
+    assert admin.strategy_users(STRATEGY) == ["default of portal 'new'"]
+
+
+def test_provider_users_are_the_other_strategies_linked_to_it(server):
+    server.routes.add("GET", "/v2/application-auth-strategies", unfiltered([
+        {"id": STRATEGY, "name": "mine", "dcr_provider": {"id": UUID_A}},
+        {"id": OTHER, "name": "theirs", "dcr_provider": {"id": UUID_A}},
+        {"id": "s3", "name": "unrelated", "dcr_provider": {"id": UUID_B}},
+        {"id": "s4", "name": "key-auth", "dcr_provider": None}]))
+    admin = KonnectAdmin.from_module(admin_module(server))
+    assert admin.provider_users(UUID_A, skip_strategy_id=STRATEGY) == ["application auth strategy 'theirs'"]
+    assert server.routes.seen[0]["query"]["filter[dcr_provider_id][eq]"] == UUID_A
 
 
 # --------------------------------------------------------------------------- admin client
