@@ -237,8 +237,8 @@ diff:
     after: {"kong_app_name": {"in_access_token": true, "value_provider": "account-manager-claims-provider"}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
     ClaimList,
     converge,
@@ -263,7 +263,7 @@ MANAGED = [o for o in CLAIM_OPTIONS if o != "name"]
 
 def main():
     item_options = dict(CLAIM_OPTIONS, name=dict(type="str", required=True), claims_mapper=dict(type="str"))
-    module = AnsibleModule(
+    module = DcrModule(
         argument_spec=curity_argument_spec(
             claims=dict(type="list", elements="dict", options=item_options),
             claims_mapper=dict(type="str", default="default"),

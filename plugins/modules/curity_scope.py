@@ -215,8 +215,8 @@ diff:
     after: {"kong-api": {"description": "Access to the APIs published in the Kong Dev Portal"}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
     ScopeList,
     converge,
@@ -239,7 +239,7 @@ MANAGED = [o for o in SCOPE_OPTIONS if o != "name"]
 
 def main():
     item_options = dict(SCOPE_OPTIONS, name=dict(type="str", required=True))
-    module = AnsibleModule(
+    module = DcrModule(
         argument_spec=curity_argument_spec(
             scopes=dict(type="list", elements="dict", options=item_options),
             state=dict(type="str", default="present", choices=["present", "absent"]),

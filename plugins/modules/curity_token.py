@@ -224,8 +224,9 @@ diff:
     after: {"client": {"client_credentials": true, "secret": "********"}}
 """
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine
 from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
     CLIENT,
@@ -441,7 +442,7 @@ class Credential:
 
 
 def main():
-    module = AnsibleModule(
+    module = DcrModule(
         argument_spec=curity_argument_spec(
             client_id=dict(type="str", default="konnect-dcr"),
             client_name=dict(type="str"),

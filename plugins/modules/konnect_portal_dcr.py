@@ -228,8 +228,8 @@ diff:
   sample: {"before": {}, "after": {"dcr_provider": {"name": "curity", "initial_client_secret": "********"}}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     KonnectAdmin,
@@ -690,7 +690,7 @@ def run(module):
 
 
 def main():
-    module = AnsibleModule(
+    module = DcrModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
         required_if=[("state", "present", ("issuer", "initial_client_id"))],

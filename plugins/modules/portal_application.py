@@ -213,10 +213,10 @@ diff:
   sample: {"before": {}, "after": {"application": {"name": "orders-client"}}}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
+from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     DeveloperPortal,
@@ -511,7 +511,7 @@ def finish(module, result, secret=None, msg=None):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = DcrModule(argument_spec=argument_spec(), supports_check_mode=True)
     _http.ensure_requests(module)
     task = None
     try:

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# FOR INTERNAL COLLECTION USE ONLY.  The interfaces in this file are meant for use within the
+# devportal.dcr collection and may not remain stable to outside uses.  Changes may be made in
+# ANY release, even a bugfix release.
+"""The collection's ``AnsibleModule``: no secret in a failure, whatever the input.
+
+ansible-core collects the values of ``no_log`` options while it validates the arguments.
+When a list-of-dicts option holds an element that is not a dict (``claims: [a-name]``), that
+collection raises half-way and *every* no_log value is lost, so the failure's ``invocation``
+would show, for example, the admin password in clear.  ``DcrModule.fail_json`` registers the
+values of all ``no_log`` options again (tolerating malformed input) before failing.  It uses
+only public ``AnsibleModule`` behaviour: ``no_log_values`` and ``fail_json``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.six import string_types
+
+
+def secret_values(argument_spec, params):
+    """Every value of a ``no_log`` option in ``params``, recursively, never raising."""
+    found = set()
+    if not isinstance(params, dict):
+        return found
+    for name, spec in argument_spec.items():
+        value = params.get(name)
+        if value is None:
+            continue
+        if spec.get("no_log"):
+            found.update(_strings(value))
+        if spec.get("options"):
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                found.update(secret_values(spec["options"], item))
+    return found
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        out = set()
+        for item in value.values():
+            out.update(_strings(item))
+        return out
+    if isinstance(value, (list, tuple, set)):
+        out = set()
+        for item in value:
+            out.update(_strings(item))
+        return out
+    text = value if isinstance(value, string_types) else str(value)
+    return {text} if text else set()
+
+
+class DcrModule(AnsibleModule):
+    """``AnsibleModule`` whose failures never carry the value of a ``no_log`` option."""
+
+    def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ
+        self.no_log_values.update(secret_values(self.argument_spec, getattr(self, "params", None)))
+        super(DcrModule, self).fail_json(msg, **kwargs)

@@ -1,0 +1,60 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""DcrModule: a failure never carries the value of a no_log option, whatever the input."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+import pytest
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule, secret_values
+
+SPEC = {
+    "admin_password": {"type": "str", "no_log": True},
+    "items": {"type": "list", "elements": "dict", "options": {
+        "name": {"type": "str"},
+        "token": {"type": "str", "no_log": True},
+    }},
+}
+SECRET = "pw-Zq81-unique-value"
+
+
+def run(module_class, args, capsys):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module_class(argument_spec=SPEC)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_core_alone_leaks_on_a_malformed_list_element(capsys):
+    # Documents why DcrModule exists: if ansible-core stops leaking, this test tells us so.
+    result = run(AnsibleModule, {"admin_password": SECRET, "items": ["not-a-dict"]}, capsys)
+    assert result["failed"] is True
+    assert SECRET in json.dumps(result)
+
+
+def test_dcr_module_masks_it(capsys):
+    result = run(DcrModule, {"admin_password": SECRET, "items": ["not-a-dict"]}, capsys)
+    assert result["failed"] is True
+    assert SECRET not in json.dumps(result)
+    assert result["invocation"]["module_args"]["admin_password"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def test_dcr_module_masks_nested_secrets_of_well_formed_items(capsys):
+    args = {"admin_password": SECRET, "items": [{"name": "a", "token": "tok-Yy71-unique"}, "broken"]}
+    text = json.dumps(run(DcrModule, args, capsys))
+    assert SECRET not in text and "tok-Yy71-unique" not in text
+
+
+def test_secret_values_tolerates_any_shape():
+    params = {"admin_password": SECRET, "items": ["x", 3, None, {"token": "t1"}, {"token": ["t2", {"k": "t3"}]}]}
+    assert secret_values(SPEC, params) == {SECRET, "t1", "t2", "t3"}
+    assert secret_values(SPEC, None) == set()
+    assert secret_values(SPEC, {"admin_password": None, "items": "weird"}) == set()
