@@ -6,6 +6,11 @@
 
 Copies what git knows about: tracked files and new files that are not ignored, as they
 are in the working tree.  DEST is replaced, so removed files disappear from it too.
+
+DEST gets a git repository of its own (nothing committed): ansible-test lists a collection's
+files with ``git ls-files --cached --others --exclude-standard`` from the nearest repository,
+and the nearest one would otherwise be this checkout, where ``build/`` is ignored, so
+ansible-test would see no file at all.
 """
 
 from __future__ import annotations
@@ -40,6 +45,10 @@ def main(dest):
         target = os.path.join(tmp, name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(os.path.join(root, name), target)
+    try:
+        subprocess.run(["git", "init", "-q", tmp], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        sys.exit("cannot make %s a git repository for ansible-test: %s" % (tmp, exc))
     shutil.rmtree(dest, ignore_errors=True)
     os.rename(tmp, dest)
     return 0
