@@ -107,7 +107,8 @@ def check_konnect_url(value):
 def check_redirect_uri(value):
     """Raise KonnectError unless ``value`` is an absolute URI usable as an OAuth redirect URI."""
     parts = urlsplit(value) if value and not any(c.isspace() for c in value) else None
-    ok = parts is not None and URI_SCHEME.match(parts.scheme or "") and not parts.fragment
+    # "#" alone is an (empty) fragment too: OAuth redirect URIs must not carry one (RFC 6749, 3.1.2).
+    ok = parts is not None and URI_SCHEME.match(parts.scheme or "") and "#" not in value
     if ok and parts.scheme.lower() in ("http", "https"):
         ok = bool(parts.netloc)
     elif ok:
@@ -134,6 +135,34 @@ def check_issuer(value):
     if len(issuer) > 256:
         raise KonnectError("issuer is longer than the 256 characters Konnect accepts.")
     return issuer
+
+
+def check_length(value, option, maximum, minimum=0):
+    """Raise KonnectError unless the string ``value`` (None is skipped) has ``minimum`` to ``maximum`` characters.
+
+    The message gives the option, the limit and the length, never the value (it may be a secret).
+    """
+    if value is None:
+        return value
+    if not minimum <= len(value) <= maximum:
+        if minimum:
+            limit = "%d to %d characters long" % (minimum, maximum)
+        else:
+            limit = "at most %d characters long" % maximum
+        raise KonnectError("%s must be %s (Konnect refuses anything else), got %d characters." % (option, limit, len(value)))
+    return value
+
+
+def check_items(values, option, max_items, max_length):
+    """Raise KonnectError unless the list ``values`` has at most ``max_items`` strings of at most ``max_length``."""
+    values = values or []
+    if len(values) > max_items:
+        raise KonnectError("%s accepts at most %d items in Konnect, got %d." % (option, max_items, len(values)))
+    for index, value in enumerate(values):
+        if len(value) > max_length:
+            raise KonnectError("%s: item %d (%r...) is %d characters long; Konnect accepts at most %d."
+                               % (option, index + 1, value[:20], len(value), max_length))
+    return values
 
 
 def check_labels(labels):

@@ -139,6 +139,9 @@ extends_documentation_fragment:
   - devportal.dcr.attributes
   - devportal.dcr.attributes.konnect
 notes:
+  - Konnect's limits are checked before any request. O(provider_name), O(strategy_name), O(display_name), O(initial_client_id),
+    O(initial_client_secret) and O(issuer) take at most 256 characters; O(claims) at most 10 and O(scopes) at most 50 items of
+    at most 128 characters; O(auth_methods) at most 10 items; O(labels) at most 50, with keys and values of 1 to 63 characters.
   - Provider and strategy names must be unique in the Konnect region; the task fails when a name matches several objects.
   - Changing the type of an existing provider or strategy with the same name is refused; delete it first.
   - With O(state=absent), Konnect refuses to delete a strategy that another portal or its publications still use, or a provider
@@ -236,7 +239,9 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     KonnectError,
     canonical_issuer,
     check_issuer,
+    check_items,
     check_labels,
+    check_length,
     konnect_argument_spec,
     portal_api_option,
     publication_strategy_ids,
@@ -280,12 +285,15 @@ def check_input(params):
     """Every input error, before any request."""
     params["strategy_name"] = params["strategy_name"] or params["provider_name"]
     for option in ("provider_name", "strategy_name", "display_name"):
-        value = params[option]
-        if value is not None and not 1 <= len(value) <= 256:
-            raise KonnectError("%s must be 1 to 256 characters long." % option)
+        check_length(params[option], option, 256, 1)
     if params["state"] == "absent":
         return
     params["issuer"] = check_issuer(params["issuer"])
+    check_length(params["initial_client_id"], "initial_client_id", 256, 1)
+    check_length(params[SECRET], SECRET, 256)
+    check_items(params["claims"], "claims", 10, 128)
+    check_items(params["scopes"], "scopes", 50, 128)
+    check_items(params["auth_methods"], "auth_methods", 10, 64)
     if params["update_secret"] == "always" and not params[SECRET]:
         raise KonnectError("initial_client_secret is required with update_secret: always, which sends it to Konnect on "
                            "every run (Konnect never returns it); set it, or use update_secret: on_create.")

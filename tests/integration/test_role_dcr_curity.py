@@ -206,6 +206,83 @@ def test_bad_input_fails_before_any_request(play, sandbox):
         assert sandbox.requests() == [], extra_vars
 
 
+def app(**extra):
+    """The sandbox inventory's application (the verification request uses it by name), changed."""
+    return dict({"name": "demo-app"}, **extra)
+
+
+# Values the modules (or Konnect) would refuse only after the Curity and Konnect phases wrote.
+LIMIT_CASES = {
+    "long application name": ({"dcr_curity_applications": [app(name="n" * 256)],
+                               "dcr_curity_request_url": ""},
+                              "dcr_curity_applications[0]: name must be 1 to 255 characters long"),
+    "long application description": ({"dcr_curity_applications": [app(description="d" * 256)]},
+                                     "dcr_curity_applications[0] (demo-app): description must be at most 255"),
+    "redirect uri with a fragment": ({"dcr_curity_applications": [app(redirect_uri="https://app.example.com/cb#top")]},
+                                     "(demo-app): redirect_uri must be an absolute URI without a fragment"),
+    "relative redirect uri": ({"dcr_curity_applications": [app(redirect_uri="/callback")]},
+                              "redirect_uri must be an absolute URI"),
+    "redirect uri without host": ({"dcr_curity_applications": [app(redirect_uri="https:///callback")]},
+                                  "redirect_uri must be an absolute URI"),
+    "registrations not a list": ({"dcr_curity_applications": [app(registrations="demo-api")]},
+                                 "registrations must be a list of API names"),
+    "registrations of dicts": ({"dcr_curity_applications": [app(registrations=[{"name": "demo-api"}])]},
+                               "registrations must be a list of API names"),
+    "second entry bad": ({"dcr_curity_applications": [app(), {"name": "other", "redirect_uri": "x#y"}]},
+                         "dcr_curity_applications[1] (other): redirect_uri"),
+    "credentials folder missing": ({"dcr_curity_applications": [app(credentials_file="/nonexistent/folder/a.json")]},
+                                   "credentials_file: the folder it is written to does not exist"),
+    "long provider name": ({"dcr_curity_provider_name": "p" * 257}, "dcr_curity_provider_name must be at most 256"),
+    "long display name": ({"dcr_curity_display_name": "d" * 257}, "dcr_curity_display_name must be at most 256"),
+    "long client id": ({"dcr_curity_client_id": "c" * 257}, "dcr_curity_client_id must be at most 256"),
+    "long client secret": ({"dcr_curity_client_secret": "Long-secret-" + "s" * 250},
+                           "dcr_curity_client_secret must be at most 256"),
+    "too many konnect claims": ({"dcr_curity_konnect_claims": ["sub"] * 11}, "dcr_curity_konnect_claims may hold"),
+    "long konnect scope": ({"dcr_curity_konnect_scopes": ["s" * 129]}, "dcr_curity_konnect_scopes may hold"),
+    "unknown auth method": ({"dcr_curity_auth_methods": ["magic"]}, "dcr_curity_auth_methods must list"),
+    "reserved label": ({"dcr_curity_labels": {"konnect-team": "a", "env": "-bad"}},
+                       "dcr_curity_labels: konnect-team, env break Konnect's label rules"),
+    "oidc config sets the issuer": ({"dcr_curity_oidc_config": {"issuer": "https://other.example"}},
+                                    "dcr_curity_oidc_config must be a dictionary without issuer"),
+    "issuer not a url": ({"dcr_curity_issuer": "idsvr.example.com/oauth"}, "dcr_curity_issuer must be an absolute"),
+    "konnect url with version": ({"dcr_curity_konnect_url": "https://eu.api.konghq.com/v2"},
+                                 "dcr_curity_konnect_url must be the region's base URL"),
+    "portal url not http": ({"dcr_curity_portal_url": "ftp://portal.example.com"},
+                            "dcr_curity_portal_url must be an absolute"),
+    "negative scope lifetime": ({"dcr_curity_scopes": [{"name": "s1", "time_to_live": -1}]},
+                                "time_to_live must be between 0 and 4294967295 seconds (scopes s1)"),
+    "prefix scope with claims": ({"dcr_curity_scopes": [{"name": "p1", "is_prefix": True, "claims": ["email"]}]},
+                                 "a prefix scope (is_prefix) cannot carry claims (scopes p1)"),
+}
+
+
+@pytest.mark.parametrize("case", list(LIMIT_CASES))
+def test_values_the_modules_would_refuse_later_fail_before_any_request(play, sandbox, case):
+    extra_vars, words = LIMIT_CASES[case]
+    rc, output = play(extra_vars=extra_vars)
+    assert rc != 0, output[-3000:]
+    assert words in output, output[-3000:]
+    assert "Traceback" not in output
+    assert sandbox.requests() == []
+    assert "s" * 250 not in output
+
+
+def test_unusual_but_valid_values_pass_the_preflight(play, sandbox):
+    extra_vars = {
+        "dcr_curity_applications": [app(redirect_uri="com.example.app:/callback", description="d" * 255,
+                                        registrations=["demo-api"]),
+                                    {"name": "web-" + "n" * 251, "redirect_uri": "https://app.example.com/cb?x=1"},
+                                    {"name": "native", "redirect_uri": "http://127.0.0.1:8765/cb"}],
+        "dcr_curity_labels": {"env": "prod", "ANSIBLE-managed-by": "devportal.dcr"},
+        "dcr_curity_display_name": "d" * 256,
+        "dcr_curity_auth_methods": ["client_credentials", "bearer"],
+        "dcr_curity_issuer": sandbox.info["curity_issuer"] + "/",
+    }
+    rc, output = play(check=True, extra_vars=extra_vars)
+    assert_ok(rc, output)
+    assert config_writes(sandbox) == []
+
+
 def test_later_run_needs_the_secret_only_when_the_konnect_provider_must_be_created(play, sandbox):
     # The Curity phase alone generates the DCR credential's secret, which nobody keeps.
     rc, output = play(tags="curity")

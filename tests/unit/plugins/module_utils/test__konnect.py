@@ -27,8 +27,10 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_credentials_path,
     check_http_url,
     check_issuer,
+    check_items,
     check_konnect_url,
     check_labels,
+    check_length,
     check_redirect_uri,
     konnect_argument_spec,
     portal_argument_spec,
@@ -180,7 +182,8 @@ def test_redirect_uri_accepts_absolute_uris(value):
     assert check_redirect_uri(value) == value
 
 
-@pytest.mark.parametrize("value", ["/callback", "app.example.com/cb", "https://app.example.com/cb#frag", "https:///cb",
+@pytest.mark.parametrize("value", ["/callback", "app.example.com/cb", "https://app.example.com/cb#frag",
+                                   "https://app.example.com/cb#", "https:///cb",
                                    "https://app.example.com/c b", "1http://x", ""])
 def test_redirect_uri_refuses_relative_or_fragment_uris(value):
     with pytest.raises(KonnectError, match="redirect_uri"):
@@ -201,6 +204,27 @@ def test_check_issuer_keeps_the_form_given_without_trailing_slash():
         "https://i.example/x/.well-known/openid-configuration"
     with pytest.raises(KonnectError, match="256"):
         check_issuer("https://i.example/" + "x" * 250)
+
+
+def test_check_length_names_the_option_and_the_limit_never_the_value():
+    assert check_length(None, "display_name", 256, 1) is None
+    assert check_length("x" * 256, "provider_name", 256, 1) == "x" * 256
+    assert check_length("", "initial_client_secret", 256) == ""
+    with pytest.raises(KonnectError, match=r"provider_name must be 1 to 256 characters long .*got 0 characters"):
+        check_length("", "provider_name", 256, 1)
+    secret = "S" * 257
+    with pytest.raises(KonnectError, match=r"initial_client_secret must be at most 256 characters long") as caught:
+        check_length(secret, "initial_client_secret", 256)
+    assert secret not in str(caught.value) and "got 257 characters" in str(caught.value)
+
+
+def test_check_items_limits_the_count_and_the_length_of_each_item():
+    assert check_items(None, "scopes", 50, 128) == []
+    assert check_items(["a" * 128] * 50, "scopes", 50, 128) == ["a" * 128] * 50
+    with pytest.raises(KonnectError, match=r"claims accepts at most 10 items in Konnect, got 11"):
+        check_items(["sub"] * 11, "claims", 10, 128)
+    with pytest.raises(KonnectError, match=r"auth_methods: item 2 .* is 65 characters long; Konnect accepts at most 64"):
+        check_items(["bearer", "m" * 65], "auth_methods", 10, 64)
 
 
 @pytest.mark.parametrize("labels, words", [
