@@ -42,7 +42,7 @@ demo: tree
 	PATH="$(BIN):$$PATH" bash tests/tools/demo.sh
 
 test: tree
-	$(MAKE) --no-print-directory sanity units pytest molecule lint
+	$(MAKE) -k --no-print-directory sanity units pytest molecule lint  # every phase runs; any failure fails the target
 
 sanity: tree ansible-test-ready
 	cd $(TREE) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no

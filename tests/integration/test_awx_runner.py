@@ -98,7 +98,7 @@ def test_credential_types_inject_exactly_the_modules_environment_variables(tmp_p
         for fid, field in fields.items():
             if re.search(r"password|token|secret", fid):
                 assert field.get("secret") is True, "%s: %s is not secret" % (path, fid)
-        env_vars, _ = inject(ctype, {}, str(tmp_path))
+        env_vars = inject(ctype, {}, str(tmp_path))[0]
         injected.update(env_vars)
     assert injected <= fallbacks, "injected but no module reads it: %s" % sorted(injected - fallbacks)
     timeouts = {n for n in fallbacks if n.endswith("_TIMEOUT")}
@@ -112,7 +112,7 @@ def test_tls_verification_stays_on_when_the_credential_does_not_set_it(tmp_path)
         assert inject(ctype, {"skip_tls_verify": True}, str(tmp_path))[0][var] == "false"
         # No CA given: no CA path (the empty file AWX writes anyway is not used).
         assert inject(ctype, {}, str(tmp_path))[0][var.replace("VALIDATE_CERTS", "CA_PATH")] == ""
-        env_vars, _ = inject(ctype, {"ca_cert": "-----BEGIN CERTIFICATE-----\n"}, str(tmp_path))
+        env_vars = inject(ctype, {"ca_cert": "-----BEGIN CERTIFICATE-----\n"}, str(tmp_path))[0]
         with open(env_vars[var.replace("VALIDATE_CERTS", "CA_PATH")], encoding="utf-8") as handle:
             assert handle.read().startswith("-----BEGIN CERTIFICATE-----")
 
@@ -213,7 +213,7 @@ def test_a_job_without_a_credential_fails_before_any_request(runner, sandbox, tm
     env = {k: v for k, v in runner.env({}).items() if not k.startswith(("CURITY_", "KONNECT_"))}
     env.update(awx_credentials(info, tmp_path))
     del env[missing]
-    result, stdout, _ = run_job(tmp_path, "job", env, {"dcr_curity_portal": info["portal_name"]}, check=False)
+    result, stdout = run_job(tmp_path, "job", env, {"dcr_curity_portal": info["portal_name"]}, check=False)[:2]
     assert result.status == "failed", stdout[-3000:]
     assert words in stdout
     assert sandbox.requests() == []
