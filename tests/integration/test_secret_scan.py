@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Secret scan: the whole role at -vvvv with --diff, in check mode and for real, prints no secret.
+
+The secrets: the Curity admin password, the Konnect token, the developer password, the DCR
+credential's secret (Konnect's initial client secret) and every application client secret
+issued during the scenario.  Each is looked for as it is and in the forms it takes on the
+wire (HTTP Basic credentials in base64, JSON-escaped), in everything ansible-playbook prints.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+from harness import REPO
+from reliability_helpers import (
+    TRACEBACK,
+    Desired,
+    assert_converged,
+    read_credentials,
+    role_env,
+    role_vars,
+)
+
+PLAYBOOKS = os.path.join(REPO, "playbooks")
+INVENTORY = os.path.join(PLAYBOOKS, "inventories", "sandbox")
+
+
+def forms(value):
+    """A secret as it is, JSON-escaped, and inside HTTP Basic credentials."""
+    out = {value, json.dumps(value)[1:-1]}
+    return out
+
+
+def basic_forms(user, password):
+    raw = ("%s:%s" % (user, password)).encode("utf-8")
+    return {base64.b64encode(raw).decode("ascii")}
+
+
+def scan(output, named_secrets, where):
+    found = []
+    for name, values in named_secrets.items():
+        for value in values:
+            if value and value in output:
+                found.append(name)
+                break
+    assert not found, "%s printed: %s" % (where, ", ".join(sorted(set(found))))
+
+
+class Scenario:
+    """Runs the role's playbooks at -vvvv --diff and keeps every output for the scan."""
+
+    def __init__(self, sandbox, runner, tmp_path):
+        self.sandbox = sandbox
+        self.runner = runner
+        self.desired = Desired(sandbox.info, str(tmp_path), tag="sec")
+        self.outputs = []
+        self.app_secrets = []
+
+    def play(self, name, check=False, **extra):
+        variables = role_vars(self.desired, **extra)
+        rc, out = self.runner.playbook(os.path.join(PLAYBOOKS, name), extra_vars=variables, inventory=INVENTORY,
+                                       env=role_env(self.sandbox), check=check, diff=True, verbosity=4)
+        where = "%s%s" % (name, " --check" if check else "")
+        self.outputs.append((where, out))
+        if os.path.exists(self.desired.credentials_file):
+            secret = read_credentials(self.desired.credentials_file)["client_secret"]
+            if secret not in self.app_secrets:
+                self.app_secrets.append(secret)
+        # The scan comes first: a failed run must not print secrets either.
+        scan(out, self.secrets(), where)
+        assert rc == 0, "%s failed:\n%s" % (where, self.masked(out)[-4000:])
+        assert TRACEBACK not in out, self.masked(out)[-4000:]
+        return out
+
+    def secrets(self):
+        info = self.sandbox.info
+        named = {name: forms(value) for name, value in self.desired.secrets().items()}
+        named["Curity admin password"] |= basic_forms(info["curity_admin_username"], info["curity_admin_password"])
+        named["initial client secret"] |= basic_forms(self.desired.client_id, self.desired.client_secret)
+        for number, secret in enumerate(self.app_secrets, 1):
+            named["application client secret #%d" % number] = forms(secret)
+        return named
+
+    def masked(self, text):
+        for values in self.secrets().values():
+            for value in values:
+                text = text.replace(value, "********")
+        return text
+
+    def scan_all(self):
+        named = self.secrets()
+        for where, out in self.outputs:
+            scan(out, named, where)
+
+
+def test_role_prints_no_secret_check_converge_noop(sandbox, runner, tmp_path):
+    scenario = Scenario(sandbox, runner, tmp_path)
+    scenario.play("dcr_curity.yml", check=True)
+    assert sandbox.writes("curity-admin") == [] and sandbox.writes("konnect") == []
+    scenario.play("dcr_curity.yml")
+    scenario.play("dcr_curity.yml")
+    assert len(scenario.app_secrets) == 1, "the converge wrote no credentials file"
+    assert_converged(sandbox, scenario.desired, sandbox.requests())
+    scenario.scan_all()
+
+
+def test_rotation_and_teardown_print_no_secret(sandbox, runner, tmp_path):
+    scenario = Scenario(sandbox, runner, tmp_path)
+    scenario.play("dcr_curity.yml")
+    first_dcr_secret = scenario.desired.client_secret
+    scenario.play("rotate_secret.yml", check=True, rotate_applications=[scenario.desired.app])
+    scenario.desired.client_secret = "Rotated-" + first_dcr_secret
+    scenario.play("rotate_secret.yml", rotate_applications=[scenario.desired.app])
+    assert len(scenario.app_secrets) == 2, "the rotation issued no new application secret"
+    assert_converged(sandbox, scenario.desired, sandbox.requests())
+    scenario.play("teardown.yml", check=True)
+    scenario.play("teardown.yml")
+    named = scenario.secrets()
+    named["first initial client secret"] = forms(first_dcr_secret)
+    for where, out in scenario.outputs:
+        scan(out, named, where)
