@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark callback: which requests each task sent, read from the sandbox request log.
+
+Enabled only by ``tests/tools/bench.py`` for its counting runs (never for the timed runs, so
+that the calls to the control API cost nothing there).  Before each task and at the end of
+the play it reads the sandbox's request log (``$DCR_BENCH_CONTROL_URL/requests``); the
+entries logged since the previous task belong to that task.  Meant for one host and the
+linear strategy, where tasks run one after another.  Writes a JSON list of
+``{name, action, status, seconds, requests}`` to ``$DCR_BENCH_REQUESTS_OUT``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: bench_requests
+type: aggregate
+short_description: Record the sandbox requests of each task (benchmark only)
+description:
+  - Reads the sandbox request log before each task and writes, per task, the requests it sent.
+options: {}
+"""
+
+import json
+import os
+import time
+
+from ansible.module_utils.urls import open_url
+from ansible.plugins.callback import CallbackBase
+
+
+class CallbackModule(CallbackBase):
+    """Attributes sandbox requests to tasks."""
+
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "bench_requests"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super(CallbackModule, self).__init__(*args, **kwargs)
+        self.control_url = os.environ.get("DCR_BENCH_CONTROL_URL", "").rstrip("/")
+        self.out_path = os.environ.get("DCR_BENCH_REQUESTS_OUT", "")
+        self.tasks = []
+        self.current = None
+        self.seen = 0
+
+    def _log(self):
+        if not self.control_url:
+            return []
+        resp = open_url(self.control_url + "/requests", method="GET", timeout=30, use_proxy=False, use_netrc=False)
+        return json.loads(resp.read())
+
+    def _close_current(self):
+        entries = self._log()
+        if self.current is not None:
+            self.current["seconds"] = round(time.monotonic() - self.current.pop("started"), 4)
+            self.current["requests"] = [
+                {"service": e.get("service"), "method": e.get("method"), "path": e.get("path"), "status": e.get("status")}
+                for e in entries[self.seen:]
+            ]
+            self.tasks.append(self.current)
+        self.seen = len(entries)
+        self.current = None
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        self._close_current()
+        action = getattr(task, "resolved_action", None) or task.action
+        self.current = {"name": task.get_name(), "action": action, "status": "started", "started": time.monotonic()}
+
+    def _status(self, status):
+        if self.current is not None and self.current["status"] in ("started", "skipped"):
+            self.current["status"] = status
+
+    def v2_runner_on_ok(self, result):
+        self._status("ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False):
+        if self.current is not None:
+            self.current["status"] = "failed"
+
+    def v2_runner_on_skipped(self, result):
+        self._status("skipped")
+
+    def v2_playbook_on_stats(self, stats):
+        self._close_current()
+        if self.out_path:
+            with open(self.out_path, "w") as handle:
+                json.dump(self.tasks, handle, indent=1)
