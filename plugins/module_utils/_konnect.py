@@ -104,11 +104,19 @@ def check_konnect_url(value):
     return url
 
 
+# Schemes whose URIs a browser executes or renders itself; never a redirect URI.
+SCRIPT_SCHEMES = ("javascript", "data", "vbscript", "file", "about", "blob")
+
+
 def check_redirect_uri(value):
     """Raise KonnectError unless ``value`` is an absolute URI usable as an OAuth redirect URI."""
     parts = urlsplit(value) if value and not any(c.isspace() for c in value) else None
     # "#" alone is an (empty) fragment too: OAuth redirect URIs must not carry one (RFC 6749, 3.1.2).
     ok = parts is not None and URI_SCHEME.match(parts.scheme or "") and "#" not in value
+    if ok and parts.scheme.lower() in SCRIPT_SCHEMES:
+        raise KonnectError("redirect_uri must not use the %s: scheme: a browser runs or renders such a URI instead of "
+                           "handing the authorization response to the application (RFC 7591, section 5; RFC 9700, "
+                           "section 4.1), got %r." % (parts.scheme.lower(), value))
     if ok and parts.scheme.lower() in ("http", "https"):
         ok = bool(parts.netloc)
     elif ok:

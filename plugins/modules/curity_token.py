@@ -201,6 +201,14 @@ registration_endpoint:
   returned: when O(issuer) is set and O(state=present)
   type: str
   sample: https://idsvr.example.com/token-service/oauth-registration
+secret_changed:
+  description:
+    - Whether the run sets the client's secret (the client is created, O(update_secret=always), or the given O(secret)
+      no longer works). In check mode, whether the real run would.
+    - Whatever stores the same secret elsewhere (the Konnect DCR provider) must then be given the new one.
+  returned: always
+  type: bool
+  sample: false
 verified:
   description: Whether this run obtained a token with the client's secret.
   returned: always
@@ -434,7 +442,9 @@ class Credential:
 
     def result(self, plan):
         out = self.partial()
-        out.update(changed=plan.changed, diff=plan.diff())
+        client = [c for c in plan.changes if c.key == CLIENT and c.changed]
+        out.update(changed=plan.changed, diff=plan.diff(), secret_changed=bool(
+            self.params["state"] == "present" and client and "secret" in client[0].changed_fields()))
         if self.runtime is not None and self.params["state"] == "present":
             metadata = self.runtime.metadata()
             out.update(token_endpoint=metadata["token_endpoint"], registration_endpoint=metadata.get("registration_endpoint"))

@@ -218,7 +218,10 @@ portal_api:
   type: str
   sample: v3
 verified:
-  description: Whether Konnect verified the provider with the initial client (null when O(verify=false), in check mode or when absent).
+  description:
+    - Whether Konnect verified the provider with the initial client (its C(verify) call, which changes nothing).
+    - Check mode verifies a provider that the run keeps as it is, so a dry run finds a drifted secret; it is V(null) when
+      O(verify=false), in check mode when the provider is created or changed, and when absent.
   returned: always
   type: bool
   sample: true
@@ -569,10 +572,11 @@ class Present:
                                  write=False) or {}
         if answer.get("status") == "success":
             return True
-        message = ("Konnect could not use the initial client of DCR provider %r: %s. The settings were applied, but "
+        message = ("Konnect could not use the initial client of DCR provider %r: %s. %s, but "
                    "developers cannot register applications until initial_client_id and initial_client_secret work: the "
                    "Curity client needs the client-credentials capability, the dcr scope and DCR enabled at %s."
                    % (self.params["provider_name"], "; ".join(answer.get("errors") or []) or "verification failed",
+                      "Check mode changed nothing" if self.module.check_mode else "The settings were applied",
                       self.params["issuer"]))
         if self.params["update_secret"] == "on_create" and self.provider_change.action != _engine.CREATE:
             message += (" The provider already existed and update_secret is on_create, so this task did not send the "
@@ -692,7 +696,10 @@ def run(module):
         return task.result()
     task = Present(module, admin, generation, portal)
     if module.check_mode:
-        return task.result(None)
+        # The provider as it is, when the run keeps it: verifying it is a read (Konnect changes nothing), so a dry
+        # run finds a drifted secret as the real run would.
+        keep = task.provider is not None and not task.provider_change.changed
+        return task.result(task.verify() if params["verify"] and keep else None)
     task.apply()
     return task.result(task.verify() if params["verify"] else None)
 

@@ -1,0 +1,550 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of ``devportal.dcr.dcr_setup``: plan every step with reads, then apply.
+
+This is the one place where the collection's modules are composed into the whole procedure
+(Curity claims, scopes and DCR credential; Konnect DCR provider, auth strategy and portal; the
+developer applications; a request through the gateway).  A run goes in two passes:
+
+1. *Plan*: every step runs in check mode, in dependency order.  Check mode only reads (the
+   transport refuses writes), so a bad input on any of the three systems - a wrong password, an
+   unknown portal or API, an invalid redirect URI - fails the run here, before the first write.
+   A step that refers to an object an earlier step would create (a scope using a new claim, an
+   application on a strategy the run creates) cannot be checked against it; it is planned as a
+   change, with the checks that do not need that object.
+2. *Apply* (not in check mode): only the steps whose plan changes something run again for real,
+   in the same order, each with what the earlier steps produced (the issuer, the DCR credential's
+   secret, the auth strategy).  A run that changes nothing therefore costs exactly the plan.
+
+The DCR credential's secret (Curity keeps only a hash of it, Konnect never returns it) follows one
+rule: after every run both sides hold the same secret.  When the plan finds that the Konnect DCR
+provider must be created and no secret was given, nothing can be using the credential's secret yet,
+so a fresh one is chosen before any write and set on both sides; an interrupted first run is
+finished by a plain re-run the same way.  Whenever the Curity step sets a secret (creation, drift of a
+given secret, rotation), the Konnect step sends it in the same run (``update_secret: always``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import copy
+import json
+import os
+import secrets
+import tempfile
+import time
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_native, to_text
+from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from ansible.module_utils.urls import Request
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
+
+CURITY_OPTIONS = ("admin_url", "admin_username", "admin_password", "profile_id", "validate_certs", "ca_path", "timeout")
+KONNECT_OPTIONS = ("konnect_url", "konnect_token", "validate_certs", "ca_path", "timeout")
+PORTAL_OPTIONS = ("portal_url", "developer_email", "developer_password", "portal_api")
+# Stands for the DCR credential's secret in the plan only (check mode sends nothing to Konnect).
+PLAN_SECRET = "planned-secret-never-sent"
+TITLES = {
+    "claims": "Curity claims (curity_claim)",
+    "scopes": "Curity scopes (curity_scope)",
+    "token": "Curity DCR credential and DCR settings (curity_token)",
+    "dcr": "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr)",
+    "application": "Dev Portal application %s (portal_application)",
+    "request": "Request through the gateway",
+}
+
+
+class StepFailed(Exception):
+    def __init__(self, step, result):
+        super(StepFailed, self).__init__(result.get("msg") or "no message")
+        self.step = step
+        self.result = result
+
+
+class Step:
+    """One module task of the procedure: its arguments, its plan and its real result."""
+
+    def __init__(self, key, module, args, label=None):
+        self.key = key
+        self.module = module
+        self.args = args
+        self.label = label
+        self.plan = None
+        self.pending = None  # why the plan could not check the step against the server
+        self.result = None
+        self.takes_strategy = False  # an application on the auth strategy of the Konnect step
+
+    @property
+    def title(self):
+        title = TITLES[self.key]
+        return title % self.label if "%s" in title else title
+
+    @property
+    def changed(self):
+        return bool(self.pending) or bool(self.plan and self.plan.get("changed"))
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = True
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        self._vars = task_vars or {}
+        params = self.validate_argument_spec(argument_spec())[1]
+        self._warnings = []
+        try:
+            return Setup(self, params).run()
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    # -- what Setup needs from Ansible ------------------------------------------------------------
+    def execute(self, module, args, check):
+        """Run ``devportal.dcr.<module>``; ``check`` forces check mode (the plan)."""
+        saved = self._task.check_mode
+        self._task.check_mode = bool(check or saved)
+        try:
+            result = self._execute_module(module_name="devportal.dcr." + module, module_args=copy.deepcopy(args),
+                                          task_vars=self._vars)
+        finally:
+            self._task.check_mode = saved
+        self._warnings.extend(result.pop("warnings", None) or [])
+        result.pop("invocation", None)
+        return result
+
+    def read_remote_json(self, path):
+        """The JSON object in ``path`` on the managed host (no module run: the connection fetches it)."""
+        path = self._remote_expand_user(path)
+        fd, local = tempfile.mkstemp(prefix=".dcr-setup-")
+        os.close(fd)
+        try:
+            self._connection.fetch_file(path, local)
+            with open(local, "r") as handle:
+                return json.load(handle)
+        except (AnsibleError, IOError, OSError, ValueError):
+            return None
+        finally:
+            os.unlink(local)
+
+    @property
+    def check_mode(self):
+        return bool(self._task.check_mode)
+
+    @property
+    def warnings(self):
+        return self._warnings
+
+
+class Setup:
+    """The plan and the apply pass over the steps of one run."""
+
+    def __init__(self, action, params):
+        self.action = action
+        self.params = params
+        self.phases = params["phases"]
+        self.present = params["state"] == "present"
+        self.curity = dict((k, v) for k, v in (params["curity"] or {}).items() if v is not None)
+        self.konnect = dict((k, v) for k, v in (params["konnect"] or {}).items() if v is not None)
+        self.portal = dict((k, v) for k, v in (params["portal"] or {}).items() if v is not None)
+        self.secret = ((params["token"] or {}).get("secret")) or None  # the DCR credential's secret, when given
+        self.fresh = None  # a secret this run chose for the DCR credential
+        self.notes = []
+        self.steps = []
+
+    # -- building steps ----------------------------------------------------------------------------
+    def step(self, key, module, args, connection, label=None):
+        merged = dict(connection)
+        merged.update(dict((k, v) for k, v in args.items() if v is not None))
+        step = Step(key, module, merged, label)
+        self.steps.append(step)
+        return step
+
+    def in_phase(self, phase, option):
+        return phase in self.phases and self.params[option] is not None
+
+    def app_args(self, item):
+        args = dict((k, v) for k, v in item.items() if v is not None)
+        if args.get("name") in self.params["regenerate_secrets"]:
+            args.setdefault("regenerate_secret", True)
+        if args.get("approve_registrations"):
+            for key, value in self.konnect.items():
+                args.setdefault(key, value)
+        return args
+
+    # -- the run -----------------------------------------------------------------------------------
+    def run(self):
+        try:
+            self.plan_present() if self.present else self.plan_absent()
+        except StepFailed as exc:
+            return self.failure(exc, planning=True)
+        if self.action.check_mode:
+            return self.outcome()
+        try:
+            self.apply_present() if self.present else self.apply_absent()
+            if self.present and "verify" in self.phases and self.params["request"]:
+                self.request()
+        except StepFailed as exc:
+            return self.failure(exc, planning=False)
+        return self.outcome()
+
+    def run_plan(self, step):
+        step.plan = self.action.execute(step.module, step.args, check=True)
+        if step.plan.get("failed"):
+            raise StepFailed(step, step.plan)
+        return step.plan
+
+    def run_apply(self, step, **wiring):
+        step.args.update(wiring)
+        if PLAN_SECRET in step.args.values():
+            raise AnsibleError("internal error: the plan's stand-in secret reached the %s step" % step.key)
+        step.result = self.action.execute(step.module, step.args, check=False)
+        if step.result.get("failed"):
+            raise StepFailed(step, step.result)
+        return step.result
+
+    # -- state=present -----------------------------------------------------------------------------
+    def plan_present(self):
+        params = self.params
+        self.claims = self.scopes = self.token = self.dcr = None
+        if self.in_phase("curity", "claims"):
+            self.claims = self.step("claims", "curity_claim", dict(params["claims"], state="present"), self.curity)
+            self.run_plan(self.claims)
+        if self.in_phase("curity", "scopes"):
+            self.scopes = self.step("scopes", "curity_scope", dict(params["scopes"], state="present"), self.curity)
+            waiting = self.new_claims() & self.scope_claims()
+            if waiting:
+                # The module refuses scopes whose claims do not exist; these claims exist after the claims step.
+                self.scopes.pending = ("uses claims this run creates (%s): planned as a change, checked when they exist"
+                                       % ", ".join(sorted(waiting)))
+            else:
+                self.run_plan(self.scopes)
+        if self.in_phase("curity", "token"):
+            self.token = self.step("token", "curity_token", dict(params["token"], state="present"), self.curity)
+            self.run_plan(self.token)
+        if self.in_phase("konnect", "dcr"):
+            self.plan_dcr()
+        self.plan_applications()
+
+    def new_claims(self):
+        if self.claims is None or not self.claims.plan.get("changed"):
+            return set()
+        diff = self.claims.plan.get("diff") or {}
+        return set((diff.get("after") or {}).keys()) - set((diff.get("before") or {}).keys())
+
+    def scope_claims(self):
+        scopes = self.params["scopes"] or {}
+        items = list(scopes.get("scopes") or []) + ([scopes] if scopes.get("name") else [])
+        return set(claim for item in items if isinstance(item, dict) for claim in item.get("claims") or [])
+
+    def issuer(self):
+        given = (self.params["dcr"] or {}).get("issuer") or (self.params["token"] or {}).get("issuer")
+        found = given or (self.token.plan.get("issuer") if self.token else None) or os.environ.get("CURITY_ISSUER")
+        if not found:
+            raise StepFailed(self.dcr, {"msg": "Curity's issuer is unknown: set the issuer (role: dcr_curity_issuer, or "
+                                               "CURITY_ISSUER), or run the curity phase in the same run."})
+        return found
+
+    def token_sets_secret(self):
+        return bool(self.token and self.token.plan.get("secret_changed"))
+
+    def plan_dcr(self):
+        params = self.params
+        self.dcr = self.step("dcr", "konnect_portal_dcr", dict(params["dcr"], state="present"), self.konnect)
+        self.dcr.args.setdefault("initial_client_id", (params["token"] or {}).get("client_id") or "konnect-dcr")
+        self.dcr.args["issuer"] = self.issuer()
+        self.dcr.args["initial_client_secret"] = self.secret or PLAN_SECRET
+        if self.token_sets_secret():
+            self.dcr.args["update_secret"] = "always"
+        self.run_plan(self.dcr)
+        if self.dcr.plan.get("provider_id") or self.secret:
+            return
+        # The DCR provider must be created and the DCR credential's secret is not known: nothing can use
+        # that secret while the provider does not exist, so the run sets a fresh one on both sides.
+        if self.token is None:
+            raise StepFailed(self.dcr, {"msg": "The DCR provider must be created, and Konnect needs the DCR credential's "
+                                               "secret, which Curity never returns: run the curity phase in the same run "
+                                               "(it sets a fresh secret on both sides) or give the secret (role: "
+                                               "dcr_curity_client_secret). Nothing was changed."})
+        self.fresh = secrets.token_urlsafe(32)
+        self.token.args.update(secret=self.fresh, update_secret="always")
+        self.run_plan(self.token)
+        self.notes.append("The DCR provider does not exist yet: this run sets a fresh secret on the DCR credential "
+                          "%r and hands it to Konnect." % self.token.args.get("client_id", "konnect-dcr"))
+
+    def plan_applications(self):
+        self.apps = []
+        if "application" not in self.phases:
+            return
+        strategy_pending = self.dcr is not None and self.dcr.changed and not self.dcr.plan.get("strategy_id")
+        published = set((self.params["dcr"] or {}).get("apis") or []) if self.dcr is not None and self.dcr.changed else set()
+        for item in self.params["applications"]:
+            args = self.app_args(item)
+            app = self.step("application", "portal_application", args, self.portal, label=args.get("name"))
+            self.apps.append(app)
+            app.takes_strategy = args.get("state", "present") == "present" and not args.get("auth_strategy")
+            if app.takes_strategy and self.strategy_ref():
+                app.args["auth_strategy"] = self.strategy_ref()
+            plan_args = dict(app.args)
+            waits = []
+            if strategy_pending and app.takes_strategy:
+                plan_args.pop("auth_strategy", None)
+                waits.append("the auth strategy this run creates")
+            if published and plan_args.get("registrations"):
+                # APIs the Konnect step publishes are not yet visible to the developer: that step checked them.
+                unpublished = [ref for ref in plan_args["registrations"] if ref in published]
+                if unpublished:
+                    plan_args["registrations"] = [ref for ref in plan_args["registrations"] if ref not in published]
+                    waits.append("APIs this run publishes (%s)" % ", ".join(unpublished))
+            app.plan = self.action.execute("portal_application", plan_args, check=True)
+            if app.plan.get("failed"):
+                raise StepFailed(app, app.plan)
+            if waits:
+                app.pending = "waits for %s: planned as a change, checked when they exist" % " and ".join(waits)
+
+    def strategy_ref(self):
+        if self.dcr is None:
+            return (self.params["dcr"] or {}).get("display_name") or None
+        return self.dcr.plan.get("strategy_id") or self.dcr.args.get("display_name") or None
+
+    def apply_present(self):
+        for step in (self.claims, self.scopes):
+            if step is not None and step.changed:
+                self.run_apply(step)
+        token_secret = None
+        if self.token is not None and self.token.changed:
+            result = self.run_apply(self.token)
+            if result.get("secret_changed"):
+                token_secret = result.get("client_secret") or self.token.args.get("secret")
+        if self.dcr is not None and (self.dcr.changed or token_secret):
+            wiring = dict(issuer=self.dcr.args["issuer"])
+            wiring["initial_client_secret"] = token_secret or self.secret
+            if token_secret:
+                wiring["update_secret"] = "always"
+            if not wiring["initial_client_secret"]:
+                self.dcr.args.pop("initial_client_secret", None)
+                del wiring["initial_client_secret"]
+            self.run_apply(self.dcr, **wiring)
+        strategy = (self.dcr.result or self.dcr.plan).get("strategy_id") if self.dcr is not None else None
+        for app in self.apps:
+            if app.changed:
+                wiring = {}
+                if strategy and app.takes_strategy:
+                    wiring["auth_strategy"] = strategy  # created by this run: known by id only now
+                self.run_apply(app, **wiring)
+
+    # -- state=absent ------------------------------------------------------------------------------
+    def plan_absent(self):
+        params = self.params
+        self.apps = []
+        self.claims = self.scopes = self.token = self.dcr = None
+        if "application" in self.phases:
+            for item in params["applications"]:
+                app = self.step("application", "portal_application", dict(name=item.get("name"), state="absent"),
+                                self.portal, label=item.get("name"))
+                self.apps.append(app)
+                self.run_plan(app)
+        if self.in_phase("konnect", "dcr"):
+            args = dict(params["dcr"], state="absent")
+            removed = [app.label for app in self.apps]
+            if removed:
+                args["ignore_applications"] = removed
+            self.dcr = self.step("dcr", "konnect_portal_dcr", args, self.konnect)
+            self.run_plan(self.dcr)
+        if self.in_phase("curity", "token"):
+            token = dict((k, v) for k, v in params["token"].items() if k in ("client_id", "dcr", "issuer"))
+            self.token = self.step("token", "curity_token", dict(token, state="absent"), self.curity)
+            self.run_plan(self.token)
+        if self.in_phase("curity", "scopes"):
+            self.scopes = self.step("scopes", "curity_scope", dict(params["scopes"], state="absent"), self.curity)
+            self.run_plan(self.scopes)
+        if self.in_phase("curity", "claims"):
+            self.claims = self.step("claims", "curity_claim", dict(params["claims"], state="absent"), self.curity)
+            removed = self.removed_scope_claims()
+            wanted = set(c.get("name") for c in params["claims"].get("claims") or [] if isinstance(c, dict))
+            if params["claims"].get("name"):
+                wanted.add(params["claims"]["name"])
+            if removed & wanted:
+                self.claims.pending = ("used by scopes this run removes (%s): planned as a change, checked once they are "
+                                       "gone" % ", ".join(sorted(removed & wanted)))
+            else:
+                self.run_plan(self.claims)
+
+    def removed_scope_claims(self):
+        if self.scopes is None or not self.scopes.plan.get("changed"):
+            return set()
+        before = (self.scopes.plan.get("diff") or {}).get("before") or {}
+        return set(c for scope in before.values() if isinstance(scope, dict) for c in scope.get("claims") or [])
+
+    def apply_absent(self):
+        for step in self.apps + [self.dcr, self.token, self.scopes, self.claims]:
+            if step is not None and step.changed:
+                self.run_apply(step)
+
+    # -- the request through the gateway -----------------------------------------------------------
+    def request(self):
+        spec = self.params["request"]
+        step = Step("request", None, {})
+        self.steps.append(step)
+        name = spec["application"] or (self.params["applications"][0]["name"] if self.params["applications"] else None)
+        app = next((a for a in self.apps if a.label == name), None)
+        credentials = self.credentials(app)
+        if not credentials:
+            step.result = {"changed": False, "skipped": True,
+                           "msg": "No request: the client secret of application %s is returned only when it is created or "
+                                  "regenerated; give the application a credentials_file to keep it." % name}
+            self.action.warnings.append(step.result["msg"])
+            return
+        step.result = gateway_request(spec, credentials, name)
+        if step.result.get("failed"):
+            raise StepFailed(step, step.result)
+
+    def credentials(self, app):
+        if app is None:
+            return None
+        if app.result and app.result.get("client_secret"):
+            return {"client_id": app.result.get("client_id"), "client_secret": app.result["client_secret"]}
+        path = app.args.get("credentials_file")
+        record = self.action.read_remote_json(path) if path else None
+        if isinstance(record, dict) and record.get("client_id") and record.get("client_secret"):
+            return {"client_id": record["client_id"], "client_secret": record["client_secret"]}
+        return None
+
+    # -- results -----------------------------------------------------------------------------------
+    def outcome(self):
+        changed = any(step.changed for step in self.steps if step.key != "request")
+        result = dict(changed=changed, check_mode=self.action.check_mode, steps=[self.summary(s) for s in self.steps],
+                      summary=[self.line(s) for s in self.steps] + self.notes,
+                      diff=[self.step_diff(s) for s in self.steps if s.changed and s.key != "request"],
+                      notes=self.notes, applications=self.applications(), warnings=self.action.warnings)
+        result.update(self.credential())
+        request = next((s for s in self.steps if s.key == "request"), None)
+        if request is not None and request.result:
+            result["request"] = dict((k, v) for k, v in request.result.items() if k != "failed")
+        return result
+
+    def summary(self, step):
+        view = step.result or step.plan or {}
+        out = dict(step=step.key, title=step.title, changed=step.changed, applied=step.result is not None)
+        if step.pending:
+            out["pending"] = step.pending
+        for key in ("portal_id", "provider_id", "strategy_id", "verified", "issuer", "token_endpoint",
+                    "registration_endpoint", "client_id", "application_id", "pending", "registrations", "status"):
+            if key in view and key not in out:
+                out[key] = view[key]
+        return out
+
+    def line(self, step):
+        if step.key == "request":
+            view = step.result or {}
+            return "%s: %s" % (step.title, view.get("msg") if view.get("skipped") else "status %s" % view.get("status"))
+        if not step.changed:
+            verdict = "unchanged"
+        elif step.result is not None:
+            verdict = "changed"
+        else:
+            verdict = "changes (check mode)" if self.action.check_mode else "planned change, not applied"
+        view = step.result or step.plan or {}
+        ids = ", ".join("%s %s" % (k, view[k]) for k in ("client_id", "provider_id", "strategy_id") if view.get(k))
+        return "%s: %s%s%s" % (step.title, verdict, " (%s)" % ids if ids else "",
+                               "; %s" % step.pending if step.pending and step.result is None else "")
+
+    def step_diff(self, step):
+        view = step.result or step.plan or {}
+        diff = view.get("diff") or {}
+        if step.pending and not step.result:
+            after = dict(diff.get("after") or {})
+            after["(pending)"] = step.pending
+            diff = dict(diff, after=after)
+        return dict(before=diff.get("before") or {}, after=diff.get("after") or {},
+                    before_header=step.title, after_header=step.title)
+
+    def applications(self):
+        out = {}
+        for app in self.apps:
+            view = app.result or app.plan or {}
+            entry = dict((k, view.get(k)) for k in ("application_id", "client_id", "auth_strategy_id", "registrations",
+                                                    "pending", "credentials_file") if k in view)
+            if view.get("client_secret"):
+                entry["client_secret"] = view["client_secret"]
+            out[app.label] = entry
+        return out
+
+    def credential(self):
+        if self.token is None:
+            return {}
+        view = self.token.result or self.token.plan or {}
+        out = dict(client_id=view.get("client_id"), changed=self.token.changed)
+        secret = view.get("client_secret") or (self.fresh if self.token.result and view.get("secret_changed") else None)
+        if secret:
+            out["client_secret"] = secret
+        return {"dcr_credential": out}
+
+    def failure(self, exc, planning):
+        step = exc.step
+        written = [s.title for s in self.steps if s.result is not None and s.result.get("changed")]
+        msg = "%s failed%s: %s" % (step.title, " while planning (reads only)" if planning else "", exc)
+        if planning:
+            msg += " Nothing was written to Curity or Konnect."
+        elif written:
+            msg += " Written before the failure: %s. Run again with the same input to finish." % "; ".join(written)
+        # What the failed step created (a secret shown once) stays in the result.
+        if not planning:
+            step.result = dict((k, v) for k, v in exc.result.items() if k not in ("failed", "msg"))
+        result = self.outcome()
+        result.update(failed=True, msg=msg, failed_step=step.key)
+        result["changed"] = bool(written) or bool(exc.result.get("changed"))
+        return result
+
+
+def gateway_request(spec, credentials, name):
+    """Call the gateway with HTTP Basic client credentials; redirects are never followed with them."""
+    token = base64.b64encode(("%s:%s" % (credentials["client_id"], credentials["client_secret"])).encode("utf-8"))
+    request = Request(headers={"Authorization": "Basic " + to_native(token)}, use_proxy=True, force=True,
+                      timeout=spec["timeout"], validate_certs=spec["validate_certs"], follow_redirects="none",
+                      ca_path=spec["ca_path"])
+    status, body, error = None, "", None
+    for attempt in range(spec["retries"] + 1):
+        if attempt:
+            time.sleep(spec["delay"])
+        try:
+            response = request.open(spec["method"], spec["url"])
+            status, body = response.getcode(), to_text(response.read(4096), errors="replace")
+        except HTTPError as exc:
+            status, body = exc.code, to_text(exc.read(4096) if exc.fp else b"", errors="replace")
+            if 300 <= status < 400:
+                location = exc.headers.get("Location") if exc.headers else None
+                return dict(failed=True, status=status, msg=(
+                    "The gateway answered %d to %s %s, a redirect to %s: not followed, because the request carries the "
+                    "credentials of application %s and a redirect could send them elsewhere. Call the final URL "
+                    "directly." % (status, spec["method"], spec["url"], redacted(location), name)))
+        except (URLError, IOError, ValueError) as exc:
+            status, error = None, to_native(getattr(exc, "reason", exc))
+        if status in spec["status_code"]:
+            break
+    out = dict(status=status, url=spec["url"], application=name, client_id=credentials["client_id"],
+               content=body[:300].replace(credentials["client_secret"], "********"))
+    if status not in spec["status_code"]:
+        out.update(failed=True, msg=(
+            "The gateway answered %s to %s %s with the credentials of application %s (client id %s), expected one of "
+            "%s: %s" % (status or "nothing", spec["method"], spec["url"], name, credentials["client_id"],
+                        ", ".join(str(c) for c in spec["status_code"]), error or out["content"])))
+    return out
+
+
+def redacted(url):
+    if not url:
+        return "an unnamed location"
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        return url.replace("%s@" % parts.netloc.split("@")[0], "")
+    return url

@@ -1,0 +1,291 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: dcr_setup
+short_description: Plan the whole Curity and Konnect DCR setup with reads, then apply it
+version_added: 0.2.0
+description:
+  - Runs the collection's modules as one change, in dependency order - M(devportal.dcr.curity_claim),
+    M(devportal.dcr.curity_scope), M(devportal.dcr.curity_token), M(devportal.dcr.konnect_portal_dcr),
+    M(devportal.dcr.portal_application) - and then, optionally, a request through the gateway with an application's
+    credentials. The role M(devportal.dcr.dcr_curity) is built on it.
+  - B(Plan.) Every step first runs in check mode, which only reads. Wrong credentials on any of the three systems
+    (Curity admin, Konnect token, developer login), a name that does not resolve (portal, API, product version, claim,
+    auth strategy, client data source) and invalid input (a redirect URI, a name too long) fail the run here, naming the
+    step and the input, before anything is written anywhere. A step that depends on an object an earlier step would
+    create (a scope using a new claim, an application on a new auth strategy or on an API this run publishes) is planned
+    as a change with the checks that do not need that object.
+  - B(Apply.) Outside check mode, only the steps whose plan changes something run again, for real, in the same order;
+    a run that changes nothing costs exactly the plan's reads. Check mode returns the plan, which is what the real run
+    reports.
+  - B(The DCR credential's secret.) After every run Curity's client and Konnect's DCR provider hold the same secret.
+    When the DCR provider must be created and no secret is given, nothing can be using the credential's secret, so the
+    run chooses a fresh one before any write and sets it on both sides; an interrupted first run is finished by a plain
+    re-run. Whenever the Curity step sets a secret (creation, a given secret that no longer works, rotation), the
+    Konnect step sends it in the same run and Konnect verifies it.
+  - B(state=absent) plans and removes in reverse order - the applications, the Konnect strategy and provider (see
+    the C(orphaned_publications) option of M(devportal.dcr.konnect_portal_dcr)), the DCR credential and DCR settings,
+    the scopes, the claims.
+  - The gateway request uses HTTP Basic C(client_id:client_secret) with the credentials this run received, or those in
+    the application's C(credentials_file) (read through the connection, no module run). Redirects are not followed, so
+    the credentials never go to another location.
+author:
+  - devportal.dcr contributors (@devportal-dcr)
+extends_documentation_fragment:
+  - devportal.dcr.attributes
+attributes:
+  action:
+    support: full
+  async:
+    support: none
+  platform:
+    platforms: all
+options:
+  state:
+    description:
+      - V(present) configures every step; V(absent) removes them in reverse order.
+    type: str
+    default: present
+    choices: [present, absent]
+  phases:
+    description:
+      - The phases this run executes - V(curity) (claims, scopes, DCR credential), V(konnect) (DCR provider, strategy,
+        portal, publications), V(application) (developer applications) and V(verify) (the gateway request).
+    type: list
+    elements: str
+    default: [curity, konnect, application, verify]
+    choices: [curity, konnect, application, verify]
+  curity:
+    description:
+      - Connection options of the Curity steps (see M(devportal.dcr.curity_scope)); unset ones fall back to the
+        modules' environment variables (C(CURITY_ADMIN_URL), C(CURITY_ADMIN_PASSWORD), ...).
+    type: dict
+    default: {}
+    suboptions:
+      admin_url:
+        description: The RESTCONF base URL.
+        type: str
+      admin_username:
+        description: The admin user.
+        type: str
+      admin_password:
+        description: The admin password.
+        type: str
+      profile_id:
+        description: The token profile.
+        type: str
+      validate_certs:
+        description: Whether to validate TLS certificates.
+        type: bool
+      ca_path:
+        description: CA bundle.
+        type: path
+      timeout:
+        description: Seconds per request.
+        type: int
+  konnect:
+    description:
+      - Connection options of the Konnect admin API (see M(devportal.dcr.konnect_portal_dcr)); unset ones fall back
+        to C(KONNECT_URL), C(KONNECT_TOKEN), ...
+    type: dict
+    default: {}
+    suboptions:
+      konnect_url:
+        description: The region's base URL.
+        type: str
+      konnect_token:
+        description: The Konnect token.
+        type: str
+      validate_certs:
+        description: Whether to validate TLS certificates.
+        type: bool
+      ca_path:
+        description: CA bundle.
+        type: path
+      timeout:
+        description: Seconds per request.
+        type: int
+  portal:
+    description:
+      - The developer of the Dev Portal (see M(devportal.dcr.portal_application)); unset ones fall back to
+        C(KONNECT_PORTAL_URL), C(KONNECT_DEVELOPER_EMAIL), C(KONNECT_DEVELOPER_PASSWORD).
+    type: dict
+    default: {}
+    suboptions:
+      portal_url:
+        description: The portal's URL.
+        type: str
+      developer_email:
+        description: The developer's email.
+        type: str
+      developer_password:
+        description: The developer's password.
+        type: str
+      portal_api:
+        description: The portal generation.
+        type: str
+  claims:
+    description:
+      - Arguments of M(devportal.dcr.curity_claim) without the connection options and O(state). Omitted - no claims step.
+    type: dict
+  scopes:
+    description:
+      - Arguments of M(devportal.dcr.curity_scope) without the connection options and O(state). Omitted - no scopes step.
+    type: dict
+  token:
+    description:
+      - Arguments of M(devportal.dcr.curity_token) without the connection options and O(state). Omitted - no DCR
+        credential step.
+    type: dict
+  dcr:
+    description:
+      - Arguments of M(devportal.dcr.konnect_portal_dcr) without the connection options and O(state). The issuer, the
+        initial client id and its secret come from the O(token) step when not set here.
+      - Omitted - no Konnect step.
+    type: dict
+  applications:
+    description:
+      - Arguments of M(devportal.dcr.portal_application), one entry per application, without the developer options.
+        An entry without C(auth_strategy) uses the strategy of the O(dcr) step.
+    type: list
+    elements: dict
+    default: []
+  regenerate_secrets:
+    description:
+      - Names of applications of O(applications) whose client secret this run regenerates (their
+        C(regenerate_secret)), unless the entry sets C(regenerate_secret) itself.
+    type: list
+    elements: str
+    default: []
+  request:
+    description:
+      - A request through the gateway after the other steps (not in check mode). Omitted - no request.
+    type: dict
+    suboptions:
+      url:
+        description: The gateway URL.
+        type: str
+        required: true
+      application:
+        description: Name of the application whose credentials are used; default the first of O(applications).
+        type: str
+      method:
+        description: The HTTP method.
+        type: str
+        default: GET
+      status_code:
+        description: The statuses that count as success.
+        type: list
+        elements: int
+        default: [200, 201, 202, 204]
+      retries:
+        description: How many times to try again while the answer is not a success (the gateway may take a moment).
+        type: int
+        default: 5
+      delay:
+        description: Seconds between tries.
+        type: int
+        default: 3
+      validate_certs:
+        description: Whether to validate the gateway's TLS certificate.
+        type: bool
+        default: true
+      ca_path:
+        description: CA bundle for the gateway.
+        type: path
+      timeout:
+        description: Seconds per request.
+        type: int
+        default: 30
+notes:
+  - Set C(no_log) on the task; the result carries the secrets created by the run (see RV(applications) and
+    RV(dcr_credential)), also when it fails after creating them.
+seealso:
+  - module: devportal.dcr.curity_token
+  - module: devportal.dcr.konnect_portal_dcr
+  - module: devportal.dcr.portal_application
+"""
+
+EXAMPLES = r"""
+- name: Curity and Konnect for DCR, planned with reads, then applied
+  devportal.dcr.dcr_setup:
+    token:
+      issuer: https://idsvr.example.com/oauth/v2/oauth-anonymous
+      client_id: konnect-dcr
+    dcr:
+      portal: My Portal
+      apis: [orders-api]
+    applications:
+      - name: my-app
+        redirect_uri: https://app.example.com/callback
+        registrations: [orders-api]
+        credentials_file: /etc/dcr/my-app.json
+    request:
+      url: https://gateway.example.com/orders
+  register: setup
+  no_log: true
+
+- name: What the run did (no secret)
+  ansible.builtin.debug:
+    msg: "{{ setup.steps }}"
+"""
+
+RETURN = r"""
+steps:
+  description: One entry per step, in order, with what it did or would do.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {step: token, title: Curity DCR credential and DCR settings (curity_token), changed: false, applied: false}
+diff:
+  description: The diff of every step that changes, one entry each (secrets masked).
+  returned: when something changes
+  type: list
+  elements: dict
+notes:
+  description: Decisions of the run worth knowing, such as a fresh DCR credential secret.
+  returned: always
+  type: list
+  elements: str
+applications:
+  description:
+    - Per application name - C(application_id), C(client_id), C(auth_strategy_id), C(registrations), C(pending),
+      C(credentials_file), and C(client_secret) when this run received one (shown once by Konnect).
+  returned: always
+  type: dict
+dcr_credential:
+  description: The DCR credential - C(client_id), C(changed), and C(client_secret) when this run set a secret it chose.
+  returned: when the run has the Curity DCR credential step
+  type: dict
+request:
+  description: The gateway's answer - C(status), C(url), C(application), C(client_id), C(content) (first 300 characters).
+  returned: when the request was sent
+  type: dict
+failed_step:
+  description: The step that failed.
+  returned: on failure
+  type: str
+  sample: dcr
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.fail_json(msg="devportal.dcr.dcr_setup runs through its action plugin on the controller; call it as a task "
+                         "of a play, not as a module on its own.")
+
+
+if __name__ == "__main__":
+    main()
