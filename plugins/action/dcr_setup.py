@@ -160,6 +160,8 @@ class Setup:
         self.fresh = None  # a secret this run chose for the DCR credential
         self.notes = []
         self.steps = []
+        self.claims = self.scopes = self.token = self.dcr = None
+        self.apps = []
 
     # -- building steps ----------------------------------------------------------------------------
     def step(self, key, module, args, connection, label=None):
@@ -215,7 +217,6 @@ class Setup:
     # -- state=present -----------------------------------------------------------------------------
     def plan_present(self):
         params = self.params
-        self.claims = self.scopes = self.token = self.dcr = None
         if self.in_phase("curity", "claims"):
             self.claims = self.step("claims", "curity_claim", dict(params["claims"], state="present"), self.curity)
             self.run_plan(self.claims)
@@ -282,11 +283,13 @@ class Setup:
                           "%r and hands it to Konnect." % self.token.args.get("client_id", "konnect-dcr"))
 
     def plan_applications(self):
-        self.apps = []
         if "application" not in self.phases:
             return
-        strategy_pending = self.dcr is not None and self.dcr.changed and not self.dcr.plan.get("strategy_id")
-        published = set((self.params["dcr"] or {}).get("apis") or []) if self.dcr is not None and self.dcr.changed else set()
+        # While the Konnect step changes the strategy, the portal default or the publications, developers may not see
+        # the strategy (or the APIs) yet: that step checked them on the admin side.
+        dcr_changes = self.dcr is not None and self.dcr.changed
+        strategy_pending = dcr_changes
+        published = set((self.params["dcr"] or {}).get("apis") or []) if dcr_changes else set()
         for item in self.params["applications"]:
             args = self.app_args(item)
             app = self.step("application", "portal_application", args, self.portal, label=args.get("name"))
@@ -298,7 +301,8 @@ class Setup:
             waits = []
             if strategy_pending and app.takes_strategy:
                 plan_args.pop("auth_strategy", None)
-                waits.append("the auth strategy this run creates")
+                waits.append("the auth strategy this run %s" % ("creates" if not self.dcr.plan.get("strategy_id")
+                                                                  else "publishes"))
             if published and plan_args.get("registrations"):
                 # APIs the Konnect step publishes are not yet visible to the developer: that step checked them.
                 unpublished = [ref for ref in plan_args["registrations"] if ref in published]
@@ -345,8 +349,6 @@ class Setup:
     # -- state=absent ------------------------------------------------------------------------------
     def plan_absent(self):
         params = self.params
-        self.apps = []
-        self.claims = self.scopes = self.token = self.dcr = None
         if "application" in self.phases:
             for item in params["applications"]:
                 app = self.step("application", "portal_application", dict(name=item.get("name"), state="absent"),
@@ -446,7 +448,11 @@ class Setup:
     def line(self, step):
         if step.key == "request":
             view = step.result or {}
-            return "%s: %s" % (step.title, view.get("msg") if view.get("skipped") else "status %s" % view.get("status"))
+            if view.get("skipped") or view.get("status") is None:
+                return "%s: %s" % (step.title, view.get("msg"))
+            return "%s: Gateway answered %s to %s %s for application %s (client id %s): %s" % (
+                step.title, view["status"], self.params["request"]["method"], view["url"], view["application"],
+                view["client_id"], view.get("content", ""))
         if not step.changed:
             verdict = "unchanged"
         elif step.result is not None:

@@ -282,6 +282,15 @@ class CurityAdmin:
                 return None
             raise
 
+    def data_source_exists(self, source_id):
+        """Whether ``/base:facilities/data-sources/data-source={id}`` exists (one GET).
+
+        Curity's configuration keeps data sources under ``facilities`` beside ``profiles``; the list
+        name and key are inferred from its configuration reference, the URL follows RFC 8040 (3.5.3).
+        """
+        return self.get("data/base:facilities/data-sources/data-source=%s" % key(source_id), fields="id",
+                        missing_ok=True) is not None
+
     @staticmethod
     def _with_query(path, query):
         # ';', '/', '(' ')' and ':' are legal in a query (RFC 3986) and are what RESTCONF examples send.

@@ -22,7 +22,8 @@ description:
     O(update_secret).
   - "Request budget - a run that changes nothing sends one RESTCONF GET (the client, the DCR settings, the scope ids
     and the token issuer flag in one read) and, when O(issuer) is set, one discovery GET; with O(verify=true) and a
-    known O(secret), also one token request. A run that changes something adds one PATCH of the profile (everything
+    known O(secret), also one token request. A run that sets O(dcr_client_data_source) (or enables DCR) first checks
+    that the data source exists with one GET. A run that changes something adds one PATCH of the profile (everything
     a merge can do), a write for each kind of removal (a client that loses scopes or its name or description is read
     and replaced, DCR scopes that shrink are replaced, C(access-token-as-jwt) is deleted), one GET to read the result
     back and, with O(verify=true), a discovery GET and a token request. O(state=absent) sends the GET, a PUT of the
@@ -350,9 +351,14 @@ class Credential:
             unknown = config.unknown_scopes(self.params[option] or [])
             if unknown:
                 problems.append("%s names scopes the profile does not have: %s" % (option, ", ".join(map(repr, unknown))))
+        source = self.params["dcr_client_data_source"]
+        if self.params["dcr"] and source and source != (config.dcr_view() or {}).get("client_data_source") \
+                and not self.admin.data_source_exists(source):
+            problems.append("dcr_client_data_source names a data source Curity does not have: %r (see Facilities > "
+                            "Data Sources)" % source)
         if problems:
             hint = " (dcr is granted through the DCR settings, not listed)" if INITIAL_TOKEN_SCOPE in (self.params["scopes"] or []) else ""
-            raise CurityError("%s%s. Create the scopes first (for example with devportal.dcr.curity_scope); nothing was "
+            raise CurityError("%s%s. Create them first (scopes for example with devportal.dcr.curity_scope); nothing was "
                               "changed." % ("; ".join(problems), hint))
 
     # -- the secret ----------------------------------------------------------------------------

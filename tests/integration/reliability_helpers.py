@@ -259,6 +259,14 @@ class Probe:
         resp.raise_for_status()
         return resp.json()
 
+    def verify_provider(self, provider_id):
+        """Konnect's own check of a DCR provider's initial client: "success" or its errors."""
+        resp = requests.post("%s/v2/dcr-providers/%s/verify" % (self.info["konnect_url"], provider_id),
+                             headers={"Authorization": "Bearer " + self.info["konnect_token"]}, timeout=30,
+                             verify=self.info.get("ca_path") or True)
+        body = resp.json() if resp.content else {}
+        return body.get("status") if body.get("status") == "success" else (resp.status_code, body)
+
     def providers(self):
         return self.konnect("/v2/dcr-providers")["data"]
 
@@ -293,12 +301,15 @@ def read_credentials(path):
 CHAIN = ("curity_claim", "curity_scope", "curity_token", "konnect_portal_dcr", "portal_application")
 
 
-def assert_converged(sandbox, desired, log_entries, through="portal_application"):
+def assert_converged(sandbox, desired, log_entries, through="portal_application", secret=""):
     """The sandbox holds exactly the desired setup, once, and the credentials file works at the gateway.
 
     ``log_entries``: the request log of the whole scenario (for the count of DCR registrations).
     ``through``: the last module of the chain that ran; what comes after it must not exist.
+    ``secret``: the DCR credential's secret, None when it was generated (then Konnect's check of the
+    provider stands for it), "" for ``desired.client_secret``.
     """
+    secret = desired.client_secret if secret == "" else secret
     del sandbox  # the state is read through the services' APIs
     stage = CHAIN.index(through)
     probe = Probe(desired.info)
@@ -319,7 +330,7 @@ def assert_converged(sandbox, desired, log_entries, through="portal_application"
         dcr = curity["dcr"] or {}
         if desired.client_id not in ((dcr.get("non-templatized") or {}).get("authenticate-client-by") or []):
             problems.append("DCR settings do not name %s: %r" % (desired.client_id, dcr))
-        if probe.token_status(desired.client_id, desired.client_secret, "dcr") != 200:
+        if secret is not None and probe.token_status(desired.client_id, secret, "dcr") != 200:
             problems.append("the DCR credential does not get a dcr token with the desired secret")
 
     providers = probe.providers()
@@ -328,6 +339,8 @@ def assert_converged(sandbox, desired, log_entries, through="portal_application"
         problems.append("DCR providers: %r" % [p["name"] for p in providers])
     if [s["name"] for s in strategies] != ([desired.strategy] if stage >= 3 else []):
         problems.append("auth strategies: %r" % [s["name"] for s in strategies])
+    if len(providers) == 1 and probe.verify_provider(providers[0]["id"]) != "success":
+        problems.append("Konnect cannot use the DCR provider's initial client (verify)")
     strategy_id = strategies[0]["id"] if len(strategies) == 1 else None
     if strategy_id and probe.portal().get("default_application_auth_strategy_id") != strategy_id:
         problems.append("the portal's default strategy is not %s" % desired.strategy)

@@ -15,6 +15,7 @@ from curity_helpers import (ADMIN, PROFILE_PATH, RUNTIME, SERVER_PATH, CurityRea
 from harness import Sandbox
 
 PROFILE = "/admin/api/restconf" + PROFILE_PATH
+DATA_SOURCE = "/admin/api/restconf/data/base:facilities/data-sources/data-source=default-datasource"
 CLIENT = "/admin/api/restconf" + SERVER_PATH + "/client-store/config-backed/client=konnect-dcr"
 DCR = "/admin/api/restconf" + SERVER_PATH + "/dynamic-client-registration"
 SECRET = "Konnect-DCR-secret-4e0b91"
@@ -57,7 +58,7 @@ def create(runner, sandbox, **args):
 def test_check_mode_then_create_then_idempotent(runner, sandbox, reader):
     checked = run(runner, sandbox, check=True, client_name="Kong Konnect DCR")
     assert checked["changed"] is True and checked["verified"] is False and "client_secret" not in checked
-    assert calls(sandbox) == [("GET", PROFILE)] and calls(sandbox, RUNTIME) == [DISCOVERY]
+    assert calls(sandbox) == [("GET", PROFILE), ("GET", DATA_SOURCE)] and calls(sandbox, RUNTIME) == [DISCOVERY]
     assert checked["registration_endpoint"] is None and reader.client("konnect-dcr") is None
 
     created = run(runner, sandbox, client_name="Kong Konnect DCR")
@@ -65,7 +66,7 @@ def test_check_mode_then_create_then_idempotent(runner, sandbox, reader):
     assert created["diff"]["after"]["client"] == {"client_name": "Kong Konnect DCR", "client_credentials": True,
                                                   "secret": "********"}
     assert created["diff"]["after"]["dynamic_client_registration"]["authenticate_client_by"] == ["konnect-dcr"]
-    assert calls(sandbox) == [("GET", PROFILE), ("PATCH", PROFILE), ("GET", PROFILE)]
+    assert calls(sandbox) == [("GET", PROFILE), ("GET", DATA_SOURCE), ("PATCH", PROFILE), ("GET", PROFILE)]
     assert calls(sandbox, RUNTIME) == [DISCOVERY, TOKEN]
     assert created["verified"] is True and created["issuer"] == sandbox.info["curity_issuer"]
     assert created["token_endpoint"].endswith("/oauth/v2/oauth-token")
@@ -223,9 +224,18 @@ def test_bad_input_fails_cleanly_before_any_write(runner, sandbox, reader, args,
     assert reader.client("konnect-dcr") is None
 
 
-def test_a_refused_write_changes_nothing(runner, sandbox, reader):
+def test_an_unknown_data_source_is_refused_before_any_write(runner, sandbox, reader):
     result, text = run_with_output(runner, sandbox, dcr_client_data_source="no-such-source")
-    assert_clean_failure(result, text, "HTTP 400", "no-such-source")
+    assert_clean_failure(result, text, "dcr_client_data_source names a data source Curity does not have",
+                         "no-such-source")
+    assert sandbox.writes(ADMIN) == [] and reader.client("konnect-dcr") is None
+    assert result["changed"] is False and "client_secret" not in result
+
+
+def test_a_refused_write_changes_nothing(runner, sandbox, reader):
+    sandbox.fault(service="curity-admin", method="PATCH", status=400, count=1)
+    result, text = run_with_output(runner, sandbox)
+    assert_clean_failure(result, text, "HTTP 400")
     assert [e["status"] for e in sandbox.writes(ADMIN)] == [400] and reader.client("konnect-dcr") is None
     assert result["changed"] is False and "client_secret" not in result
 

@@ -165,7 +165,7 @@ def test_role_interrupted_then_rerun_converges(sandbox, runner, tmp_path):
     rc, out = runner.playbook(playbook, extra_vars=role_vars(desired), inventory=inventory, env=role_env(sandbox))
     assert rc != 0, out[-3000:]
     assert TRACEBACK not in out
-    assert "Konnect DCR settings failed" in out and "500" in out, out[-3000:]
+    assert "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr) failed" in out and "500" in out, out[-3000:]
     for value in desired.secrets().values():
         assert value not in out
 
@@ -175,3 +175,57 @@ def test_role_interrupted_then_rerun_converges(sandbox, runner, tmp_path):
     assert_converged(sandbox, desired, sandbox.requests())
     with open(desired.credentials_file, encoding="utf-8") as handle:
         assert json.load(handle)["client_secret"] not in out
+
+
+# ------------------------------------------------------------------------------ through the role, generated secret
+def generated_vars(desired):
+    """The role's variables as the README's example gives them: no dcr_curity_client_secret (generated)."""
+    data = role_vars(desired)
+    del data["dcr_curity_client_secret"]
+    return data
+
+
+def play_role(runner, sandbox, desired):
+    playbook = os.path.join(REPO, "playbooks", "dcr_curity.yml")
+    inventory = os.path.join(REPO, "playbooks", "inventories", "sandbox")
+    return runner.playbook(playbook, extra_vars=generated_vars(desired), inventory=inventory, env=role_env(sandbox))
+
+
+def test_role_write_list_is_the_chain(sandbox, runner, tmp_path):
+    """The role's first run with a generated secret sends exactly WRITES, in order (so 'every k' covers it)."""
+    desired = Desired(sandbox.info, str(tmp_path), tag="gen")
+    rc, out = play_role(runner, sandbox, desired)
+    assert rc == 0, out[-3000:]
+    writes = state_writes(sandbox.requests())
+    assert len(writes) == len(WRITES), describe(writes)
+    for k, entry in enumerate(writes):
+        assert write_matches(k, entry), "write %d is %s" % (k + 1, describe([entry]))
+    assert_converged(sandbox, desired, sandbox.requests(), secret=None)
+
+
+@pytest.mark.parametrize("k", range(len(WRITES)), ids=label)
+def test_role_with_a_generated_secret_interrupted_at_write_k_then_rerun_converges(sandbox, runner, tmp_path, k):
+    """The README's path (the DCR credential's secret generated): a fault on the k-th write, then a plain re-run."""
+    desired = Desired(sandbox.info, str(tmp_path), tag="gen")
+    service, method, regex = WRITES[k][1:4]
+    sandbox.fault(service=service, method=method, path_regex=regex, status=500, count=1)
+    rc, out = play_role(runner, sandbox, desired)
+    assert rc != 0, out[-3000:]
+    assert TRACEBACK not in out
+    assert "Run again with the same input to finish" in out or k == 0, out[-3000:]
+    hit = [e for e in sandbox.requests() if e.get("fault")]
+    assert len(hit) == 1 and write_matches(k, hit[0]), describe(hit)
+    for value in desired.secrets().values():
+        assert value not in out
+
+    sandbox.clear_faults()
+    rc, out = play_role(runner, sandbox, desired)
+    assert rc == 0, out[-3000:]
+    # Nothing duplicated, the provider verified by Konnect, the application's stored secret accepted by the gateway.
+    assert_converged(sandbox, desired, sandbox.requests(), secret=None)
+    with open(desired.credentials_file, encoding="utf-8") as handle:
+        assert json.load(handle)["client_secret"] not in out
+    # And the run after that changes nothing.
+    sandbox.clear_requests()
+    rc, out = play_role(runner, sandbox, desired)
+    assert rc == 0 and state_writes(sandbox.requests()) == [], out[-3000:]

@@ -47,7 +47,7 @@ def recap(output):
 
 
 STEP = re.compile(r'"((?:Curity|Konnect|Dev Portal)[^"]*?\((?:curity|konnect|portal)_\w+\)): ([a-z][a-z ]*[a-z])')
-REQUEST = re.compile(r'"Request through the gateway: status (\d+)"')
+REQUEST = re.compile(r'"Request through the gateway: Gateway answered (\d+) to GET ')
 
 
 def steps(output):
@@ -305,27 +305,28 @@ def test_unusual_but_valid_values_pass_the_preflight(play, sandbox):
     assert config_writes(sandbox) == []
 
 
-def test_later_run_needs_the_secret_only_when_the_konnect_provider_must_be_created(play, sandbox):
-    # The Curity phase alone generates the DCR credential's secret, which nobody keeps.
+def test_a_lost_generated_secret_is_replaced_on_both_sides_while_the_provider_does_not_exist(play, sandbox):
+    # The Curity phase alone generates the DCR credential's secret, which nobody keeps (as when a first
+    # run with the README's defaults is interrupted before Konnect stores the provider).
     rc, output = play(tags="curity")
     assert_ok(rc, output)
     assert {e["service"] for e in sandbox.requests()} <= {"curity-admin", "curity-runtime"}
+    # Check mode predicts the fresh secret (a change of the DCR credential) and writes nothing.
+    sandbox.clear_requests()
+    rc, checked = play(check=True)
+    assert_ok(rc, checked)
+    assert "Curity DCR credential and DCR settings (curity_token): changes (check mode)" in checked, checked[-4000:]
+    assert "this run sets a fresh secret on the DCR credential 'konnect-dcr'" in checked
+    assert config_writes(sandbox) == []
+    # The plain re-run sets a fresh secret on both sides; Konnect verifies it; the application works.
     sandbox.clear_requests()
     rc, output = play()
-    assert rc != 0
-    # The module's own error, before any write to Konnect, and the role's hint on how to get a secret.
-    assert "initial_client_secret is required: the DCR provider 'curity' does not exist" in output, output[-4000:]
-    assert "The secret of the Curity client konnect-dcr is not known in this run" in output, output[-4000:]
-    assert "playbooks/rotate_secret.yml" in output
-    assert config_writes(sandbox) == []
-    # Check mode stops the same way, with nothing written.
-    rc, checked = play(check=True)
-    assert rc != 0 and "initial_client_secret is required: the DCR provider 'curity' does not exist" in checked
-    assert config_writes(sandbox) == []
-    # With the secret given (and written to both sides) the run completes, and later runs without it too.
-    rc, output = play(extra_vars={"dcr_curity_client_secret": "Dcr-Secret-%s" % os.urandom(8).hex(),
-                                  "dcr_curity_client_update_secret": "always"})
     assert_ok(rc, output)
+    assert steps(output)["Curity DCR credential and DCR settings (curity_token)"] == "changed"
+    assert any(e["path"].endswith("/verify") and e["status"] == 200 for e in sandbox.requests())
+    credentials = read_credentials(sandbox)
+    assert gateway(sandbox, (credentials["client_id"], credentials["client_secret"])).status_code == 200
+    # Later runs need no secret and change nothing.
     sandbox.clear_requests()
     rc, output = play()
     assert_ok(rc, output)

@@ -284,7 +284,12 @@ _PROFILE = keyed_list(
     open_=True,
 )
 #: The datastore root ("ietf-restconf:data").
-SCHEMA = _assign_modules(container("", container("profiles", _PROFILE, module=BASE)), BASE)
+# Data sources live under /base:facilities/data-sources (the configuration's top level holds profiles,
+# environments and facilities [C]); the list and its key are inferred from Curity's configuration
+# reference (a keyed list "data-source" with "id").  The stand-in holds the fixed set DATA_SOURCES.
+_FACILITIES = container("facilities", container("data-sources", keyed_list("data-source", ("id",), leaf("id"),
+                                                                           open_=True), open_=True), open_=True)
+SCHEMA = _assign_modules(container("", container("profiles", _PROFILE, module=BASE), _FACILITIES), BASE)
 
 
 def member_name(node, parent_module):
@@ -898,7 +903,8 @@ def seed_config():
         }},
         "endpoints": {"endpoint": [{"id": i, "uri": u, "endpoint-kind": k} for i, u, k in _ENDPOINTS]},
     }
-    return {"profiles": {"profile": [profile]}}
+    return {"profiles": {"profile": [profile]},
+            "facilities": {"data-sources": {"data-source": [{"id": source} for source in DATA_SOURCES]}}}
 
 
 # --------------------------------------------------------------------------

@@ -113,10 +113,8 @@ step "Summary"
 echo " Dry run recap:";    recap "$WORK/check.log"
 echo " Real run recap:";   recap "$WORK/apply.log"
 echo " Second run recap:"; recap "$WORK/again.log"
-echo " Application client id (from the real run; the secret is in the application's credentials file only):"
-sed -n "/applications' client ids\]/,/^}/p" "$WORK/apply.log" | grep -oE '"[^"]+": "[^"]+"' | sed 's/^/   /' || true
-echo " Gateway answer (from the real run):"
-grep -oE 'Gateway answered [0-9]+ .*' "$WORK/apply.log" | sed 's/\\"/"/g; s/"$//; s/^/   /' || true
+echo " What the real run did (client ids shown; the application's secret is in its credentials file only):"
+grep -oE '"(Curity|Konnect|Dev Portal|Request through)[^"]*' "$WORK/apply.log" | sed 's/^"/   /' || true
 if ! grep -qE '^localhost +:.* changed=0 ' "$WORK/again.log"; then
     echo "the second run changed something:" >&2
     cat "$WORK/again.log" >&2

@@ -153,7 +153,7 @@ def test_unsupported_query_parameter_is_400(s):
 def test_datastore_root_and_restconf_root(s):
     data = s.restconf("GET", "", params={"content": "config", "depth": "unbounded"}).json()
     assert list(data) == ["ietf-restconf:data"]
-    assert list(data["ietf-restconf:data"]) == ["base:profiles"]
+    assert list(data["ietf-restconf:data"]) == ["base:profiles", "base:facilities"]
     root = s.admin.get(s.admin_url)
     assert root.json()["ietf-restconf:restconf"]["yang-library-version"]
 
