@@ -938,9 +938,9 @@ class CredentialConfig:
         if self.dcr is None:
             return []
         settings = member(self.dcr, "non-templatized") or {}
-        users = ["client %r" % c for c in sorted(set(member(settings, "authenticate-client-by") or [])
-                                              | set(dig(self.dcr, "client-management", "management-clients") or []))
-                 if c != client_id]
+        clients = set(member(settings, "authenticate-client-by") or [])
+        clients |= set(dig(self.dcr, "client-management", "management-clients") or [])
+        users = ["client %r" % c for c in sorted(clients) if c != client_id]
         if member(settings, "authenticate-user-by"):
             users.append("user authentication (authenticate-user-by)")
         if member(settings, "no-authentication") is not None:

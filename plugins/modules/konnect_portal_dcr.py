@@ -22,8 +22,8 @@ description:
   - Objects are identified by name. Only fields Konnect returns are compared; the write-only initial client secret follows O(update_secret).
   - With O(state=absent), takes the strategy out of every API publication (new Dev Portal) or API product version (classic Dev Portal)
     of the portal that uses it, unsets the portal default when it points at it, then deletes the strategy and the provider.
-    A publication whose only strategy it is would stay published without application auth, open to anyone at the gateway:
-    by default it is unpublished instead (O(orphaned_publications)). Applications of the portal that still use the
+    A publication whose only strategy it is would stay published without application auth, open to anyone at the gateway,
+    so by default it is unpublished instead (O(orphaned_publications)). Applications of the portal that still use the
     strategy make the task fail before any write, unless O(applications_in_use=delete).
 options:
   portal:

@@ -23,7 +23,6 @@ from konnect_helpers import (
     applications,
     assert_clear_failure,
     basic,
-    dcr_args,
     named,
     prepare_portal,
     requests_of,
@@ -39,9 +38,8 @@ EVERY_SERVICE = ("konnect", "portal", "curity-admin", "curity-runtime")
 def serve_route_from(info, portal):
     """Take the seeded route's other publication away, so that only ``portal`` decides who gets through."""
     if portal.generation == "v3":
-        admin_send(info, "PATCH", "/v2/portals/%s/product-versions/%s" % (info["classic_portal_id"],
-                                                                         info["product_version_id"]),
-                   {"publish_status": "unpublished"})
+        path = "/v2/portals/%s/product-versions/%s" % (info["classic_portal_id"], info["product_version_id"])
+        admin_send(info, "PATCH", path, {"publish_status": "unpublished"})
     else:
         admin_send(info, "DELETE", "/v3/apis/%s/publications/%s" % (info["api_id"], info["portal_id"]), None)
 
@@ -203,8 +201,8 @@ def test_applications_in_use_can_be_deleted_with_the_strategy(sandbox, runner, g
     args = absent_args(info, portal, applications_in_use="delete")
     checked, text = runner.module("konnect_portal_dcr", args, check=True, diff=True)
     assert checked["deleted_applications"] == [APP_NAME] and checked["unpublished"] == [label_of(info, portal)], text
-    assert checked["diff"]["before"]["application %s" % APP_NAME] == {"name": APP_NAME, "id": app_id,
-                                                                     "auth_strategy": "curity"}
+    deleted = {"name": APP_NAME, "id": app_id, "auth_strategy": "curity"}
+    assert checked["diff"]["before"]["application %s" % APP_NAME] == deleted
     assert "application %s" % APP_NAME not in checked["diff"]["after"]
     assert every_write(sandbox) == []
 

@@ -145,9 +145,8 @@ def unpublish_everything(sandbox, keep=None):
     if keep != "v3":
         assert admin.delete("/v3/apis/%s/publications/%s" % (info["api_id"], info["portal_id"])).status_code == 204
     if keep != "v2":
-        response = admin.patch("/v2/portals/%s/product-versions/%s" % (info["classic_portal_id"],
-                                                                     info["product_version_id"]),
-                               json={"publish_status": "unpublished", "auth_strategy_ids": []})
+        path = "/v2/portals/%s/product-versions/%s" % (info["classic_portal_id"], info["product_version_id"])
+        response = admin.patch(path, json={"publish_status": "unpublished", "auth_strategy_ids": []})
         assert response.status_code == 200, response.text
 
 
