@@ -9,8 +9,12 @@ on both portals without a strategy, which would keep the route open whatever the
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
+
+from curity_helpers import write_playbook
 
 from konnect_helpers import (
     APP_NAME,
@@ -23,6 +27,7 @@ from konnect_helpers import (
     applications,
     assert_clear_failure,
     basic,
+    curity_args,
     named,
     prepare_portal,
     requests_of,
@@ -218,3 +223,51 @@ def test_applications_in_use_can_be_deleted_with_the_strategy(sandbox, runner, g
     sandbox.clear_requests()
     again, text = runner.module("konnect_portal_dcr", args, diff=True)
     assert again["changed"] is False and again["deleted_applications"] == [] and every_write(sandbox) == [], text
+
+
+# --------------------------------------------------------------------------- the removal as a playbook runs it
+RECAP = re.compile(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)")
+
+
+def changed_count(output):
+    found = RECAP.findall(output)
+    assert found, output[-3000:]
+    _ok, changed, failed = (int(n) for n in found[-1])
+    assert failed == 0, output[-3000:]
+    return changed
+
+
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_a_teardown_playbook_in_check_mode_predicts_the_real_run(sandbox, runner, tmp_path, generation):
+    """Applications, then the strategy (naming the applications the first task removes), then Curity."""
+    info = sandbox.info
+    portal, credentials = set_up(sandbox, runner, generation)
+    tasks = [
+        {"name": "applications", "devportal.dcr.portal_application": app_args(info, portal, state="absent"),
+         "no_log": True},
+        {"name": "strategy", "register": "removed",
+         "devportal.dcr.konnect_portal_dcr": absent_args(info, portal, ignore_applications=[APP_NAME])},
+        {"name": "curity", "devportal.dcr.curity_token": curity_args(info, state="absent")},
+        {"name": "show", "ansible.builtin.debug": {"msg": "unpublished={{ removed.unpublished | join(',') }}"}},
+    ]
+    playbook = write_playbook(tmp_path, "teardown.json", tasks)
+    rc, checked = runner.playbook(playbook, check=True, diff=True)
+    assert rc == 0 and changed_count(checked) == 3, checked[-3000:]
+    assert "unpublished=%s" % label_of(info, portal) in checked
+    assert every_write(sandbox) == []
+    assert gateway(info, credentials) == 200
+
+    rc, output = runner.playbook(playbook, diff=True)
+    assert rc == 0 and changed_count(output) == 3, output[-3000:]
+    assert "unpublished=%s" % label_of(info, portal) in output
+    assert gateway(info) == 401 and gateway(info, credentials) == 401
+    session = requests.Session()
+    session.trust_env = False
+    metadata = session.get(info["curity_issuer"] + "/.well-known/openid-configuration", timeout=30).json()
+    assert "registration_endpoint" not in metadata
+    assert credentials[1] not in output and credentials[1] not in checked
+
+    sandbox.clear_requests()
+    rc, again = runner.playbook(playbook)
+    assert rc == 0 and changed_count(again) == 0, again[-3000:]
+    assert every_write(sandbox) == []
