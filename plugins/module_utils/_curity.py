@@ -937,6 +937,27 @@ class CredentialConfig:
     def issuer_view(self):
         return {"access_token_as_jwt": self.jwt}
 
+    def dcr_other_users(self, client_id):
+        """What, besides ``client_id``, the DCR settings serve: other clients in ``authenticate-client-by`` or
+        ``management-clients``, user authentication or open registration, templatized DCR (in words).
+
+        Empty when the DCR settings exist for ``client_id`` alone (or for nobody): removing them then
+        takes nothing from anyone else.
+        """
+        if self.dcr is None:
+            return []
+        settings = member(self.dcr, "non-templatized") or {}
+        clients = set(member(settings, "authenticate-client-by") or [])
+        clients |= set(dig(self.dcr, "client-management", "management-clients") or [])
+        users = ["client %r" % c for c in sorted(clients) if c != client_id]
+        if member(settings, "authenticate-user-by"):
+            users.append("user authentication (authenticate-user-by)")
+        if member(settings, "no-authentication") is not None:
+            users.append("open registration (no-authentication)")
+        if member(self.dcr, "templatized") is not None:
+            users.append("templatized DCR")
+        return users
+
     def unknown_scopes(self, names):
         return unknown_scopes(names, self.scopes)
 
@@ -983,6 +1004,9 @@ class CredentialConfig:
         admin.put(admin.client_path(self.client_id), {"profile-oauth:client": [_client_entry(entry, change, secret)]})
 
     def _write_dcr(self, admin, change, server, later):
+        if change.action == _engine.DELETE:  # before the client, which the settings may name
+            later.insert(0, lambda: admin.delete(admin.path("dynamic-client-registration")))
+            return
         if "authenticate_client_by" in change.after and self.client_id not in change.after["authenticate_client_by"]:
             later.insert(0, lambda: self._leave_dcr(admin))
             return

@@ -26,8 +26,9 @@ description:
     that the data source exists with one GET. A run that changes something adds one PATCH of the profile (everything
     a merge can do), a write for each kind of removal (a client that loses scopes or its name or description is read
     and replaced, DCR scopes that shrink are replaced, C(access-token-as-jwt) is deleted), one GET to read the result
-    back and, with O(verify=true), a discovery GET and a token request. O(state=absent) sends the GET, a PUT of the
-    DCR settings when they name the client, and a DELETE of the client."
+    back and, with O(verify=true), a discovery GET and a token request. O(state=absent) sends the GET, a DELETE of
+    the DCR settings when O(dcr=true) and they serve the client alone (else a PUT of them when they name the client),
+    and a DELETE of the client."
 author:
   - devportal.dcr contributors (@devportal-dcr)
 extends_documentation_fragment:
@@ -83,6 +84,10 @@ options:
       - Whether to enable non-templatized Dynamic Client Registration with dynamic client management, the client in
         its C(authenticate-client-by) list (added to the clients already there) and secret client authentication.
       - V(false) leaves the DCR settings as they are.
+      - With O(state=absent), V(true) also removes the DCR settings (non-templatized DCR, dynamic client management,
+        C(authenticate-client-by), the client data source setting) when they serve this client alone, so that discovery
+        no longer advertises C(registration_endpoint). When they also serve other clients, user authentication, open
+        registration or templatized DCR, only this client is taken out of them, with a warning naming what keeps them.
     type: bool
     default: true
   dcr_client_data_source:
@@ -127,8 +132,9 @@ options:
   state:
     description:
       - V(present) creates or updates the client and the DCR settings.
-      - V(absent) takes the client out of C(authenticate-client-by) and C(management-clients), then deletes it. A run
-        that stops between the two steps is finished by the next one.
+      - V(absent) removes the DCR settings (see O(dcr)), or takes the client out of C(authenticate-client-by) and
+        C(management-clients) when they serve others too or O(dcr=false), then deletes the client. A run that stops
+        between the two steps is finished by the next one. Check mode shows the same diff and sends no write.
     type: str
     choices: [present, absent]
     default: present
@@ -168,9 +174,16 @@ EXAMPLES = r"""
     dcr_scopes: [kong-api]
   delegate_to: localhost
 
-- name: Remove the credential
+- name: Remove the credential and the DCR settings that served it alone (discovery stops advertising registration)
   devportal.dcr.curity_token:
     client_id: konnect-dcr
+    state: absent
+  delegate_to: localhost
+
+- name: Remove the credential only, leaving the DCR settings to other clients
+  devportal.dcr.curity_token:
+    client_id: konnect-dcr
+    dcr: false
     state: absent
   delegate_to: localhost
 """
@@ -219,6 +232,7 @@ diff:
   description:
     - What changes, with only the managed settings, under C(client), C(dynamic_client_registration) and
       C(token_issuer). The secret shows as a mask.
+    - With O(state=absent), C(dynamic_client_registration) is only in C(before) when the DCR settings are removed.
   returned: always
   type: dict
   contains:
@@ -298,10 +312,18 @@ def leaving_dcr(config, client_id):
     return dict((k, [v for v in have[k] if v != client_id]) for k in ("authenticate_client_by", "management_clients"))
 
 
+def removes_dcr(config, params):
+    """With dcr=true, state=absent removes the DCR settings when they serve no one but the client."""
+    return params["dcr"] and config.dcr is not None and not config.dcr_other_users(params["client_id"])
+
+
 def make_plan(config, params, secret=None, force_secret=False):
     plan = _engine.Plan()
     if params["state"] == "absent":
         plan.add(_engine.compare(CLIENT, config.client_view(), None, "absent"))
+        if removes_dcr(config, params):
+            plan.add(_engine.compare(DCR, config.dcr_view(), None, "absent"))
+            return plan
         leaving = leaving_dcr(config, params["client_id"])
         if leaving is not None:
             plan.add(_engine.compare(DCR, config.dcr_view(), leaving))
@@ -398,6 +420,11 @@ class Credential:
         config = CredentialConfig.read(self.admin, self.client_id)
         if self.params["state"] == "absent":
             plan = make_plan(config, self.params)
+            others = config.dcr_other_users(self.client_id) if self.params["dcr"] else []
+            if others:
+                self.module.warn("Curity's dynamic client registration settings stay, because they also serve %s; "
+                                 "discovery keeps advertising registration_endpoint. Remove them by hand if nothing "
+                                 "needs them." % ", ".join(others))
             self.apply(plan, config)
             return self.result(plan)
         self.check_scopes(config)

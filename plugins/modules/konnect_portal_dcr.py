@@ -22,6 +22,9 @@ description:
   - Objects are identified by name. Only fields Konnect returns are compared; the write-only initial client secret follows O(update_secret).
   - With O(state=absent), takes the strategy out of every API publication (new Dev Portal) or API product version (classic Dev Portal)
     of the portal that uses it, unsets the portal default when it points at it, then deletes the strategy and the provider.
+    A publication whose only strategy it is would stay published without application auth, open to anyone at the gateway,
+    so by default it is unpublished instead (O(orphaned_publications)). Applications of the portal that still use the
+    strategy make the task fail before any write, unless O(applications_in_use=delete).
 options:
   portal:
     description:
@@ -129,11 +132,47 @@ options:
   state:
     description:
       - V(present) creates or updates; V(absent) removes the strategy and the provider.
-      - V(absent) first takes the strategy out of the publications of O(portal) that use it (they stay published, without
-        application auth) and out of the publications of O(apis), and unsets the portal default when it is the strategy.
+      - V(absent) first takes the strategy out of the publications of O(portal) that use it and out of the publications
+        of O(apis) (see O(orphaned_publications) for those left without a strategy), and unsets the portal default when
+        it is the strategy.
     type: str
     choices: [present, absent]
     default: present
+  orphaned_publications:
+    description:
+      - With O(state=absent), what to do with an API publication (classic portal, API product version) of O(portal) whose
+        only application auth strategy is the one removed. Without a strategy it would stay published with no
+        application auth, and the gateway would let anyone call the API.
+      - V(unpublish) takes the API off the portal (new Dev Portal, C(DELETE /v3/apis/{id}/publications/{portal}); classic
+        portal, the product version becomes C(unpublished)). The gateway then refuses anonymous callers and the
+        removed applications' credentials. RV(unpublished) lists them; the diff shows C(published) going to V(false).
+      - V(fail) fails before any write, naming those APIs, when there is at least one.
+      - V(keep_public) leaves them published without application auth (open to anyone at the gateway);
+        RV(published_without_auth) lists them. Choose it only for an API meant to be public.
+      - Publications that keep another strategy only lose this one, whatever the choice.
+    type: str
+    choices: [unpublish, keep_public, fail]
+    default: unpublish
+  applications_in_use:
+    description:
+      - With O(state=absent), what to do with applications of O(portal) that still use the strategy (read through the
+        admin API). Deleting the strategy would leave them without one.
+      - V(fail) fails before any write, naming them.
+      - V(delete) deletes them through the admin API first (Konnect deletes their Curity clients); RV(deleted_applications)
+        lists them. Their credentials stop working.
+    type: str
+    choices: [fail, delete]
+    default: fail
+  ignore_applications:
+    description:
+      - With O(state=absent), names (or ids) of applications that an earlier task of the same run deletes, for example
+        with M(devportal.dcr.portal_application) O(devportal.dcr.portal_application#module:state=absent).
+      - In check mode those applications still exist; they are not counted by O(applications_in_use), so the dry run
+        plans what the real run does. In a real run an application listed here that still exists is counted, because
+        the earlier task did not delete it.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.attributes
@@ -189,11 +228,38 @@ EXAMPLES = r"""
     issuer: https://idsvr.example.com/oauth/v2/oauth-anonymous
     initial_client_id: konnect-dcr
 
-- name: Remove the DCR provider and strategy (after taking the strategy out of the portal's publications)
+- name: Remove the DCR provider and strategy; APIs published only with it are unpublished
   devportal.dcr.konnect_portal_dcr:
     portal: developer-portal
     provider_name: curity
     state: absent
+    # orphaned_publications: unpublish and applications_in_use: fail are the defaults
+
+- name: Remove the applications first, through the developer API
+  devportal.dcr.portal_application:
+    portal_url: https://developer-portal.example.com
+    developer_email: ci@example.com
+    developer_password: "{{ vault_developer_password }}"
+    name: orders-client
+    state: absent
+
+- name: Then the strategy; in check mode the application above still exists, so it is named as deleted by that task
+  devportal.dcr.konnect_portal_dcr:
+    portal: developer-portal
+    state: absent
+    ignore_applications: [orders-client]
+  register: dcr_removed
+
+- name: Show what the removal took off the portal
+  ansible.builtin.debug:
+    msg: "Unpublished: {{ dcr_removed.unpublished | join(', ') }}"
+
+- name: Remove everything, deleting the applications left on the portal and keeping a public API published without auth
+  devportal.dcr.konnect_portal_dcr:
+    portal: developer-portal
+    state: absent
+    applications_in_use: delete
+    orphaned_publications: keep_public
 """
 
 RETURN = r"""
@@ -225,10 +291,37 @@ verified:
   returned: always
   type: bool
   sample: true
+unpublished:
+  description:
+    - With O(state=absent) and O(orphaned_publications=unpublish), the APIs (V(NAME/VERSION)) or classic product versions
+      (V(PRODUCT/VERSION)) taken off the portal because the strategy was their only one; in check mode, those that
+      would be. Empty otherwise.
+  returned: always
+  type: list
+  elements: str
+  sample: [orders-api/v1]
+published_without_auth:
+  description:
+    - With O(state=absent) and O(orphaned_publications=keep_public), the APIs or classic product versions left published
+      without application auth (open to anyone at the gateway); in check mode, those that would be. Empty otherwise.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+deleted_applications:
+  description:
+    - With O(state=absent) and O(applications_in_use=delete), the names of the applications of the portal deleted
+      because they used the strategy; in check mode, those that would be. Empty otherwise.
+  returned: always
+  type: list
+  elements: str
+  sample: [orders-client]
 diff:
   description:
-    - The managed fields that change, per object (C(dcr_provider), C(auth_strategy), C(portal), C(publication NAME)); secrets masked.
-    - With O(state=absent), C(publication NAME) shows the strategy taken out of that publication.
+    - The managed fields that change, per object (C(dcr_provider), C(auth_strategy), C(portal), C(publication NAME),
+      C(application NAME)); secrets masked.
+    - With O(state=absent), C(publication NAME) shows the strategy taken out of that publication, and C(published)
+      going from V(true) to V(false) when it is unpublished; C(application NAME) an application deleted.
   returned: always
   type: dict
   sample: {"before": {}, "after": {"dcr_provider": {"name": "curity", "initial_client_secret": "********"}}}
@@ -278,6 +371,9 @@ def argument_spec():
         set_portal_default=dict(type="bool", default=True),
         apis=dict(type="list", elements="str"),
         verify=dict(type="bool", default=True),
+        orphaned_publications=dict(type="str", default="unpublish", choices=["unpublish", "keep_public", "fail"]),
+        applications_in_use=dict(type="str", default="fail", choices=["fail", "delete"]),
+        ignore_applications=dict(type="list", elements="str", default=[]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     return spec
@@ -448,6 +544,20 @@ class Publications:
         else:
             self.admin.send("PATCH", self._path(target["id"]), {"auth_strategy_ids": rest}, expect=(200,))
 
+    def unpublish(self, target):
+        """Take the API off the portal (new portal: delete the publication; classic: the product version becomes
+        unpublished, without strategies, application registration left as it is).
+
+        The gateway service keeps its ``konnect-application-auth`` plugin (installed when the API was linked to
+        it, or while application registration is enabled on the classic product version), which then has no
+        strategy for this portal: it refuses anonymous callers and every credential of the removed strategy.
+        """
+        if self.generation == "v3":
+            self.admin.send("DELETE", self._path(target["id"]), expect=(204, 404))
+        else:
+            self.admin.send("PATCH", self._path(target["id"]), {"publish_status": "unpublished", "auth_strategy_ids": []},
+                            expect=(200,))
+
     def apply(self, target, strategy_id):
         current = target["current"]
         if self.generation == "v3":
@@ -587,7 +697,8 @@ class Present:
     def result(self, verified):
         return dict(changed=self.plan.changed, diff=self.plan.diff(), portal_id=self.portal["id"],
                     portal_api=self.generation, provider_id=(self.provider or {}).get("id"),
-                    strategy_id=(self.strategy or {}).get("id"), verified=verified)
+                    strategy_id=(self.strategy or {}).get("id"), verified=verified, unpublished=[],
+                    published_without_auth=[], deleted_applications=[])
 
 
 def check_types(provider, strategy):
@@ -601,11 +712,21 @@ def check_types(provider, strategy):
 
 
 # --------------------------------------------------------------------------- absent
+def application_label(application):
+    return "%r (id %s)" % (application.get("name"), application.get("id"))
+
+
 class Absent:
-    """Take the strategy out of the portal's publications and default, delete the strategy, then the provider."""
+    """Delete the applications still using the strategy (when asked), unpublish or detach the publications,
+    unset the portal default, delete the strategy, then the provider.
+
+    Every refusal (used elsewhere, orphaned publications or applications in use) is raised while planning,
+    before any write; check mode and a real run plan the same changes.
+    """
 
     def __init__(self, module, admin, generation, portal):
         self.params = module.params
+        self.check_mode = module.check_mode
         self.admin = admin
         self.generation = generation
         self.portal = portal
@@ -614,14 +735,26 @@ class Absent:
                                            "application auth strategies")
         self.names = Names(self.strategy, self.params["strategy_name"])
         self.publications = Publications(admin, generation, portal["id"])
+        self._refuse_when_used_elsewhere()
         self.targets = self.publications.using(self.strategy["id"], self.params["apis"]) if self.strategy else []
+        self.applications = self._applications_in_use()
         self.plan = _engine.Plan()
+        self.unpublish, self.left_public = [], []
+        for application in self.applications:
+            self.plan.add(_engine.Change("application %s" % application.get("name"), _engine.DELETE,
+                                         {"name": application.get("name"), "id": application.get("id"),
+                                          "auth_strategy": self.params["strategy_name"]}, None))
         for target in self.targets:
             ids = self.publications.strategy_ids(target)
-            self.plan.add(_engine.Change("publication %s" % target["label"], _engine.UPDATE,
-                                         {"auth_strategy_ids": self.names.labels(ids)},
-                                         {"auth_strategy_ids": self.names.labels(
-                                             [i for i in ids if i != self.strategy["id"]])}))
+            rest = [i for i in ids if i != self.strategy["id"]]
+            before = {"auth_strategy_ids": self.names.labels(ids)}
+            after = {"auth_strategy_ids": self.names.labels(rest)}
+            if not rest and self.params["orphaned_publications"] != "keep_public":
+                self.unpublish.append(target)
+                before["published"], after["published"] = True, False
+            elif not rest:
+                self.left_public.append(target)
+            self.plan.add(_engine.Change("publication %s" % target["label"], _engine.UPDATE, before, after))
         self.unset_default = bool(self.strategy) and portal.get("default_application_auth_strategy_id") == self.strategy["id"]
         if self.unset_default:
             self.plan.add(_engine.Change("portal", _engine.UPDATE,
@@ -629,7 +762,7 @@ class Absent:
                                          {"default_application_auth_strategy": None}))
         self.plan.add(_engine.compare("auth_strategy", strategy_view(self.strategy), None, "absent"))
         self.plan.add(_engine.compare("dcr_provider", provider_view(self.provider), None, "absent"))
-        self._refuse_when_used_elsewhere()
+        self._refuse_orphans_and_applications()
 
     def _refuse_when_used_elsewhere(self):
         """Konnect would answer 409 to the deletions: say what uses them before anything is changed."""
@@ -644,9 +777,49 @@ class Absent:
                 raise KonnectError(in_use_message("DCR provider", self.params["provider_name"], users, "",
                                                   "Nothing was changed."))
 
+    def _applications_in_use(self):
+        """The portal's applications that use the strategy (admin API, every page), sorted by name.
+
+        Deleting the strategy would leave them without one. ``ignore_applications`` names applications an
+        earlier task of the same run deletes: in check mode they still exist and are not counted; in a real
+        run one that still exists is counted, because that task did not delete it.
+        """
+        if not self.strategy:
+            return []
+        ignored = set(self.params["ignore_applications"] or []) if self.check_mode else set()
+        found = [app for app in self.admin.list_all("/%s/portals/%s/applications" % (self.generation, self.portal["id"]))
+                 if (app.get("auth_strategy") or {}).get("id") == self.strategy["id"]
+                 and app.get("name") not in ignored and app.get("id") not in ignored]
+        return sorted(found, key=lambda app: (str(app.get("name")), str(app.get("id"))))
+
+    def _refuse_orphans_and_applications(self):
+        problems = []
+        if self.params["orphaned_publications"] == "fail" and self.unpublish:
+            problems.append(
+                "the strategy is the only application auth strategy of %s on portal %r, which would stay published "
+                "without application auth (open to anyone at the gateway); unpublish them with orphaned_publications: "
+                "unpublish, give them another strategy first, or keep them public explicitly with "
+                "orphaned_publications: keep_public"
+                % (", ".join(repr(t["label"]) for t in self.unpublish), self.portal.get("name")))
+        if self.params["applications_in_use"] == "fail" and self.applications:
+            problems.append(
+                "applications of portal %r still use the strategy: %s; delete them first (for example with "
+                "devportal.dcr.portal_application state: absent), list those an earlier task of this run deletes in "
+                "ignore_applications, or delete them with this task with applications_in_use: delete"
+                % (self.portal.get("name"), ", ".join(application_label(a) for a in self.applications)))
+        if problems:
+            raise KonnectError("Cannot remove the application auth strategy %r: %s. Nothing was changed."
+                               % (self.params["strategy_name"], "; and ".join(problems)))
+
     def apply(self):
+        for application in self.applications:
+            self.admin.send("DELETE", "/%s/portals/%s/applications/%s"
+                            % (self.generation, self.portal["id"], application["id"]), expect=(204, 404))
         for target in self.targets:
-            self.publications.detach(target, self.strategy["id"])
+            if any(target is t for t in self.unpublish):
+                self.publications.unpublish(target)
+            else:
+                self.publications.detach(target, self.strategy["id"])
         if self.unset_default:
             self.admin.send("PATCH", "/%s/portals/%s" % (self.generation, self.portal["id"]),
                             {"default_application_auth_strategy_id": None}, expect=(200,))
@@ -664,7 +837,8 @@ class Absent:
         except _http.HttpError as exc:
             if exc.status != 409:
                 raise
-            done = [c.key for c in self.plan.changes if c.changed and c.action == _engine.UPDATE]
+            done = [c.key for c in self.plan.changes
+                    if c.changed and (c.action == _engine.UPDATE or c.key.startswith("application "))]
             if what == "DCR provider" and self.strategy:
                 done.append("auth_strategy")
             note = ("This run already changed: %s." % ", ".join(done)) if done else "Nothing was changed."
@@ -673,7 +847,10 @@ class Absent:
 
     def result(self):
         return dict(changed=self.plan.changed, diff=self.plan.diff(), portal_id=self.portal["id"],
-                    portal_api=self.generation, provider_id=None, strategy_id=None, verified=None)
+                    portal_api=self.generation, provider_id=None, strategy_id=None, verified=None,
+                    unpublished=[t["label"] for t in self.unpublish],
+                    published_without_auth=[t["label"] for t in self.left_public],
+                    deleted_applications=[a.get("name") for a in self.applications])
 
 
 def in_use_message(what, name, users, where, note):

@@ -163,16 +163,17 @@ def test_existing_dcr_settings_are_extended_not_replaced(runner, sandbox, reader
 
 
 def test_absent_leaves_dcr_then_deletes_the_client(runner, sandbox, reader):
+    """With dcr: false the DCR settings stay; test_curity_token_absent.py covers their removal."""
     create(runner, sandbox)
-    checked = run(runner, sandbox, check=True, state="absent")
+    checked = run(runner, sandbox, check=True, state="absent", dcr=False)
     assert checked["changed"] is True and sandbox.writes(ADMIN) == [] and sandbox.requests(RUNTIME) == []
-    result = run(runner, sandbox, state="absent")
+    result = run(runner, sandbox, state="absent", dcr=False)
     assert result["diff"] == checked["diff"]
     assert result["diff"]["after"] == {"dynamic_client_registration": {"authenticate_client_by": [],
                                                                        "management_clients": []}}
     assert admin_writes(sandbox) == [("PUT", DCR), ("DELETE", CLIENT)]
     assert reader.client("konnect-dcr") is None and "authenticate-client-by" not in reader.dcr()["non-templatized"]
-    again = run(runner, sandbox, state="absent")
+    again = run(runner, sandbox, state="absent", dcr=False)
     assert again["changed"] is False and verbs(sandbox) == ["GET"]
 
 
@@ -181,7 +182,7 @@ def test_absent_finishes_a_half_done_removal(runner, sandbox, reader):
     dcr = reader.dcr()
     del dcr["non-templatized"]["authenticate-client-by"]
     reader.write("PUT", SERVER_PATH + "/dynamic-client-registration", {"profile-oauth:dynamic-client-registration": dcr})
-    result = run(runner, sandbox, state="absent")
+    result = run(runner, sandbox, state="absent", dcr=False)
     assert result["changed"] is True and admin_writes(sandbox) == [("DELETE", CLIENT)]
     assert reader.client("konnect-dcr") is None
 

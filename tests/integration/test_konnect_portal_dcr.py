@@ -158,14 +158,16 @@ def absent_args(info, portal, **extra):
 
 @pytest.mark.parametrize("generation, apis", [("v3", "given"), ("v3", "not given"), ("v2", "given"),
                                               ("v2", "not given")])
-def test_absent_takes_the_strategy_out_of_the_publications_then_deletes(sandbox, runner, generation, apis):
+def test_absent_keep_public_takes_the_strategy_out_of_the_publications_then_deletes(sandbox, runner, generation, apis):
+    """orphaned_publications: keep_public, explicitly: the publications stay, without application auth."""
     info, portal = sandbox.info, Portal(sandbox.info, generation)
     secret = prepare_curity(runner, sandbox)
     applied, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))  # publishes with apis
     assert applied["verified"] is True, text
     published = publication_of(info, portal)
     assert published_strategy_ids(info, portal) == [applied["strategy_id"]]
-    absent = absent_args(info, portal, apis=[portal.target] if apis == "given" else None)
+    absent = absent_args(info, portal, apis=[portal.target] if apis == "given" else None,
+                         orphaned_publications="keep_public")
 
     sandbox.clear_requests()
     checked, text = runner.module("konnect_portal_dcr", absent, check=True, diff=True)
@@ -184,6 +186,8 @@ def test_absent_takes_the_strategy_out_of_the_publications_then_deletes(sandbox,
 
     removed, text = runner.module("konnect_portal_dcr", absent, diff=True)
     assert removed["changed"] is True and removed["diff"] == checked["diff"], text
+    assert removed["published_without_auth"] == checked["published_without_auth"] == [label]
+    assert removed["unpublished"] == [] and removed["deleted_applications"] == []
     detach = ("PUT", "apis") if generation == "v3" else ("PATCH", "portals")
     assert [(r[1], r[2].split("/")[2]) for r in state_changes(sandbox)] == [
         detach, ("PATCH", "portals"), ("DELETE", "application-auth-strategies"), ("DELETE", "dcr-providers")]
@@ -255,7 +259,7 @@ def test_a_conflict_konnect_still_answers_is_explained(sandbox, runner):
     assert_clear_failure(removed, text, "refuses to delete the application auth strategy 'curity' because it is in use")
     assert "This run already changed: publication %s/v1, portal." % info["api_name"] in removed["msg"]
     assert removed["changed"] is True and "auth_strategy" in removed["diff"]["before"]
-    assert [r[1] for r in state_changes(sandbox)] == ["PUT", "PATCH", "DELETE"]
+    assert [r[1] for r in state_changes(sandbox)] == ["DELETE", "PATCH", "DELETE"]  # unpublished, default unset
     assert len(named(info, PROVIDERS, "curity")) == 1
     # The next run finishes the removal.
     again, text = runner.module("konnect_portal_dcr", absent_args(info, portal), diff=True)

@@ -9,8 +9,19 @@ What protects a route is what Konnect pushes to the gateway service behind it
 as the ``konnect-application-auth`` plugin: the OpenID Connect strategies of the
 v3 API publications and classic portal product versions on that service.
 
-* No published entity with a strategy on the service: no plugin, the request
-  is proxied to the (echo) upstream like any unprotected Kong route.
+* No published entity with a strategy on the service, but one published with
+  no application auth (a v3 publication with ``auth_strategy_ids: null``, a
+  classic product version without strategy): the plugin lets every request
+  through to the (echo) upstream, with or without credentials. So does a
+  service without the plugin, like any unprotected Kong route.
+* The plugin is on the service (an API linked to it, or application
+  registration enabled on a classic product version) but nothing is published
+  on it with or without a strategy, for example after the API was unpublished:
+  the plugin has no strategy to check credentials with and refuses every
+  request with 401, anonymous or with credentials (inferred: the link that
+  installed the plugin outlives the publication, and a gateway that protects
+  a service must not open it when its configuration is emptied; RFC 6750
+  section 3 for the 401 with ``WWW-Authenticate``).
 * ``Authorization: Basic base64(client_id:client_secret)`` (strategy auth method
   ``client_credentials``): the gateway runs the ``client_credentials`` grant at
   the strategy issuer's token endpoint (found by discovery), as Kong's OpenID
@@ -120,11 +131,13 @@ def handle(ctx, request):
         route = state.route_for(request.path)
         if route is None:
             return kong_error(404, "no Route matched with those values")
-        every = state.bindings_for_service(route["service_id"])
+        every, open_to_anyone, installed = state.protection_for_service(route["service_id"])
         bindings = [(kind, target, portal, _strategy_view(strategy)) for kind, target, portal, strategy in every
                     if strategy["strategy_type"] == "openid_connect"]
-    if not every:
+    if not every and (open_to_anyone or not installed):
         return upstream(request, route, None)
+    if not every:
+        return unauthorized()  # the plugin is there with no strategy: nobody can be authenticated
     credentials = parse_authorization(request.headers.get("Authorization"))
     if credentials is None:
         return unauthorized()

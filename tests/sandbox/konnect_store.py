@@ -340,6 +340,38 @@ class KonnectState:
                                          self.auth_strategies.get(strategy_id)))
         return [b for b in bindings if b[3] is not None]
 
+    def protection_for_service(self, service_id):
+        """``(bindings, open_to_anyone, plugin_installed)`` for a gateway service.
+
+        * ``bindings``: as ``bindings_for_service``.
+        * ``open_to_anyone``: a published entity on the service asks for no application auth: a v3
+          publication with ``auth_strategy_ids`` null (Kong's file: null means no application auth), or a
+          classic product version published with application registration enabled and no strategy.
+        * ``plugin_installed``: Konnect manages a ``konnect-application-auth`` plugin on the service.
+          It installs one when an API is linked to the service (an implementation; Kong's "Link Gateway
+          Service" page: "This link will install the Konnect Application Auth (KAA) plugin on that
+          service. The KAA plugin can only be configured from the associated Dev Portal/Published
+          APIs"), and while a classic product version on the service has application registration
+          enabled, whatever its publication status (the reference's section 6.3). Unpublishing keeps the
+          link, so the plugin stays, configured with nothing (inferred).
+        """
+        open_to_anyone, installed = False, False
+        api_ids = {i["api_id"] for i in self.implementations.values() if i["service_id"] == service_id}
+        installed = bool(api_ids)
+        for (api_id, _portal_id), publication in self.publications.items():
+            if api_id in api_ids and not publication["auth_strategy_ids"]:
+                open_to_anyone = True
+        for version in self.product_versions.values():
+            if (version.get("gateway_service") or {}).get("id") != service_id:
+                continue
+            for ppv in self.portal_product_versions.values():
+                if ppv["product_version_id"] != version["id"] or not ppv["application_registration_enabled"]:
+                    continue
+                installed = True
+                if ppv["publish_status"] == "published" and not ppv["auth_strategy_ids"]:
+                    open_to_anyone = True
+        return self.bindings_for_service(service_id), open_to_anyone, installed
+
     def approved_application(self, binding, client_id):
         """The application of ``client_id`` holding an approved registration for the binding, or None."""
         kind, target, portal_id, strategy = binding

@@ -36,8 +36,8 @@ def test_unknown_route_is_kongs_404(konnect_sandbox):
 
 
 def test_route_without_application_auth_is_open(konnect_sandbox):
-    # Seed: the API and the product version are published without an auth strategy, so Konnect pushes no
-    # application-auth plugin and the route is proxied as is.
+    # Seed: the API and the product version are published without an auth strategy, so the application-auth
+    # plugin lets every request through and the route is proxied as is.
     response = konnect_sandbox.gateway().get(konnect_sandbox.info()["route_path"] + "/items", params={"q": "1"})
     assert response.status_code == 200
     assert response.json()["path"] == "/demo/items" and "application_id" not in response.json()
@@ -137,3 +137,54 @@ def test_deleted_application_is_401(konnect_sandbox):
     created, client_id, secret = approved_application(konnect_sandbox)[:3]
     konnect_sandbox.portal().delete("/api/v3/applications/" + created["id"])
     assert konnect_sandbox.gateway().get("/demo", headers=basic(client_id, secret)).status_code == 401
+
+
+def unpublish_everything(sandbox, keep=None):
+    """Take the seeded API off the new portal and the product version off the classic one (``keep``: leave that one)."""
+    info, admin = sandbox.info(), sandbox.admin()
+    if keep != "v3":
+        assert admin.delete("/v3/apis/%s/publications/%s" % (info["api_id"], info["portal_id"])).status_code == 204
+    if keep != "v2":
+        path = "/v2/portals/%s/product-versions/%s" % (info["classic_portal_id"], info["product_version_id"])
+        response = admin.patch(path, json={"publish_status": "unpublished", "auth_strategy_ids": []})
+        assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+def test_an_unpublished_api_refuses_anonymous_callers_and_old_credentials(konnect_sandbox, version):
+    konnect_sandbox.configure_dcr()
+    _created, client_id, secret = approved_application(konnect_sandbox, version)[:3]
+    unpublish_everything(konnect_sandbox)
+    gateway = konnect_sandbox.gateway()
+    assert gateway.get("/demo").status_code == 401  # the plugin stays on the linked service, with no strategy
+    assert gateway.get("/demo", headers=basic(client_id, secret)).status_code == 401
+    token = konnect_sandbox.curity_token(client_id, secret).json()["access_token"]
+    assert gateway.get("/demo", headers={"Authorization": "Bearer " + token}).status_code == 401
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+def test_a_publication_without_strategy_is_open_to_anyone(konnect_sandbox, version):
+    info = konnect_sandbox.info()
+    konnect_sandbox.configure_dcr()
+    _created, client_id, secret = approved_application(konnect_sandbox, version)[:3]
+    unpublish_everything(konnect_sandbox, keep=version)
+    admin = konnect_sandbox.admin()
+    if version == "v3":
+        admin.put("/v3/apis/%s/publications/%s" % (info["api_id"], info["portal_id"]), json={"auth_strategy_ids": None})
+    else:
+        admin.patch("/v2/portals/%s/product-versions/%s" % (info["classic_portal_id"], info["product_version_id"]),
+                    json={"auth_strategy_ids": []})
+    gateway = konnect_sandbox.gateway()
+    assert gateway.get("/demo").status_code == 200
+    assert gateway.get("/demo", headers=basic(client_id, secret)).status_code == 200
+
+
+def test_a_service_no_api_is_linked_to_has_no_plugin(konnect_sandbox):
+    info, admin = konnect_sandbox.info(), konnect_sandbox.admin()
+    unpublish_everything(konnect_sandbox)
+    assert admin.patch("/v2/portals/%s/product-versions/%s" % (info["classic_portal_id"], info["product_version_id"]),
+                       json={"application_registration_enabled": False}).status_code == 200
+    linked = [i for i, record in konnect_sandbox.state.implementations.items() if record["api_id"] == info["api_id"]]
+    for implementation_id in linked:  # the sandbox has no list of implementations: its state names them
+        assert admin.delete("/v3/apis/%s/implementations/%s" % (info["api_id"], implementation_id)).status_code == 204
+    assert konnect_sandbox.gateway().get("/demo").status_code == 200  # a plain Kong route
