@@ -440,7 +440,8 @@ class Setup:
         if step.pending:
             out["pending"] = step.pending
         for key in ("portal_id", "provider_id", "strategy_id", "verified", "issuer", "token_endpoint",
-                    "registration_endpoint", "client_id", "application_id", "pending", "registrations", "status"):
+                    "registration_endpoint", "client_id", "application_id", "pending", "registrations", "status",
+                    "unpublished", "published_without_auth", "deleted_applications"):
             if key in view and key not in out:
                 out[key] = view[key]
         return out
@@ -461,6 +462,11 @@ class Setup:
             verdict = "changes (check mode)" if self.action.check_mode else "planned change, not applied"
         view = step.result or step.plan or {}
         ids = ", ".join("%s %s" % (k, view[k]) for k in ("client_id", "provider_id", "strategy_id") if view.get(k))
+        for key, what in (("unpublished", "unpublished"), ("published_without_auth", "left published WITHOUT "
+                                                                                   "application auth"),
+                          ("deleted_applications", "applications deleted")):
+            if view.get(key):
+                ids = "; ".join(x for x in (ids, "%s: %s" % (what, ", ".join(view[key]))) if x)
         return "%s: %s%s%s" % (step.title, verdict, " (%s)" % ids if ids else "",
                                "; %s" % step.pending if step.pending and step.result is None else "")
 

@@ -252,8 +252,6 @@ LIMIT_CASES = {
                                "registrations must be a list of API names"),
     "second entry bad": ({"dcr_curity_applications": [app(), {"name": "other", "redirect_uri": "x#y"}]},
                          "dcr_curity_applications[1] (other): redirect_uri"),
-    "credentials folder missing": ({"dcr_curity_applications": [app(credentials_file="/nonexistent/folder/a.json")]},
-                                   "credentials_file: the folder it is written to does not exist"),
     "long provider name": ({"dcr_curity_provider_name": "p" * 257}, "dcr_curity_provider_name must be at most 256"),
     "long display name": ({"dcr_curity_display_name": "d" * 257}, "dcr_curity_display_name must be at most 256"),
     "long client id": ({"dcr_curity_client_id": "c" * 257}, "dcr_curity_client_id must be at most 256"),
@@ -367,26 +365,66 @@ def test_create_application_playbook_adds_an_application(play, sandbox):
     assert gateway(sandbox, (credentials["client_id"], credentials["client_secret"])).status_code == 200
 
 
-def test_teardown_removes_everything_and_check_mode_writes_nothing(play, sandbox):
+TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
+TEARDOWN_STEPS = ["Curity DCR credential and DCR settings (curity_token)", "Curity claims (curity_claim)",
+                  "Curity scopes (curity_scope)", "Dev Portal application demo-app (portal_application)",
+                  "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr)"]
+
+
+def discovery(sandbox):
+    resp = requests.get(sandbox.info["curity_issuer"] + "/.well-known/openid-configuration", timeout=30,
+                        verify=sandbox.info.get("ca_path") or True)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def test_teardown_removes_everything_never_widens_access_and_check_mode_predicts_it(play, sandbox):
     assert_ok(*play())
-    teardown = os.path.join(REPO, "playbooks", "teardown.yml")
+    old = read_credentials(sandbox)
+    assert "registration_endpoint" in discovery(sandbox)
     sandbox.clear_requests()
-    rc, checked = play(teardown, check=True, diff=True)
+    rc, checked = play(TEARDOWN, check=True, diff=True)
     assert_ok(rc, checked)
     assert config_writes(sandbox) == []
-    assert recap(checked)["changed"] == 5
-    rc, output = play(teardown)
+    assert changed_steps(checked) == TEARDOWN_STEPS, checked
+    assert "unpublished: %s" % sandbox.info["api_name"] in checked, checked  # what check mode will unpublish
+    assert '"published": false' in checked  # and the diff shows it
+    rc, output = play(TEARDOWN)
     assert_ok(rc, output)
-    assert recap(output)["changed"] == recap(checked)["changed"]
+    assert changed_steps(output) == changed_steps(checked)
     assert curity(sandbox, "/client-store/config-backed/client=konnect-dcr") is None
     assert curity(sandbox, "/scopes/scope=demo-api") is None
     assert curity(sandbox, "/claims/claim=application_name") is None
+    # Curity's DCR settings went with the credential: discovery no longer offers registration.
+    assert "registration_endpoint" not in discovery(sandbox)
     assert konnect(sandbox, "/v2/dcr-providers")["data"] == []
     assert konnect(sandbox, "/v2/application-auth-strategies")["data"] == []
     assert konnect(sandbox, "/v3/portals/%s/applications" % sandbox.info["portal_id"])["data"] == []
-    # The API stays published, without the removed strategy.
-    publication = konnect(sandbox, "/v3/apis/%s/publications/%s" % (sandbox.info["api_id"], sandbox.info["portal_id"]))
-    assert publication["auth_strategy_ids"] is None
-    rc, again = play(teardown)
+    # The API was left without application auth, so it is no longer published: nobody gets through.
+    assert gateway(sandbox).status_code in (401, 403, 404)
+    assert gateway(sandbox, (old["client_id"], old["client_secret"])).status_code in (401, 403, 404)
+    rc, again = play(TEARDOWN)
     assert_ok(rc, again)
     assert recap(again)["changed"] == 0
+
+
+def test_teardown_keeps_the_api_public_only_when_asked(play, sandbox):
+    assert_ok(*play())
+    old = read_credentials(sandbox)
+    rc, output = play(TEARDOWN, extra_vars={"dcr_curity_orphaned_publications": "keep_public"})
+    assert_ok(rc, output)
+    assert gateway(sandbox).status_code == 200  # explicitly asked for: published without application auth
+    assert gateway(sandbox, (old["client_id"], old["client_secret"])).status_code in (200, 401)
+
+
+def test_teardown_fails_before_any_write_on_an_application_it_does_not_list(play, sandbox):
+    assert_ok(*play())
+    sandbox.clear_requests()
+    rc, output = play(TEARDOWN, extra_vars={"dcr_curity_applications": [], "dcr_curity_request_url": ""})
+    assert rc != 0
+    assert "demo-app" in output and "while planning (reads only)" in output, output[-3000:]
+    assert config_writes(sandbox) == []
+    rc, output = play(TEARDOWN, extra_vars={"dcr_curity_applications": [], "dcr_curity_request_url": "",
+                                            "dcr_curity_applications_in_use": "delete"})
+    assert_ok(rc, output)
+    assert konnect(sandbox, "/v3/portals/%s/applications" % sandbox.info["portal_id"])["data"] == []
