@@ -220,6 +220,16 @@ class CurityAdmin:
         self.transport = transport
         self.profile_id = profile_id
         self.username = username
+        # Writes that succeeded, and writes whose outcome is unknown (no answer, or a 5xx that
+        # may come from a proxy in front of a server that did the work): a run that fails
+        # after either has (or may have) changed something.
+        self.writes_done = 0
+        self.writes_unsure = 0
+
+    @property
+    def changed_something(self):
+        """Whether this client's writes changed, or may have changed, the configuration."""
+        return bool(self.writes_done or self.writes_unsure)
 
     @classmethod
     def from_module(cls, module):
@@ -252,9 +262,16 @@ class CurityAdmin:
 
     # -- verbs ---------------------------------------------------------------------------
     def _send(self, method, path, **kwargs):
+        write = method != "GET"
         try:
-            return self.transport.request(method, path, **kwargs)
+            reply = self.transport.request(method, path, **kwargs)
+        except TransportError:
+            if write and not self.transport.read_only:
+                self.writes_unsure += 1
+            raise
         except HttpError as exc:
+            if write and (exc.status >= 500 or exc.status == 0):
+                self.writes_unsure += 1
             if exc.status == 401:
                 raise CurityError(
                     "%s refused the credentials of admin user %r (HTTP 401): check admin_username and "
@@ -263,6 +280,9 @@ class CurityAdmin:
                 raise CurityError("%s: admin user %r may not %s %s (HTTP 403); give the user write access to the "
                                   "configuration." % (ADMIN_SERVICE, self.username, method, exc.url))
             raise
+        if write:
+            self.writes_done += 1
+        return reply
 
     def get(self, path, fields=None, missing_ok=False):
         """The answer of a GET of configuration data; None when absent and ``missing_ok``.

@@ -184,7 +184,8 @@ client_secret:
   description:
     - The secret this run generated for the client it created. Shown once; Curity keeps only a hash.
     - Set C(no_log) on the task.
-  returned: when the client was created with a generated secret (not in check mode)
+  returned: when the client was created with a generated secret (not in check mode), on failure too once the write
+    that created it may have been done
   type: str
 issuer:
   description: The issuer, without a trailing slash or the discovery suffix.
@@ -396,8 +397,12 @@ class Credential:
     def apply(self, plan, config, secret=None):
         if not plan.changed or self.module.check_mode:
             return
-        config.write(self.admin, plan, secret)
-        self.written = True
+        try:
+            config.write(self.admin, plan, secret)
+        finally:
+            # A later step of the write may fail after an earlier one (the client with its
+            # secret) succeeded: the run changed something, and the secret must be returned.
+            self.written = self.admin.changed_something
         if self.runtime is not None:
             self.runtime.invalidate()
         after = CredentialConfig.read(self.admin, self.client_id)
@@ -431,6 +436,15 @@ class Credential:
         if self.runtime is not None:
             out["issuer"] = self.runtime.issuer
         return out
+
+    def failure(self, exc):
+        """The message of a failed run: the error, and where the created secret is when there is one."""
+        msg = str(exc)
+        if self.generated and self.written:
+            msg = "%s The client %r was created with a generated secret: it is in this result's client_secret (Curity " \
+                  "keeps only a hash, so it cannot be read again); run the task again with that secret to finish." % (
+                      msg.rstrip(), self.client_id)
+        return msg
 
     def result(self, plan):
         out = self.partial()
@@ -467,7 +481,11 @@ def main():
     try:
         result = credential.run()
     except (CurityError, HttpError, TransportError) as exc:
-        module.fail_json(msg=str(exc), **credential.partial())
+        module.fail_json(msg=credential.failure(exc), **credential.partial())
+    except Exception as exc:  # pylint: disable=broad-except
+        # Never a traceback that loses a created secret: say what happened, hand over what is known.
+        module.fail_json(msg=credential.failure("Unexpected error (%s: %s)." % (type(exc).__name__, exc)),
+                         **credential.partial())
     module.exit_json(**result)
 
 

@@ -278,3 +278,27 @@ def test_no_secret_in_verbose_diff_output(runner, sandbox, reader, tmp_path):
     assert out.count("changed: [localhost]") >= 2 and '"secret": "********"' in out
     assert_no_secrets(out, sandbox.info["curity_admin_password"], SECRET, generated)
     assert '"access_token":' not in out and "eyJ" not in out
+
+
+def test_a_write_failing_after_the_client_was_created_hands_over_its_secret(runner, sandbox, reader):
+    create(runner, sandbox, access_token_as_jwt=True)
+    # The second client is created by the profile PATCH; the DELETE of access-token-as-jwt that follows fails.
+    sandbox.fault(service="curity-admin", method="DELETE", path_regex="access-token-as-jwt$", status=500, count=5)
+    result, text = run_with_output(runner, sandbox, client_id="second-client", access_token_as_jwt=False)
+    assert_clean_failure(result, text, "HTTP 500", "client_secret", "'second-client'")
+    assert [(e["method"], e["status"]) for e in sandbox.writes(ADMIN)] == [("PATCH", 204), ("DELETE", 500)]
+    assert result["changed"] is True
+    sandbox.clear_faults()
+    assert reader.client("second-client") is not None
+    assert reader.token("second-client", result["client_secret"])[0] == 200
+    # The run that finishes the job, with that secret, changes only what is left.
+    again = run(runner, sandbox, client_id="second-client", secret=result["client_secret"], access_token_as_jwt=False)
+    assert again["changed"] is True and admin_writes(sandbox) == [
+        ("DELETE", PROFILE + "/token-issuers/default-token-issuer/access-token-as-jwt")]
+
+
+def test_an_unanswered_create_hands_over_the_secret_it_may_have_set(runner, sandbox, reader):
+    sandbox.fault(service="curity-admin", method="PATCH", reset_connection=True, count=10)
+    result, text = run_with_output(runner, sandbox)
+    assert_clean_failure(result, text, "PATCH", "client_secret")
+    assert result["changed"] is True and len(result["client_secret"]) >= 43
