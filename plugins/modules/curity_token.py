@@ -123,6 +123,14 @@ options:
       - Not done in check mode, except the check described in the check mode attribute.
     type: bool
     default: true
+  allow_insecure_token_endpoint:
+    description:
+      - The client secret is sent only to a token endpoint (named by the issuer's discovery document) on the host of
+        O(issuer), with C(https) when O(issuer) uses C(https). Otherwise the task fails before sending it, in check
+        mode too; a misconfigured server behind TLS termination may announce an C(http://) or internal URL.
+      - V(true) sends the secret to such an endpoint anyway, with a warning. Only for an endpoint you trust.
+    type: bool
+    default: false
   state:
     description:
       - V(present) creates or updates the client and the DCR settings.
@@ -335,7 +343,8 @@ class Credential:
                               "verify: false.")
         self.admin = CurityAdmin.from_module(self.module)
         if params["issuer"]:
-            self.runtime = CurityRuntime(self.module, params["issuer"])
+            self.runtime = CurityRuntime(self.module, params["issuer"],
+                                         allow_insecure_token_endpoint=params["allow_insecure_token_endpoint"])
 
     def check_scopes(self, config):
         problems = []
@@ -388,6 +397,8 @@ class Credential:
             self.apply(plan, config)
             return self.result(plan)
         self.check_scopes(config)
+        if self.params["verify"] and self.runtime is not None:
+            self.runtime.checked_token_endpoint()  # refused before anything is written
         secret, force = self.secret_to_write(config)
         plan = make_plan(config, self.params, secret, force)
         self.apply(plan, config, secret)
@@ -472,6 +483,7 @@ def main():
             access_token_as_jwt=dict(type="bool", no_log=False),
             issuer=dict(type="str", fallback=(env_fallback, ["CURITY_ISSUER"])),
             verify=dict(type="bool", default=True),
+            allow_insecure_token_endpoint=dict(type="bool", default=False),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
         required_if=[("update_secret", "always", ["secret"])],

@@ -9,6 +9,7 @@ import os
 import time
 
 import pytest
+import requests
 
 from curity_helpers import (ADMIN, PROFILE_PATH, RUNTIME, SERVER_PATH, CurityReader, assert_clean_failure, assert_no_secrets,
                             calls, run_module, verbs, warnings_of, write_playbook)
@@ -302,3 +303,58 @@ def test_an_unanswered_create_hands_over_the_secret_it_may_have_set(runner, sand
     result, text = run_with_output(runner, sandbox)
     assert_clean_failure(result, text, "PATCH", "client_secret")
     assert result["changed"] is True and len(result["client_secret"]) >= 43
+
+
+def lying_discovery(box, **changes):
+    """The issuer's real discovery document with ``changes``, served for every discovery read from now on."""
+    session = requests.Session()
+    session.trust_env = False
+    document = session.get(box.info["curity_issuer"] + "/.well-known/openid-configuration", timeout=30,
+                           verify=box.info.get("ca_path") or True).json()
+    document.update(changes)
+    box.fault(service="curity-runtime", method="GET", path_regex="openid-configuration$", body=document, count=50)
+    return document
+
+
+def foreign_host(box):
+    """The sandbox's own token endpoint under another host name (localhost for 127.0.0.1)."""
+    return box.info["curity_issuer"].split("/oauth/")[0].replace("127.0.0.1", "localhost") + "/oauth/v2/oauth-token"
+
+
+def test_no_secret_to_a_token_endpoint_on_another_host(runner, sandbox, reader):
+    lying_discovery(sandbox, token_endpoint=foreign_host(sandbox))
+    result, text = run_with_output(runner, sandbox, secret=SECRET)
+    assert_clean_failure(result, text, "allow_insecure_token_endpoint", "'localhost'", "was not sent")
+    assert_no_secrets(text, SECRET)
+    # Refused before anything was written, and nothing was posted to any token endpoint.
+    assert sandbox.writes(ADMIN) == [] and sandbox.requests(RUNTIME, ["POST"]) == []
+    assert result["changed"] is False and reader.client("konnect-dcr") is None
+
+
+def test_check_mode_does_not_send_the_secret_to_a_foreign_token_endpoint(runner, sandbox):
+    create(runner, sandbox)
+    lying_discovery(sandbox, token_endpoint=foreign_host(sandbox))
+    result, text = run_with_output(runner, sandbox, check=True, secret=OTHER_SECRET)
+    assert_clean_failure(result, text, "allow_insecure_token_endpoint")
+    assert sandbox.requests(RUNTIME, ["POST"]) == [] and sandbox.writes(ADMIN) == []
+
+
+def test_allow_insecure_token_endpoint_uses_it_with_a_warning(runner, sandbox):
+    lying_discovery(sandbox, token_endpoint=foreign_host(sandbox))
+    result = run(runner, sandbox, secret=SECRET, allow_insecure_token_endpoint=True)
+    assert result["changed"] is True and result["verified"] is True, result
+    assert any("allow_insecure_token_endpoint is true" in w for w in warnings_of(result))
+
+
+def test_no_secret_in_clear_to_an_http_token_endpoint_of_an_https_issuer(runner, tls_sandbox):
+    tls_sandbox.reset()
+    https_endpoint = lying_discovery(tls_sandbox)["token_endpoint"]
+    tls_sandbox.clear_faults()
+    lying_discovery(tls_sandbox, token_endpoint=https_endpoint.replace("https://", "http://"))
+    tls_sandbox.clear_requests()
+    args = {"issuer": tls_sandbox.info["curity_issuer"], "secret": SECRET, "ca_path": tls_sandbox.info["ca_path"]}
+    result, text = run_with_output(runner, tls_sandbox, **args)
+    assert_clean_failure(result, text, "in clear", "allow_insecure_token_endpoint")
+    assert_no_secrets(text, SECRET)
+    assert tls_sandbox.writes(ADMIN) == [] and tls_sandbox.requests(RUNTIME, ["POST"]) == []
+    tls_sandbox.reset()
