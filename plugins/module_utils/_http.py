@@ -303,7 +303,7 @@ if HAS_REQUESTS:
                 seconds = self.limit
                 if self.deadline is not None:
                     seconds = min(seconds, max(0.0, self.deadline - time.monotonic()))
-                attempt = {"conn": conn, "fired": False}
+                attempt = {"conn": conn, "sock": getattr(conn, "sock", None), "fired": False}
                 self.attempt = attempt
                 self.timer = threading.Timer(seconds, self._fire, (attempt,))
                 self.timer.daemon = True
@@ -314,7 +314,9 @@ if HAS_REQUESTS:
                 if attempt is not self.attempt:
                     return
                 attempt["fired"] = True
-                sock = getattr(attempt["conn"], "sock", None)
+                # The connection object may have let go of its socket (an answer that closes the
+                # connection) while the answer is still being read from it: use the one seen.
+                sock = attempt["sock"] or getattr(attempt["conn"], "sock", None)
                 if sock is None:  # still connecting (bounded by the connect timeout): look again soon
                     self.timer = threading.Timer(0.05, self._fire, (attempt,))
                     self.timer.daemon = True
@@ -329,6 +331,12 @@ if HAS_REQUESTS:
             if self.timer is not None:
                 self.timer.cancel()
             self.timer = None
+
+        def connected(self, conn):
+            """A connection of the running attempt has its socket."""
+            with self.lock:
+                if self.attempt is not None and self.attempt["conn"] is conn:
+                    self.attempt["sock"] = getattr(conn, "sock", None)
 
         def pause(self):
             """Between attempts: no attempt is running."""
@@ -345,7 +353,14 @@ if HAS_REQUESTS:
                 return fired
 
     def _watched(pool_class, watchdog):
+        class WatchedConnection(pool_class.ConnectionCls):
+            def connect(self):
+                super(WatchedConnection, self).connect()
+                watchdog.connected(self)
+
         class WatchedPool(pool_class):
+            ConnectionCls = WatchedConnection
+
             def _make_request(self, conn, *args, **kwargs):  # pylint: disable=arguments-differ
                 watchdog.arm(conn)
                 return super(WatchedPool, self)._make_request(conn, *args, **kwargs)

@@ -69,6 +69,8 @@ class Handler(BaseHTTPRequestHandler):
         if answer[0] == "trickle":  # the whole answer announced, then one byte per interval
             interval, payload = answer[1], answer[2]
             self.send_response(200)
+            for key, value in (answer[3] if len(answer) > 3 else {}).items():
+                self.send_header(key, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
@@ -362,9 +364,11 @@ def test_tls_error_suggests_ca_path():
         httpd.server_close()
 
 
-def test_trickling_answer_is_cut_at_the_timeout(server):
-    # 40 bytes at 0.2 s each: every read succeeds, but the whole answer takes 8 s.
-    server.script.answers += [("trickle", 0.2, json.dumps({"padding": "x" * 25}).encode())]
+@pytest.mark.parametrize("headers", [{}, {"Connection": "close"}])
+def test_trickling_answer_is_cut_at_the_timeout(server, headers):
+    # 40 bytes at 0.2 s each: every read succeeds, but the whole answer takes 8 s.  An answer that
+    # closes the connection makes the connection object let go of its socket before the body is read.
+    server.script.answers += [("trickle", 0.2, json.dumps({"padding": "x" * 25}).encode(), headers)]
     transport, dummy = make(server, timeout=1, retries=0)
     start = time.monotonic()
     with pytest.raises(TransportError) as err:
