@@ -16,6 +16,8 @@ options:
     description:
       - Base URL of the Konnect admin API of your region, without an API version in the path.
       - For example V(https://eu.api.konghq.com) or V(https://au.api.konghq.com).
+      - Must not carry credentials (C(user:password@)); such a URL is refused before any request, and its password is
+        masked in every output.
       - If not set, the value of the E(KONNECT_URL) environment variable is used.
     type: str
     default: https://us.api.konghq.com
@@ -62,6 +64,8 @@ options:
   portal_url:
     description:
       - The Dev Portal's own URL (its default domain such as V(https://abc123456789.us.kongportals.com), or its custom domain).
+      - Must not carry credentials (C(user:password@)); such a URL is refused before any request, and its password is
+        masked in every output.
       - If not set, the value of the E(KONNECT_PORTAL_URL) environment variable is used.
     type: str
     required: true
