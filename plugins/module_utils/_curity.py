@@ -53,6 +53,7 @@ OAUTH_SERVICE_IDENTITY = "profile-oauth:oauth-service"
 OAUTH_MODULE = "profile-oauth"
 EMPTY = [None]  # RFC 7951 section 6.9: the value of a leaf of type "empty"
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 ADMIN_SERVICE = "Curity admin API"
 RUNTIME_SERVICE = "Curity OAuth server"
 
@@ -363,12 +364,15 @@ def token_endpoint_problem(issuer, endpoint):
 
     The endpoint comes from the issuer's discovery document, which a server behind TLS
     termination may get wrong: a weaker scheme than the issuer's (``http`` for an ``https``
-    issuer) would send the secret in clear, another host would receive it.
+    issuer) would send the secret in clear, another host (or another port of the same host,
+    unless the scheme goes from http to https) would receive it.
     """
     try:
         want, got = urlsplit(issuer), urlsplit(endpoint)
         got_host, want_host = got.hostname, want.hostname
         got_user, got_password = got.username, got.password
+        got_port = got.port or DEFAULT_PORTS.get(got.scheme)
+        want_port = want.port or DEFAULT_PORTS.get(want.scheme)
     except ValueError:
         return "it is not a valid URL"
     if got.scheme not in ("http", "https") or not got_host:
@@ -379,6 +383,8 @@ def token_endpoint_problem(issuer, endpoint):
         return "it uses http while the issuer uses https, so the client secret would travel in clear"
     if got_host.lower() != (want_host or "").lower():
         return "its host %r is not the issuer's host %r" % (got_host, want_host)
+    if got.scheme == want.scheme and got_port != want_port:
+        return "its port %s is not the issuer's port %s (another service of that host)" % (got_port, want_port)
     return ""
 
 

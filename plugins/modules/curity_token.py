@@ -125,8 +125,9 @@ options:
     default: true
   allow_insecure_token_endpoint:
     description:
-      - The client secret is sent only to a token endpoint (named by the issuer's discovery document) on the host of
-        O(issuer), with C(https) when O(issuer) uses C(https). Otherwise the task fails before sending it, in check
+      - The client secret is sent only to a token endpoint (named by the issuer's discovery document) on the host and
+        port of O(issuer), with C(https) when O(issuer) uses C(https) (an C(http) issuer may name an C(https) endpoint
+        on another port). Otherwise the task fails before sending it, in check
         mode too; a misconfigured server behind TLS termination may announce an C(http://) or internal URL.
       - V(true) sends the secret to such an endpoint anyway, with a warning. Only for an endpoint you trust.
     type: bool

@@ -157,7 +157,7 @@ def parse_fault(body):
     if not isinstance(body, dict):
         raise ValueError("fault must be a JSON object")
     unknown = set(body) - {"service", "method", "path_regex", "status", "retry_after", "delay_s", "reset_connection", "count",
-                           "body", "trickle_s"}
+                           "body", "trickle_s", "headers"}
     if unknown:
         raise ValueError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
     service = body.get("service")
@@ -178,6 +178,11 @@ def parse_fault(body):
         raise ValueError("trickle_s must be a non-negative number")
     if "body" in body and status is None:
         status = 200
+    extra = body.get("headers") or {}
+    if not isinstance(extra, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in extra.items()):
+        raise ValueError("headers must be an object of strings")
+    if extra and status is None:
+        raise ValueError("headers need a status (or a body)")
     if status is None and not reset and not delay and not trickle:
         raise ValueError("a fault needs status, body, reset_connection, delay_s or trickle_s")
     try:
@@ -197,13 +202,14 @@ def parse_fault(body):
         "has_body": "body" in body,
         "body": body.get("body"),
         "trickle_s": float(trickle),
+        "headers": extra,
     }
 
 
 def fault_response(service, fault):
     """The body a service of that kind answers with when it fails (its own error format)."""
     status = fault["status"]
-    headers = {}
+    headers = dict(fault.get("headers") or {})
     if fault.get("retry_after") is not None:
         headers["Retry-After"] = str(fault["retry_after"])
     phrase = _reason(status)

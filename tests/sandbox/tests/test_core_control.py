@@ -164,6 +164,13 @@ def test_fault_body_with_status_and_any_retry_after(served, control):
     assert resp.headers["Retry-After"] == "Fri, 31 Dec 10000 23:59:59 GMT"
 
 
+def test_fault_headers_make_a_redirect(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "curity-admin", "status": 302, "headers": {"Location": "http://elsewhere/x"}})
+    resp = requests.get(info["curity_admin_url"] + "/data", allow_redirects=False, timeout=10)
+    assert resp.status_code == 302 and resp.headers["Location"] == "http://elsewhere/x"
+
+
 def test_fault_trickle_sends_the_real_answer_slowly(served, control):
     info = served[0]
     control("POST", "/faults", json={"service": "curity-admin", "trickle_s": 0.01})
@@ -174,7 +181,8 @@ def test_fault_trickle_sends_the_real_answer_slowly(served, control):
 
 
 @pytest.mark.parametrize("body", [{"service": "nope", "status": 500}, {"status": 99}, {"count": 0, "status": 500},
-                                  {"trickle_s": -1}, {"trickle_s": "slow"},
+                                  {"trickle_s": -1}, {"trickle_s": "slow"}, {"headers": {"A": "b"}},
+                                  {"status": 302, "headers": {"A": 1}},
                                   {"service": "konnect"}, {"status": 500, "path_regex": "("}, {"status": 500, "bogus": 1}])
 def test_bad_fault_is_refused(control, body):
     resp = control("POST", "/faults", json=body)

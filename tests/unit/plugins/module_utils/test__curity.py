@@ -725,7 +725,8 @@ def test_a_token_answer_without_token_is_an_error(monkeypatch):
 
 @pytest.mark.parametrize("endpoint, problem", [
     ("https://idsvr/oauth/v2/oauth-token", ""),
-    ("https://IDSVR:8443/oauth/v2/oauth-token", ""),
+    ("https://IDSVR:443/oauth/v2/oauth-token", ""),
+    ("https://idsvr:8443/oauth/v2/oauth-token", "port 8443 is not the issuer's port 443"),
     ("http://idsvr/oauth/v2/oauth-token", "in clear"),
     ("https://evil.example.com/oauth/v2/oauth-token", "'evil.example.com' is not the issuer's host 'idsvr'"),
     ("https://user:pw@idsvr/oauth/v2/oauth-token", "credentials"),
@@ -739,6 +740,7 @@ def test_token_endpoint_must_match_the_issuer(endpoint, problem):
 
 def test_an_http_issuer_may_use_an_https_token_endpoint():
     assert _curity.token_endpoint_problem("http://idsvr/oauth", "https://idsvr/token") == ""
+    assert _curity.token_endpoint_problem("http://idsvr:8080/oauth", "https://idsvr:8443/token") == ""
 
 
 @pytest.mark.parametrize("endpoint", ["http://idsvr/oauth/v2/oauth-token", "https://attacker.example.com/token"])
