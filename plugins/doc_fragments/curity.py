@@ -52,7 +52,11 @@ options:
     type: path
   timeout:
     description:
-      - Timeout of each HTTP request, in seconds.
+      - Time limit of each attempt of an HTTP request, in seconds, for the whole exchange (connecting, sending the
+        request and receiving the complete answer), not only for the wait between two bytes. An answer still
+        incomplete at the limit is abandoned.
+      - It also sets the total deadline of a request, retries and the waits between them included, to four times
+        this value (two minutes with the default); a retry that cannot start before it is not made.
       - If not set, the value of the E(CURITY_TIMEOUT) environment variable is used.
     type: int
     default: 30

@@ -16,6 +16,8 @@ options:
     description:
       - Base URL of the Konnect admin API of your region, without an API version in the path.
       - For example V(https://eu.api.konghq.com) or V(https://au.api.konghq.com).
+      - Must not carry credentials (C(user:password@)); such a URL is refused before any request, and its password is
+        masked in every output.
       - If not set, the value of the E(KONNECT_URL) environment variable is used.
     type: str
     default: https://us.api.konghq.com
@@ -40,7 +42,11 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for each HTTP answer.
+      - Time limit of each attempt of an HTTP request, in seconds, for the whole exchange (connecting, sending the
+        request and receiving the complete answer), not only for the wait between two bytes. An answer still
+        incomplete at the limit is abandoned.
+      - It also sets the total deadline of a request, retries and the waits between them included, to four times
+        this value (two minutes with the default); a retry that cannot start before it is not made.
       - If not set, the value of the E(KONNECT_TIMEOUT) environment variable is used.
     type: int
     default: 30
@@ -58,6 +64,8 @@ options:
   portal_url:
     description:
       - The Dev Portal's own URL (its default domain such as V(https://abc123456789.us.kongportals.com), or its custom domain).
+      - Must not carry credentials (C(user:password@)); such a URL is refused before any request, and its password is
+        masked in every output.
       - If not set, the value of the E(KONNECT_PORTAL_URL) environment variable is used.
     type: str
     required: true

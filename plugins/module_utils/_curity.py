@@ -53,6 +53,7 @@ OAUTH_SERVICE_IDENTITY = "profile-oauth:oauth-service"
 OAUTH_MODULE = "profile-oauth"
 EMPTY = [None]  # RFC 7951 section 6.9: the value of a leaf of type "empty"
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 ADMIN_SERVICE = "Curity admin API"
 RUNTIME_SERVICE = "Curity OAuth server"
 
@@ -220,6 +221,16 @@ class CurityAdmin:
         self.transport = transport
         self.profile_id = profile_id
         self.username = username
+        # Writes that succeeded, and writes whose outcome is unknown (no answer, or a 5xx that
+        # may come from a proxy in front of a server that did the work): a run that fails
+        # after either has (or may have) changed something.
+        self.writes_done = 0
+        self.writes_unsure = 0
+
+    @property
+    def changed_something(self):
+        """Whether this client's writes changed, or may have changed, the configuration."""
+        return bool(self.writes_done or self.writes_unsure)
 
     @classmethod
     def from_module(cls, module):
@@ -252,9 +263,16 @@ class CurityAdmin:
 
     # -- verbs ---------------------------------------------------------------------------
     def _send(self, method, path, **kwargs):
+        write = method != "GET"
         try:
-            return self.transport.request(method, path, **kwargs)
+            reply = self.transport.request(method, path, **kwargs)
+        except TransportError:
+            if write and not getattr(self.transport, "read_only", False):
+                self.writes_unsure += 1
+            raise
         except HttpError as exc:
+            if write and (exc.status >= 500 or exc.status == 0):
+                self.writes_unsure += 1
             if exc.status == 401:
                 raise CurityError(
                     "%s refused the credentials of admin user %r (HTTP 401): check admin_username and "
@@ -263,6 +281,9 @@ class CurityAdmin:
                 raise CurityError("%s: admin user %r may not %s %s (HTTP 403); give the user write access to the "
                                   "configuration." % (ADMIN_SERVICE, self.username, method, exc.url))
             raise
+        if write:
+            self.writes_done += 1
+        return reply
 
     def get(self, path, fields=None, missing_ok=False):
         """The answer of a GET of configuration data; None when absent and ``missing_ok``.
@@ -347,15 +368,49 @@ class TokenRefused(Exception):
         return self.status == 401 or self.error == "invalid_client"
 
 
-class CurityRuntime:
-    """Discovery (OpenID Connect Discovery 1.0) and the token endpoint (RFC 6749) of one issuer."""
+def token_endpoint_problem(issuer, endpoint):
+    """Why a client secret must not be sent to ``endpoint`` for ``issuer`` ('' when it may).
 
-    def __init__(self, module, issuer):
+    The endpoint comes from the issuer's discovery document, which a server behind TLS
+    termination may get wrong: a weaker scheme than the issuer's (``http`` for an ``https``
+    issuer) would send the secret in clear, another host (or another port of the same host,
+    unless the scheme goes from http to https) would receive it.
+    """
+    try:
+        want, got = urlsplit(issuer), urlsplit(endpoint)
+        got_host, want_host = got.hostname, want.hostname
+        got_user, got_password = got.username, got.password
+        got_port = got.port or DEFAULT_PORTS.get(got.scheme)
+        want_port = want.port or DEFAULT_PORTS.get(want.scheme)
+    except ValueError:
+        return "it is not a valid URL"
+    if got.scheme not in ("http", "https") or not got_host:
+        return "it is not an absolute http:// or https:// URL"
+    if got_user is not None or got_password is not None:
+        return "it carries credentials"
+    if want.scheme == "https" and got.scheme != "https":
+        return "it uses http while the issuer uses https, so the client secret would travel in clear"
+    if got_host.lower() != (want_host or "").lower():
+        return "its host %r is not the issuer's host %r" % (got_host, want_host)
+    if got.scheme == want.scheme and got_port != want_port:
+        return "its port %s is not the issuer's port %s (another service of that host)" % (got_port, want_port)
+    return ""
+
+
+class CurityRuntime:
+    """Discovery (OpenID Connect Discovery 1.0) and the token endpoint (RFC 6749) of one issuer.
+
+    A client secret is only sent to a token endpoint on the issuer's host with a scheme at
+    least as strong as the issuer's, unless ``allow_insecure_token_endpoint``.
+    """
+
+    def __init__(self, module, issuer, allow_insecure_token_endpoint=False):
         self.module = module
         hide_url_password(module, issuer)
         self.issuer = issuer_url(issuer)
         params = module.params
         self.options = connection_options(params)
+        self.allow_insecure_token_endpoint = allow_insecure_token_endpoint
         self._metadata = None
 
     def _transport(self, base, auth=None):
@@ -376,6 +431,21 @@ class CurityRuntime:
             self._metadata = data
         return self._metadata
 
+    def checked_token_endpoint(self):
+        """The token endpoint from discovery, refused when a client secret must not go there."""
+        endpoint = self.metadata()["token_endpoint"]
+        problem = token_endpoint_problem(self.issuer, endpoint)
+        if problem and not self.allow_insecure_token_endpoint:
+            raise CurityError(
+                "%s: the discovery document of %s names the token endpoint %r, and %s. The client secret was not "
+                "sent. Make the server announce its public https URL (behind a TLS-terminating proxy, set the base URL "
+                "of the runtime service), or set allow_insecure_token_endpoint: true if that endpoint is trusted."
+                % (RUNTIME_SERVICE, self.issuer, redact_url(endpoint), problem))
+        if problem:
+            self.module.warn("The token endpoint %r of %s is used although %s (allow_insecure_token_endpoint is true)."
+                             % (redact_url(endpoint), self.issuer, problem))
+        return endpoint
+
     def invalidate(self):
         """Forget the discovery document (the configuration changed: it may have, too)."""
         self._metadata = None
@@ -392,7 +462,7 @@ class CurityRuntime:
         form = {"grant_type": "client_credentials"}
         if scope:
             form["scope"] = scope
-        endpoint = self.metadata()["token_endpoint"]
+        endpoint = self.checked_token_endpoint()
         try:
             reply = self._transport(endpoint, auth=(user, password)).request(
                 "POST", endpoint, data=urlencode(form), headers={"Content-Type": "application/x-www-form-urlencoded"},
@@ -400,7 +470,7 @@ class CurityRuntime:
         except HttpError as exc:
             body = exc.body if isinstance(exc.body, dict) else {}
             raise TokenRefused(exc.status, body.get("error"), str(exc))
-        token = (reply.json or {}).get("access_token")
+        token = reply.json.get("access_token") if isinstance(reply.json, dict) else None
         if not isinstance(token, str) or not token:
             raise CurityError("%s: the token endpoint %s answered 200 without an access_token." % (RUNTIME_SERVICE, endpoint))
         self.module.no_log_values.add(token)

@@ -11,10 +11,14 @@ A ``requests`` session with:
 
 * credentials passed as ``requests`` auth objects (never as a hand-set ``Authorization``
   header), so that a ``~/.netrc`` entry cannot replace them;
-* ``validate_certs``/``ca_path``/``timeout`` applied to every call, proxies from the environment;
-* retries through urllib3 ``Retry``: 429 (honouring ``Retry-After``, seconds or HTTP date)
-  and 502/503/504 for idempotent methods only; a POST is retried only when the connection
-  failed before the request was sent.  Retries are bounded in total time and each one is
+* ``validate_certs``/``ca_path`` applied to every call, proxies from the environment;
+* a real deadline: ``timeout`` bounds each attempt as a whole (connecting, sending and
+  receiving the complete answer), not only the wait for each byte, so a server that trickles
+  its answer cannot hold a task; all attempts of one request and the waits between them end
+  within ``timeout + retry_budget`` seconds (by default four times ``timeout``);
+* retries through urllib3 ``Retry``: 429 (honouring ``Retry-After``, seconds or HTTP date,
+  an unusable value counting as "later") and 502/503/504 for idempotent methods only; a POST
+  is retried only when the connection failed before the request was sent.  Each retry is
   reported through the ``warn`` callback;
 * one error type, ``HttpError``, rendered as one readable sentence with the server's own
   detail (RESTCONF ``ietf-restconf:errors``, RFC 7807 problem+json with ``invalid_parameters``,
@@ -28,6 +32,8 @@ __metaclass__ = type
 
 import json
 import random
+import socket
+import threading
 import time
 import traceback
 
@@ -38,7 +44,9 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
-    from urllib3.exceptions import MaxRetryError
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.exceptions import MaxRetryError, ResponseError
+    from urllib3.poolmanager import PoolManager, ProxyManager
     from urllib3.util.retry import Retry
 except ImportError:
     HAS_REQUESTS = False
@@ -52,7 +60,9 @@ RETRY_STATUSES = frozenset((429, 502, 503, 504))
 
 DEFAULT_TIMEOUT = 30
 DEFAULT_RETRIES = 5
-DEFAULT_RETRY_BUDGET = 120.0  # seconds, all retries of one request together
+# Without an explicit retry budget, one request and its retries end within this many times
+# ``timeout`` (two minutes with the default timeout of 30 seconds).
+DEADLINE_FACTOR = 4
 MAX_RETRY_AFTER = 60.0  # never sleep longer than this on one Retry-After
 
 
@@ -183,20 +193,23 @@ if HAS_REQUESTS:
             return r
 
     class BoundedRetry(Retry):
-        """urllib3 Retry with a total time budget, capped Retry-After and a warning per retry."""
+        """urllib3 Retry bounded by the request's deadline, with capped Retry-After and a warning per retry.
+
+        ``deadline`` (a ``time.monotonic()`` value) is set by ``Transport.request`` before each
+        request; no retry is started that could not begin before it.
+        """
 
         def __init__(self, *args, **kwargs):
             self.warn = kwargs.pop("warn", None)
-            self.budget = kwargs.pop("budget", DEFAULT_RETRY_BUDGET)
-            # Set on the first retry of a request: the budget runs from the first failure.
-            self.deadline = None
+            self.deadline = kwargs.pop("deadline", None)
+            self.watchdog = kwargs.pop("watchdog", None)
             super(BoundedRetry, self).__init__(*args, **kwargs)
 
         def new(self, **kw):
             retry = super(BoundedRetry, self).new(**kw)
             retry.warn = self.warn
-            retry.budget = self.budget
             retry.deadline = self.deadline
+            retry.watchdog = self.watchdog
             return retry
 
         def _remaining(self):
@@ -204,8 +217,23 @@ if HAS_REQUESTS:
                 return MAX_RETRY_AFTER
             return max(0.0, self.deadline - time.monotonic())
 
+        def parse_retry_after(self, retry_after):
+            """Seconds to wait for a ``Retry-After`` value; never raises.
+
+            urllib3 raises on values it cannot use (a date after year 9999, more digits than
+            Python converts, a malformed date): those mean "not now", so the longest wait
+            allowed is used, still capped by the deadline.
+            """
+            try:
+                return super(BoundedRetry, self).parse_retry_after(retry_after)
+            except Exception:  # pylint: disable=broad-except
+                return MAX_RETRY_AFTER
+
         def get_retry_after(self, response):
-            value = super(BoundedRetry, self).get_retry_after(response)
+            try:
+                value = super(BoundedRetry, self).get_retry_after(response)
+            except Exception:  # pylint: disable=broad-except
+                value = MAX_RETRY_AFTER
             if value is None:
                 return None
             return min(value, MAX_RETRY_AFTER, self._remaining())
@@ -217,12 +245,29 @@ if HAS_REQUESTS:
             # Full jitter keeps many AWX jobs hitting one server from retrying in lock-step.
             return min(base * (0.5 + random.random() / 2), self._remaining())
 
+        def _planned_wait(self, response):
+            """The wait before the next attempt, before the deadline caps it."""
+            if response is not None and self.respect_retry_after_header and response.status in self.RETRY_AFTER_STATUS_CODES:
+                try:
+                    after = super(BoundedRetry, self).get_retry_after(response)
+                except Exception:  # pylint: disable=broad-except
+                    after = MAX_RETRY_AFTER
+                if after is not None:
+                    return min(after, MAX_RETRY_AFTER)
+            return super(BoundedRetry, self).get_backoff_time() / 2
+
+        def sleep(self, response=None):
+            if self.watchdog is not None:
+                self.watchdog.pause()  # waiting between attempts is not an attempt running late
+            super(BoundedRetry, self).sleep(response)
+
         def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
             if self.deadline is not None and time.monotonic() >= self.deadline:
-                raise MaxRetryError(_pool, url, error or "retry time budget exhausted")
+                raise MaxRetryError(_pool, url, error or ResponseError("the request's deadline has passed"))
             retry = super(BoundedRetry, self).increment(method, url, response, error, _pool, _stacktrace)
-            if retry.deadline is None:
-                retry.deadline = time.monotonic() + self.budget
+            if retry.deadline is not None and time.monotonic() + retry._planned_wait(response) >= retry.deadline - 0.05:
+                # No time left for another attempt: give up now, with the last answer or error.
+                raise MaxRetryError(_pool, url, error or ResponseError("the request's deadline has passed"))
             if self.warn is not None:
                 if response is not None and response.status:
                     why = "HTTP %d" % response.status
@@ -235,17 +280,131 @@ if HAS_REQUESTS:
                           % (method, where, redact_url(url or ""), why, retry.total if retry.total is not None else -1))
             return retry
 
+    class _Watchdog:
+        """Ends an attempt that runs past its time by shutting its socket down.
+
+        A socket timeout only bounds the wait for the next bytes; this bounds the attempt.
+        ``arm`` is called by the connection pools at the start of every attempt (before the
+        connection is made), the timer of the previous attempt being cancelled.
+        """
+
+        def __init__(self):
+            self.lock = threading.Lock()
+            self.timer = None
+            self.attempt = None
+            self.limit = None  # seconds an attempt may take, set by Transport.request
+            self.deadline = None
+
+        def arm(self, conn):
+            with self.lock:
+                self._cancel()
+                if self.limit is None:
+                    return
+                seconds = self.limit
+                if self.deadline is not None:
+                    seconds = min(seconds, max(0.0, self.deadline - time.monotonic()))
+                attempt = {"conn": conn, "sock": getattr(conn, "sock", None), "fired": False}
+                self.attempt = attempt
+                self.timer = threading.Timer(seconds, self._fire, (attempt,))
+                self.timer.daemon = True
+                self.timer.start()
+
+        def _fire(self, attempt):
+            with self.lock:
+                if attempt is not self.attempt:
+                    return
+                attempt["fired"] = True
+                # The connection object may have let go of its socket (an answer that closes the
+                # connection) while the answer is still being read from it: use the one seen.
+                sock = attempt["sock"] or getattr(attempt["conn"], "sock", None)
+                if sock is None:  # still connecting (bounded by the connect timeout): look again soon
+                    self.timer = threading.Timer(0.05, self._fire, (attempt,))
+                    self.timer.daemon = True
+                    self.timer.start()
+                    return
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, ValueError):
+                pass
+
+        def _cancel(self):
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = None
+
+        def connected(self, conn):
+            """A connection of the running attempt has its socket."""
+            with self.lock:
+                if self.attempt is not None and self.attempt["conn"] is conn:
+                    self.attempt["sock"] = getattr(conn, "sock", None)
+
+        def pause(self):
+            """Between attempts: no attempt is running."""
+            with self.lock:
+                self._cancel()
+                self.attempt = None
+
+        def disarm(self):
+            """Stop watching; True when the last attempt ran out of time."""
+            with self.lock:
+                self._cancel()
+                fired = bool(self.attempt and self.attempt["fired"])
+                self.attempt = None
+                return fired
+
+    def _watched(pool_class, watchdog):
+        class WatchedConnection(pool_class.ConnectionCls):
+            def connect(self):
+                super(WatchedConnection, self).connect()
+                watchdog.connected(self)
+
+        class WatchedPool(pool_class):
+            ConnectionCls = WatchedConnection
+
+            def _make_request(self, conn, *args, **kwargs):  # pylint: disable=arguments-differ
+                watchdog.arm(conn)
+                return super(WatchedPool, self)._make_request(conn, *args, **kwargs)
+
+        return WatchedPool
+
+    class _WatchedAdapter(HTTPAdapter):
+        """An HTTPAdapter whose connection pools report each attempt to a ``_Watchdog``."""
+
+        def __init__(self, watchdog, **kwargs):
+            self.watchdog = watchdog
+            super(_WatchedAdapter, self).__init__(**kwargs)
+
+        def _watch(self, manager):
+            # SOCKS proxy managers bring their own pools; they keep the per-read timeout only.
+            if type(manager) in (PoolManager, ProxyManager):
+                manager.pool_classes_by_scheme = {"http": _watched(HTTPConnectionPool, self.watchdog),
+                                                  "https": _watched(HTTPSConnectionPool, self.watchdog)}
+            return manager
+
+        def init_poolmanager(self, *args, **kwargs):
+            super(_WatchedAdapter, self).init_poolmanager(*args, **kwargs)
+            self._watch(self.poolmanager)
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            return self._watch(super(_WatchedAdapter, self).proxy_manager_for(proxy, **proxy_kwargs))
+
 
 class Transport:
-    """One base URL, one session, one auth.  ``request()`` returns a ``Reply`` or raises."""
+    """One base URL, one session, one auth.  ``request()`` returns a ``Reply`` or raises.
+
+    ``timeout`` bounds each attempt of a request as a whole; ``retry_budget`` (default
+    ``(DEADLINE_FACTOR - 1) * timeout``) is the time retries may add, so that one request,
+    its retries and the waits between them end within ``timeout + retry_budget`` seconds.
+    """
 
     def __init__(self, base_url, auth=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
                  warn=None, service="the server", read_only=False, retries=DEFAULT_RETRIES,
-                 retry_budget=DEFAULT_RETRY_BUDGET, headers=None, backoff_factor=0.5):
+                 retry_budget=None, headers=None, backoff_factor=0.5):
         self.base_url = base_url.rstrip("/")
         self.service = service
         self.read_only = read_only
         self.timeout = timeout
+        self.retry_budget = (DEADLINE_FACTOR - 1) * timeout if retry_budget is None else retry_budget
         self.warn = warn
         self.session = requests.Session()
         self.session.auth = auth if auth is not None else _NoNetrcAuth()
@@ -265,7 +424,7 @@ class Transport:
         elif ca_path:
             self.verify = ca_path
         self.requests_sent = 0
-        retry = BoundedRetry(
+        self.retry = BoundedRetry(
             total=retries,
             connect=retries,
             read=retries,
@@ -278,11 +437,16 @@ class Transport:
             raise_on_status=False,
             raise_on_redirect=False,
             warn=warn,
-            budget=retry_budget,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        self.watchdog = self.retry.watchdog = _Watchdog()
+        adapter = _WatchedAdapter(self.watchdog, max_retries=self.retry)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
+
+    @property
+    def deadline_seconds(self):
+        """The most one request may take, retries included."""
+        return self.timeout + self.retry_budget
 
     def url(self, path):
         if path.startswith("http://") or path.startswith("https://"):
@@ -313,32 +477,61 @@ class Transport:
         elif data is not None:
             body = data
         self.requests_sent += 1
+        started = time.monotonic()
+        deadline = started + self.deadline_seconds
+        self.retry.deadline = deadline
+        self.watchdog.limit, self.watchdog.deadline = self.timeout, deadline
+        late = False
         try:
             resp = self.session.request(method, url, data=body, params=params, headers=send_headers,
                                         timeout=self.timeout, allow_redirects=False, verify=self.verify)
-        except requests.exceptions.SSLError as exc:
-            raise TransportError(
-                "%s: TLS error on %s %s: %s. Set ca_path to the CA that signed the server's certificate "
-                "(or, for a test system only, validate_certs: false)." % (self.service, method, redact_url(url),
-                                                                          _root_cause(exc)), method, url)
-        except requests.exceptions.Timeout as exc:
-            raise TransportError("%s: %s %s timed out after %s seconds%s (%s)." % (
-                self.service, method, redact_url(url), self.timeout,
-                "" if method in IDEMPOTENT_METHODS else " and was not retried because it is not idempotent",
-                _root_cause(exc)), method, url)
-        except requests.exceptions.RetryError as exc:
-            raise TransportError("%s: %s %s still failing after retries: %s." % (
-                self.service, method, redact_url(url), _root_cause(exc)), method, url)
-        except requests.exceptions.ConnectionError as exc:
-            raise TransportError("%s: cannot reach %s %s: %s%s." % (
-                self.service, method, redact_url(url), _root_cause(exc),
+        except Exception as exc:  # pylint: disable=broad-except
+            late = self.watchdog.disarm()
+            raise self._failure(method, url, exc, late)
+        finally:
+            late = self.watchdog.disarm() or late
+        if late:
+            raise self._failure(method, url, None, True)
+        try:
+            return self._reply(method, url, resp, expect, expect_json)
+        except (HttpError, TransportError):
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            raise HttpError(method, url, 0, "", "%s: %s" % (type(exc).__name__, exc), None, self.service)
+
+    def _failure(self, method, url, exc, late):
+        """The ``TransportError`` for an exception of ``session.request`` (or for an attempt cut off in time)."""
+        where = "%s %s" % (method, redact_url(url))
+        not_idempotent = "" if method in IDEMPOTENT_METHODS else " and was not retried because it is not idempotent"
+        if late:
+            return TransportError(
+                "%s: %s timed out: no complete answer within the time allowed (timeout: %s seconds per attempt, "
+                "%s seconds with retries)%s." % (self.service, where, self.timeout, self.deadline_seconds, not_idempotent),
+                method, url)
+        if isinstance(exc, requests.exceptions.Timeout):
+            return TransportError("%s: %s timed out after %s seconds%s (%s)." % (
+                self.service, where, self.timeout, not_idempotent, _root_cause(exc)), method, url)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return TransportError(
+                "%s: TLS error on %s: %s. Set ca_path to the CA that signed the server's certificate "
+                "(or, for a test system only, validate_certs: false)." % (self.service, where, _root_cause(exc)),
+                method, url)
+        if isinstance(exc, requests.exceptions.RetryError):
+            return TransportError("%s: %s still failing after retries: %s." % (self.service, where, _root_cause(exc)),
+                                  method, url)
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return TransportError("%s: cannot reach %s: %s%s." % (
+                self.service, where, _root_cause(exc),
                 "" if method in IDEMPOTENT_METHODS else
                 " (not retried: the request may have reached the server; check its state before re-running)"),
                 method, url)
-        except requests.exceptions.RequestException as exc:
-            raise TransportError("%s: %s %s failed: %s." % (self.service, method, redact_url(url), _root_cause(exc)),
-                                 method, url)
-        return self._reply(method, url, resp, expect, expect_json)
+        if isinstance(exc, requests.exceptions.RequestException):
+            return TransportError("%s: %s failed: %s." % (self.service, where, _root_cause(exc)), method, url)
+        if isinstance(exc, (IOError, OSError)) and getattr(exc, "filename", None) is None and "CA" in str(exc):
+            return TransportError("%s: %s failed: %s. Check ca_path." % (self.service, where, exc), method, url)
+        # Anything else (an exception of urllib3, of the standard library, of a proxy setting): one sentence.
+        return TransportError("%s: %s failed: %s: %s." % (self.service, where, type(exc).__name__, _root_cause(exc)),
+                              method, url)
 
     def _reply(self, method, url, resp, expect, expect_json):
         text = resp.text or ""

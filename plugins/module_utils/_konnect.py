@@ -80,8 +80,31 @@ def portal_argument_spec():
 
 
 # --------------------------------------------------------------------------- input checks
+def shown_url(value):
+    """``value`` as it may appear in a message: never with the user and password of a URL."""
+    text = _http.redact_url(value or "")
+    return "<a URL with credentials, not shown>" if "@" in text else text
+
+
+def check_no_credentials(value, option):
+    """Raise KonnectError when the URL ``value`` carries a user or password (the message does not show them)."""
+    try:
+        parts = urlsplit(value or "")
+        credentials = parts.username is not None or parts.password is not None
+    except ValueError:
+        credentials = "@" in (value or "")
+    if credentials:
+        raise KonnectError("%s must not carry credentials (user:password@); give the token or the developer password in "
+                           "their own options." % option)
+    return value
+
+
 def check_http_url(value, option):
-    """Raise KonnectError unless ``value`` is an absolute http(s) URL with a host."""
+    """Raise KonnectError unless ``value`` is an absolute http(s) URL with a host, and no credentials in it.
+
+    Messages never show the user and password of a URL.
+    """
+    check_no_credentials(value, option)
     try:
         parts = urlsplit(value or "")
         host = parts.hostname
@@ -89,9 +112,10 @@ def check_http_url(value, option):
         host = None
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
-        raise KonnectError("%s must be an absolute http:// or https:// URL with a host name, got %r." % (option, value))
+        raise KonnectError("%s must be an absolute http:// or https:// URL with a host name, got %r."
+                           % (option, shown_url(value)))
     if parts.query or parts.fragment:
-        raise KonnectError("%s must not carry a query string or a fragment, got %r." % (option, value))
+        raise KonnectError("%s must not carry a query string or a fragment, got %r." % (option, shown_url(value)))
     return value.rstrip("/")
 
 
@@ -100,7 +124,7 @@ def check_konnect_url(value):
     url = check_http_url(value, "konnect_url")
     if re.search(r"/v[0-9]+$", urlsplit(url).path):
         raise KonnectError("konnect_url is the region's base URL without an API version (for example "
-                           "https://eu.api.konghq.com), got %r." % value)
+                           "https://eu.api.konghq.com), got %r." % shown_url(value))
     return url
 
 
@@ -219,12 +243,19 @@ def publication_strategy_ids(publication):
 # --------------------------------------------------------------------------- transports
 def _transport(module, base_url, service, auth=None):
     params = module.params
-    if not params["validate_certs"]:
-        module.warn("validate_certs is false: the TLS certificate of %s is not checked." % base_url)
     if params["timeout"] < 1:
         raise KonnectError("timeout must be at least 1 second, got %d." % params["timeout"])
+    if params["ca_path"] and not os.path.exists(params["ca_path"]):
+        raise KonnectError("ca_path %r does not exist; give the PEM file (or folder) of the CA that signs the "
+                           "certificates of Konnect and of the Dev Portal." % params["ca_path"])
+    if not params["validate_certs"]:
+        module.warn("validate_certs is false: the TLS certificate of %s is not checked." % shown_url(base_url))
     return _http.Transport(base_url, auth=auth, validate_certs=params["validate_certs"], ca_path=params["ca_path"],
                            timeout=params["timeout"], warn=module.warn, service=service, read_only=module.check_mode)
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 class CookieAuth:
@@ -246,30 +277,54 @@ class PagedClient:
         self.transport = transport
 
     def get(self, path, params=None):
-        """The JSON body of a GET, or None on 404."""
+        """The JSON object of a GET, or None on 404."""
         try:
-            return self.transport.request("GET", path, params=params, expect=(200,)).json
+            reply = self.transport.request("GET", path, params=params, expect=(200,))
         except _http.HttpError as exc:
             if exc.status == 404:
                 return None
             raise
+        return self._object(reply, "GET", path)
 
     def send(self, method, path, body=None, expect=(200, 201, 204), write=None):
-        return self.transport.request(method, path, json_body=body, expect=expect, write=write).json
+        """The JSON object answered to a write (None for an empty answer)."""
+        return self._object(self.transport.request(method, path, json_body=body, expect=expect, write=write), method, path)
+
+    def _object(self, reply, method, path, what="a JSON object"):
+        """``reply.json`` when it is a JSON object or empty; an ``HttpError`` naming the answer otherwise."""
+        if reply.json is None or isinstance(reply.json, dict):
+            return reply.json
+        raise _http.HttpError(method, self.transport.url(path), 0, "", "expected %s but got a JSON %s (HTTP %d)"
+                              % (what, type(reply.json).__name__.replace("list", "array").replace("str", "string"),
+                                 reply.status), None, self.transport.service)
 
     def list_all(self, path, params=None):
-        """Every item of a paginated list (``page[size]=100``, ``page[number]`` from 1, ``meta.page``)."""
+        """Every item of a paginated list (``page[size]=100``, ``page[number]`` from 1, ``meta.page``).
+
+        An answer that is not such a page (not an object, ``data`` not an array of objects,
+        ``meta.page`` numbers that are not numbers) is an ``HttpError``, never a traceback.
+        """
         items = []
         number = 1
         while True:
             query = dict(params or {})
             query.update({"page[size]": PAGE_SIZE, "page[number]": number})
-            body = self.transport.request("GET", path, params=query, expect=(200,)).json or {}
+            reply = self.transport.request("GET", path, params=query, expect=(200,))
+            body = self._object(reply, "GET", path, "a JSON object with data and meta.page") or {}
             data = body.get("data") or []
+            meta = body.get("meta") or {}
+            page = (meta.get("page") if isinstance(meta, dict) else None) or {}
+            total = page.get("total") if isinstance(page, dict) else "?"
+            size = (page.get("size") if isinstance(page, dict) else None) or PAGE_SIZE
+            problem = None
+            if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+                problem = "data is not an array of objects"
+            elif not _is_count(size) or not (total is None or _is_count(total)):
+                problem = "meta.page has size %r and total %r, not numbers" % (size, total)
+            if problem:
+                raise _http.HttpError("GET", self.transport.url(path), 0, "", "not a list page: %s" % problem, None,
+                                      self.transport.service)
             items.extend(data)
-            page = (body.get("meta") or {}).get("page") or {}
-            total = page.get("total")
-            size = page.get("size") or PAGE_SIZE
             if not data or total is None or number * size >= total or len(items) >= total:
                 return items
             number += 1
@@ -605,6 +660,7 @@ def _backup(path):
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        sync_folder(os.path.dirname(target))
         return target
     raise OSError("no free backup name for %s" % path)
 
@@ -635,4 +691,20 @@ def write_credentials_file(path, record):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    # The rename is durable only once the folder is: a crash right after success must not lose the file.
+    sync_folder(folder)
     return backup
+
+
+def sync_folder(folder):
+    """fsync a folder, so that a file just created or renamed in it survives a crash (POSIX; a no-op elsewhere)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems cannot sync a folder; the file itself was synced
+    finally:
+        os.close(fd)

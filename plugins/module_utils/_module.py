@@ -13,6 +13,12 @@ collection raises half-way and *every* no_log value is lost, so the failure's ``
 would show, for example, the admin password in clear.  ``DcrModule.fail_json`` registers the
 values of all ``no_log`` options again (tolerating malformed input) before failing.  It uses
 only public ``AnsibleModule`` behaviour: ``no_log_values`` and ``fail_json``.
+
+A password written into a URL option (``https://user:password@host``) is a secret too, whatever
+the option: the modules refuse such URLs, and ``DcrModule`` keeps the password out of every
+output (messages, warnings, ``invocation``) from the start.  Warnings are scrubbed of every
+``no_log`` value when they are issued: ansible-core keeps them as events that the scrubbing of
+the result does not reach.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,7 +26,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.six import string_types
+from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
 
 
 def secret_values(argument_spec, params):
@@ -41,6 +49,21 @@ def secret_values(argument_spec, params):
     return found
 
 
+def url_passwords(params):
+    """The passwords written into URL-like string values of ``params`` (raw and decoded), never raising."""
+    found = set()
+    for text in _strings(params):
+        if "@" not in text or "://" not in text:
+            continue
+        try:
+            password = urlsplit(text.strip()).password
+        except ValueError:
+            continue
+        if password:
+            found.update((password, unquote(password)))
+    return found
+
+
 def _strings(value):
     if isinstance(value, dict):
         out = set()
@@ -57,8 +80,20 @@ def _strings(value):
 
 
 class DcrModule(AnsibleModule):
-    """``AnsibleModule`` whose failures never carry the value of a ``no_log`` option."""
+    """``AnsibleModule`` whose outputs never carry the value of a ``no_log`` option nor a password in a URL."""
+
+    def __init__(self, *args, **kwargs):
+        super(DcrModule, self).__init__(*args, **kwargs)
+        self.no_log_values.update(url_passwords(self.params))
+
+    def warn(self, warning, *args, **kwargs):  # pylint: disable=arguments-differ
+        # ansible-core keeps warnings as events that the result's no_log scrubbing does not reach: scrub them here.
+        if isinstance(warning, string_types):
+            warning = remove_values(warning, self.no_log_values)
+        super(DcrModule, self).warn(warning, *args, **kwargs)
 
     def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ
-        self.no_log_values.update(secret_values(self.argument_spec, getattr(self, "params", None)))
+        params = getattr(self, "params", None)
+        self.no_log_values.update(secret_values(self.argument_spec, params))
+        self.no_log_values.update(url_passwords(params if isinstance(params, dict) else {}))
         super(DcrModule, self).fail_json(msg, **kwargs)

@@ -129,6 +129,15 @@ options:
       - Not done in check mode, except the check described in the check mode attribute.
     type: bool
     default: true
+  allow_insecure_token_endpoint:
+    description:
+      - The client secret is sent only to a token endpoint (named by the issuer's discovery document) on the host and
+        port of O(issuer), with C(https) when O(issuer) uses C(https) (an C(http) issuer may name an C(https) endpoint
+        on another port). Otherwise the task fails before sending it, in check
+        mode too; a misconfigured server behind TLS termination may announce an C(http://) or internal URL.
+      - V(true) sends the secret to such an endpoint anyway, with a warning. Only for an endpoint you trust.
+    type: bool
+    default: false
   state:
     description:
       - V(present) creates or updates the client and the DCR settings.
@@ -198,7 +207,8 @@ client_secret:
   description:
     - The secret this run generated for the client it created. Shown once; Curity keeps only a hash.
     - Set C(no_log) on the task.
-  returned: when the client was created with a generated secret (not in check mode)
+  returned: when the client was created with a generated secret (not in check mode), on failure too once the write
+    that created it may have been done
   type: str
 issuer:
   description: The issuer, without a trailing slash or the discovery suffix.
@@ -365,7 +375,8 @@ class Credential:
                               "verify: false.")
         self.admin = CurityAdmin.from_module(self.module)
         if params["issuer"]:
-            self.runtime = CurityRuntime(self.module, params["issuer"])
+            self.runtime = CurityRuntime(self.module, params["issuer"],
+                                         allow_insecure_token_endpoint=params["allow_insecure_token_endpoint"])
 
     def check_scopes(self, config):
         problems = []
@@ -428,6 +439,8 @@ class Credential:
             self.apply(plan, config)
             return self.result(plan)
         self.check_scopes(config)
+        if self.params["verify"] and self.runtime is not None:
+            self.runtime.checked_token_endpoint()  # refused before anything is written
         secret, force = self.secret_to_write(config)
         plan = make_plan(config, self.params, secret, force)
         self.apply(plan, config, secret)
@@ -437,8 +450,12 @@ class Credential:
     def apply(self, plan, config, secret=None):
         if not plan.changed or self.module.check_mode:
             return
-        config.write(self.admin, plan, secret)
-        self.written = True
+        try:
+            config.write(self.admin, plan, secret)
+        finally:
+            # A later step of the write may fail after an earlier one (the client with its
+            # secret) succeeded: the run changed something, and the secret must be returned.
+            self.written = self.admin.changed_something
         if self.runtime is not None:
             self.runtime.invalidate()
         after = CredentialConfig.read(self.admin, self.client_id)
@@ -473,6 +490,15 @@ class Credential:
             out["issuer"] = self.runtime.issuer
         return out
 
+    def failure(self, exc):
+        """The message of a failed run: the error, and where the created secret is when there is one."""
+        msg = str(exc)
+        if self.generated and self.written:
+            msg = "%s The client %r was created with a generated secret: it is in this result's client_secret (Curity " \
+                  "keeps only a hash, so it cannot be read again); run the task again with that secret to finish." % (
+                      msg.rstrip(), self.client_id)
+        return msg
+
     def result(self, plan):
         out = self.partial()
         client = [c for c in plan.changes if c.key == CLIENT and c.changed]
@@ -501,6 +527,7 @@ def main():
             access_token_as_jwt=dict(type="bool", no_log=False),
             issuer=dict(type="str", fallback=(env_fallback, ["CURITY_ISSUER"])),
             verify=dict(type="bool", default=True),
+            allow_insecure_token_endpoint=dict(type="bool", default=False),
             state=dict(type="str", default="present", choices=["present", "absent"]),
         ),
         required_if=[("update_secret", "always", ["secret"])],
@@ -510,7 +537,11 @@ def main():
     try:
         result = credential.run()
     except (CurityError, HttpError, TransportError) as exc:
-        module.fail_json(msg=str(exc), **credential.partial())
+        module.fail_json(msg=credential.failure(exc), **credential.partial())
+    except Exception as exc:  # pylint: disable=broad-except
+        # Never a traceback that loses a created secret: say what happened, hand over what is known.
+        module.fail_json(msg=credential.failure("Unexpected error (%s: %s)." % (type(exc).__name__, exc)),
+                         **credential.partial())
     module.exit_json(**result)
 
 

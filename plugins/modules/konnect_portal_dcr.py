@@ -337,6 +337,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_issuer,
     check_items,
     check_labels,
+    check_konnect_url,
     check_length,
     konnect_argument_spec,
     portal_api_option,
@@ -382,6 +383,7 @@ def argument_spec():
 # --------------------------------------------------------------------------- input
 def check_input(params):
     """Every input error, before any request."""
+    check_konnect_url(params["konnect_url"])
     params["strategy_name"] = params["strategy_name"] or params["provider_name"]
     for option in ("provider_name", "strategy_name", "display_name"):
         check_length(params[option], option, 256, 1)
@@ -892,6 +894,10 @@ def main():
         result = run(module)
     except (KonnectError, _http.HttpError, _http.TransportError) as exc:
         module.fail_json(msg=str(exc), **getattr(exc, "result", {}))
+    except Exception as exc:  # pylint: disable=broad-except
+        # An answer of an unexpected shape: one readable sentence, no traceback.
+        module.fail_json(msg="Unexpected error (%s: %s); the answers of Konnect were not of the expected form. "
+                             "Nothing more was changed after this point." % (type(exc).__name__, exc))
     module.exit_json(**result)
 
 

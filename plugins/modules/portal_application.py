@@ -225,6 +225,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_credentials_path,
     check_http_url,
     check_konnect_url,
+    check_no_credentials,
     check_redirect_uri,
     konnect_argument_spec,
     portal_argument_spec,
@@ -267,6 +268,7 @@ def check_input(params):
     if params["description"] is not None and len(params["description"]) > 255:
         raise KonnectError("description must not be longer than 255 characters.")
     check_http_url(params["portal_url"], "portal_url")
+    check_no_credentials(params["konnect_url"], "konnect_url")
     if params["redirect_uri"] is not None:
         check_redirect_uri(params["redirect_uri"])
     if params["credentials_file"]:
@@ -400,11 +402,15 @@ class Task:
                 self._regenerate()
             if self.plan.changed:
                 self.app = self.portal.get("%s/applications/%s" % (self.base, self.app["id"])) or self.app
-        except (KonnectError, _http.HttpError, _http.TransportError) as exc:
+        except IssuedSecretError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            # Whatever went wrong (an odd answer included), a secret issued by this task is never lost.
             if self.secret is None:
                 raise
             raise IssuedSecretError("%s The application %r has a client secret issued by this task: it is in this "
-                                    "result's client_secret%s." % (exc, self.params["name"], self._file_note()), self.result())
+                                    "result's client_secret%s." % (describe(exc), self.params["name"], self._file_note()),
+                                    self.result())
 
     def _create(self):
         body = _engine.user_set(self.params, ("name", "description", "redirect_uri"))
@@ -493,6 +499,13 @@ class Task:
             credentials_file=self.written, credentials_backup=self.backup)
 
 
+def describe(exc):
+    """One sentence for an error: the collection's own as they are, anything else with its type."""
+    if isinstance(exc, (KonnectError, _http.HttpError, _http.TransportError)):
+        return str(exc)
+    return "Unexpected error (%s: %s)." % (type(exc).__name__, exc)
+
+
 def finish(module, result, secret=None, msg=None):
     """Exit or fail; the issued secret leaves the module only as ``client_secret``.
 
@@ -523,6 +536,16 @@ def main():
         finish(module, exc.result, task.secret if task else None, str(exc))
     except (KonnectError, _http.HttpError, _http.TransportError) as exc:
         module.fail_json(msg=str(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        # No traceback for an odd answer, and never one that loses an issued secret.
+        if task is not None and task.secret:
+            try:
+                result = task.result()
+            except Exception:  # pylint: disable=broad-except
+                result = {"changed": True, "credentials_file": task.written}
+            finish(module, result, task.secret,
+                   "%s The client secret issued by this task is in this result's client_secret." % describe(exc))
+        module.fail_json(msg=describe(exc))
     finish(module, task.result(), task.secret)
 
 

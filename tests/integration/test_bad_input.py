@@ -33,6 +33,11 @@ from reliability_helpers import (
 )
 
 LONG = "n" * 300
+URL_PASSWORD = "Url-Pass-7d1c"  # written into a URL option: refused, and never printed
+
+
+def with_credentials(url):
+    return url.replace("://", "://someone:%s@" % URL_PASSWORD, 1)
 
 
 def dcr_args(info, **extra):
@@ -117,6 +122,9 @@ MODULE_CASES = {
     "dcr-missing-initial-secret": ("konnect_portal_dcr", lambda i: {k: v for k, v in dcr_args(i).items()
                                                                     if k != "initial_client_secret"},
                                    ["initial_client_secret"], False),
+    "dcr-konnect-url-credentials": ("konnect_portal_dcr", lambda i: dcr_args(i, konnect_url=with_credentials(i["konnect_url"])),
+                                    ["konnect_url must not carry credentials"], False),
+    "dcr-missing-ca-path": ("konnect_portal_dcr", lambda i: dcr_args(i, ca_path="/nonexistent/ca.pem"), ["ca_path"], False),
     "dcr-bad-auth-method": ("konnect_portal_dcr", lambda i: dcr_args(i, auth_methods=["magic"]), ["auth_methods"], False),
     "dcr-long-provider-name": ("konnect_portal_dcr", lambda i: dcr_args(i, provider_name=LONG), ["provider_name"], False),
     "dcr-long-initial-client-id": ("konnect_portal_dcr", lambda i: dcr_args(i, initial_client_id=LONG),
@@ -144,6 +152,12 @@ MODULE_CASES = {
         i, name="a1", approve_registrations=True).items() if k != "konnect_token"}, ["konnect_token"], False),
     "app-portal-url-invalid": ("portal_application", lambda i: portal_conn(i, name="a1", portal_url="ftp://portal"),
                                ["portal_url"], False),
+    "app-portal-url-credentials": ("portal_application", lambda i: portal_conn(
+        i, name="a1", portal_url=with_credentials(i["portal_url"])), ["portal_url must not carry credentials"], False),
+    "app-konnect-url-credentials": ("portal_application", lambda i: portal_conn(
+        i, name="a1", konnect_url=with_credentials(i["konnect_url"])), ["konnect_url must not carry credentials"], False),
+    "app-missing-ca-path": ("portal_application", lambda i: portal_conn(i, name="a1", ca_path="/nonexistent/ca.pem"),
+                            ["ca_path"], False),
     "app-bad-state": ("portal_application", lambda i: portal_conn(i, name="a1", state="archived"), ["state"], False),
 }
 # Cases where only the server can refuse: the write is sent and refused.
@@ -182,8 +196,10 @@ def test_module_refuses_bad_input(sandbox, runner, tmp_path, case):
         assert writes and all(e["status"] >= 400 for e in writes), describe(writes)
     else:
         assert writes == [], describe(writes)
-    for value in (info["curity_admin_password"], info["konnect_token"], info["developer_password"]):
+    for value in (info["curity_admin_password"], info["konnect_token"], info["developer_password"], URL_PASSWORD):
         assert value not in text
+    if "credentials" in case:  # refused before any request
+        assert sandbox.requests("konnect") == [] and sandbox.requests("portal") == []
 
 
 # Role variables: (extra vars over a complete setup, words of the message, converge first with the chain)

@@ -9,6 +9,7 @@ import os
 import time
 
 import pytest
+import requests
 
 from curity_helpers import (ADMIN, PROFILE_PATH, RUNTIME, SERVER_PATH, CurityReader, assert_clean_failure, assert_no_secrets,
                             calls, run_module, verbs, warnings_of, write_playbook)
@@ -289,3 +290,82 @@ def test_no_secret_in_verbose_diff_output(runner, sandbox, reader, tmp_path):
     assert out.count("changed: [localhost]") >= 2 and '"secret": "********"' in out
     assert_no_secrets(out, sandbox.info["curity_admin_password"], SECRET, generated)
     assert '"access_token":' not in out and "eyJ" not in out
+
+
+def test_a_write_failing_after_the_client_was_created_hands_over_its_secret(runner, sandbox, reader):
+    create(runner, sandbox, access_token_as_jwt=True)
+    # The second client is created by the profile PATCH; the DELETE of access-token-as-jwt that follows fails.
+    sandbox.fault(service="curity-admin", method="DELETE", path_regex="access-token-as-jwt$", status=500, count=5)
+    result, text = run_with_output(runner, sandbox, client_id="second-client", access_token_as_jwt=False)
+    assert_clean_failure(result, text, "HTTP 500", "client_secret", "'second-client'")
+    assert [(e["method"], e["status"]) for e in sandbox.writes(ADMIN)] == [("PATCH", 204), ("DELETE", 500)]
+    assert result["changed"] is True
+    sandbox.clear_faults()
+    assert reader.client("second-client") is not None
+    assert reader.token("second-client", result["client_secret"])[0] == 200
+    # The run that finishes the job, with that secret, changes only what is left.
+    again = run(runner, sandbox, client_id="second-client", secret=result["client_secret"], access_token_as_jwt=False)
+    assert again["changed"] is True and admin_writes(sandbox) == [
+        ("DELETE", PROFILE + "/token-issuers/default-token-issuer/access-token-as-jwt")]
+
+
+def test_an_unanswered_create_hands_over_the_secret_it_may_have_set(runner, sandbox, reader):
+    sandbox.fault(service="curity-admin", method="PATCH", reset_connection=True, count=10)
+    result, text = run_with_output(runner, sandbox)
+    assert_clean_failure(result, text, "PATCH", "client_secret")
+    assert result["changed"] is True and len(result["client_secret"]) >= 43
+
+
+def lying_discovery(box, **changes):
+    """The issuer's real discovery document with ``changes``, served for every discovery read from now on."""
+    session = requests.Session()
+    session.trust_env = False
+    document = session.get(box.info["curity_issuer"] + "/.well-known/openid-configuration", timeout=30,
+                           verify=box.info.get("ca_path") or True).json()
+    document.update(changes)
+    box.fault(service="curity-runtime", method="GET", path_regex="openid-configuration$", body=document, count=50)
+    return document
+
+
+def foreign_host(box):
+    """The sandbox's own token endpoint under another host name (localhost for 127.0.0.1)."""
+    return box.info["curity_issuer"].split("/oauth/")[0].replace("127.0.0.1", "localhost") + "/oauth/v2/oauth-token"
+
+
+def test_no_secret_to_a_token_endpoint_on_another_host(runner, sandbox, reader):
+    lying_discovery(sandbox, token_endpoint=foreign_host(sandbox))
+    result, text = run_with_output(runner, sandbox, secret=SECRET)
+    assert_clean_failure(result, text, "allow_insecure_token_endpoint", "'localhost'", "was not sent")
+    assert_no_secrets(text, SECRET)
+    # Refused before anything was written, and nothing was posted to any token endpoint.
+    assert sandbox.writes(ADMIN) == [] and sandbox.requests(RUNTIME, ["POST"]) == []
+    assert result["changed"] is False and reader.client("konnect-dcr") is None
+
+
+def test_check_mode_does_not_send_the_secret_to_a_foreign_token_endpoint(runner, sandbox):
+    create(runner, sandbox)
+    lying_discovery(sandbox, token_endpoint=foreign_host(sandbox))
+    result, text = run_with_output(runner, sandbox, check=True, secret=OTHER_SECRET)
+    assert_clean_failure(result, text, "allow_insecure_token_endpoint")
+    assert sandbox.requests(RUNTIME, ["POST"]) == [] and sandbox.writes(ADMIN) == []
+
+
+def test_allow_insecure_token_endpoint_uses_it_with_a_warning(runner, sandbox):
+    lying_discovery(sandbox, token_endpoint=foreign_host(sandbox))
+    result = run(runner, sandbox, secret=SECRET, allow_insecure_token_endpoint=True)
+    assert result["changed"] is True and result["verified"] is True, result
+    assert any("allow_insecure_token_endpoint is true" in w for w in warnings_of(result))
+
+
+def test_no_secret_in_clear_to_an_http_token_endpoint_of_an_https_issuer(runner, tls_sandbox):
+    tls_sandbox.reset()
+    https_endpoint = lying_discovery(tls_sandbox)["token_endpoint"]
+    tls_sandbox.clear_faults()
+    lying_discovery(tls_sandbox, token_endpoint=https_endpoint.replace("https://", "http://"))
+    tls_sandbox.clear_requests()
+    args = {"issuer": tls_sandbox.info["curity_issuer"], "secret": SECRET, "ca_path": tls_sandbox.info["ca_path"]}
+    result, text = run_with_output(runner, tls_sandbox, **args)
+    assert_clean_failure(result, text, "in clear", "allow_insecure_token_endpoint")
+    assert_no_secrets(text, SECRET)
+    assert tls_sandbox.writes(ADMIN) == [] and tls_sandbox.requests(RUNTIME, ["POST"]) == []
+    tls_sandbox.reset()

@@ -19,16 +19,19 @@ test (the modules before it in the chain run without faults).  What must hold:
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
 from reliability_helpers import (
     TRACEBACK,
     Desired,
+    Probe,
     assert_converged,
     chain_steps,
     describe,
     failures,
+    read_credentials,
     run_chain,
     state_writes,
     wait_for_request,
@@ -99,10 +102,15 @@ def inject(sandbox, target, fault, count):
 
 
 def wait_for_delayed(sandbox, target, fault):
-    """A slow fault answers late: wait until the server has finished the delayed request."""
+    """A slow fault answers late: wait until the server has finished the delayed requests.
+
+    A module gives up at its deadline while the server still holds its later attempts; each
+    is logged when its delay ends, at most one delay after the first one.
+    """
     if fault == "slow":
         hit = matches(target)
         wait_for_request(sandbox, lambda e: e.get("fault") and hit(e))
+        time.sleep(FAULTS["slow"]["delay_s"])
 
 
 def rerun_converges(sandbox, runner, desired, step, earlier_log, expect_change):
@@ -222,3 +230,79 @@ def test_post_is_never_duplicated(sandbox, runner, tmp_path, module, op, fault):
     name, args = step
     rerun_converges(sandbox, runner, desired, (name, dict(args, regenerate_secret=True)), setup_log + log,
                     expect_change=True)
+
+
+# Answers no client expects: unusable Retry-After values, pages whose numbers are strings, arrays where
+# objects belong, answers that trickle in.  Each must end in one clear sentence, without a traceback,
+# within the module's timeout (2 s here: a request ends within four timeouts, retries included).
+FAR_FUTURE = "Fri, 31 Dec 10000 23:59:59 GMT"
+ODD = {
+    "dcr-page-total-string": ("konnect_portal_dcr", ("konnect", "GET", r"^/v2/dcr-providers$"),
+                              dict(body={"data": [], "meta": {"page": {"number": 1, "size": 100, "total": "0"}}}),
+                              ("not a list page", "/v2/dcr-providers")),
+    "dcr-array-for-object": ("konnect_portal_dcr", ("konnect", "GET", r"^/v3/portals$"), dict(body=[{"id": "x"}]),
+                             ("JSON array", "/v3/portals")),
+    "dcr-retry-after-year-10000": ("konnect_portal_dcr", TARGETS["konnect_portal_dcr"]["read"],
+                                   dict(status=429, retry_after=FAR_FUTURE), ("429",)),
+    "token-retry-after-5000-digits": ("curity_token", TARGETS["curity_token"]["read"],
+                                      dict(status=503, retry_after="9" * 5000), ("503",)),
+    "claim-array-for-object": ("curity_claim", TARGETS["curity_claim"]["read"], dict(body=["claims"]),
+                               ("authorization-server",)),
+    "app-trickled-read": ("portal_application", TARGETS["portal_application"]["read"], dict(trickle_s=0.5),
+                          ("timed out",)),
+    "token-trickled-read": ("curity_token", TARGETS["curity_token"]["read"], dict(trickle_s=0.2), ("timed out",)),
+}
+
+
+@pytest.mark.parametrize("case", list(ODD))
+def test_odd_answers_fail_clearly(sandbox, runner, tmp_path, case):
+    module, target, fault, words = ODD[case]
+    desired, step, setup_log = prepare(sandbox, runner, tmp_path, module, "slow", timeout=SLOW_TIMEOUT)
+    service, method, regex = target
+    sandbox.fault(service=service, method=method, path_regex=regex, count=100, **fault)
+
+    started = time.monotonic()
+    result, text = runner.module(*step)
+    elapsed = time.monotonic() - started
+
+    assert result.get("failed") is True, result
+    assert TRACEBACK not in text
+    msg = result.get("msg", "")
+    assert "\n" not in msg.strip() and all(word in msg for word in words), msg
+    for value in desired.secrets().values():
+        assert value not in text
+    assert elapsed < 4 * SLOW_TIMEOUT + 10, elapsed
+    sandbox.clear_faults()
+    wait_for_delayed(sandbox, target, "slow" if fault.get("trickle_s") else "none")
+    rerun_converges(sandbox, runner, desired, step, setup_log + take_log(sandbox), expect_change=True)
+
+
+# After Konnect issued the application's secret, a later answer is odd: the secret must reach the
+# result and the credentials file all the same, and work.
+AFTER_SECRET = {
+    "registration-answer-is-an-array": (("portal", "POST", r"^/api/v3/applications/[^/]+/registrations$"),
+                                        dict(status=201, body=[])),
+    "approval-retry-after-year-10000": (TARGETS["portal_application"]["write"], dict(status=429, retry_after=FAR_FUTURE)),
+    "approval-trickles": (TARGETS["portal_application"]["write"], dict(trickle_s=0.5)),
+}
+
+
+@pytest.mark.parametrize("case", list(AFTER_SECRET))
+def test_a_secret_issued_before_an_odd_answer_is_kept(sandbox, runner, tmp_path, case):
+    target, fault = AFTER_SECRET[case]
+    desired, step, dummy = prepare(sandbox, runner, tmp_path, "portal_application", "slow", timeout=SLOW_TIMEOUT)
+    service, method, regex = target
+    sandbox.fault(service=service, method=method, path_regex=regex, count=100, **fault)
+
+    result, text = runner.module(*step)
+
+    assert result.get("failed") is True, result
+    assert TRACEBACK not in text
+    assert "client_secret" in result.get("msg", "") and "\n" not in result["msg"].strip(), result.get("msg")
+    assert result.get("changed") is True
+    secret = result.get("client_secret")
+    assert secret, result
+    stored = read_credentials(desired.credentials_file)
+    assert stored["client_secret"] == secret and stored["client_id"] == result["client_id"]
+    sandbox.clear_faults()
+    assert Probe(sandbox.info).token_status(stored["client_id"], secret) == 200

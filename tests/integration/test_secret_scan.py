@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, devportal.dcr contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Secret scan: the whole role at -vvvv with --diff, in check mode and for real, prints no secret.
+"""Secret scan: the whole role at -vvvv with --diff, in check mode and for real, prints no secret;
+and the modules send no secret where it should not go (a redirect, a foreign token endpoint).
 
 The secrets: the Curity admin password, the Konnect token, the developer password, the DCR
 credential's secret (Konnect's initial client secret) and every application client secret
@@ -15,11 +16,17 @@ import base64
 import json
 import os
 
+import pytest
+import requests
+
 from harness import REPO
 from reliability_helpers import (
     TRACEBACK,
     Desired,
     assert_converged,
+    curity_conn,
+    konnect_conn,
+    portal_conn,
     read_credentials,
     role_env,
     role_vars,
@@ -123,3 +130,70 @@ def test_rotation_and_teardown_print_no_secret(sandbox, runner, tmp_path):
     named["first initial client secret"] = forms(first_dcr_secret)
     for where, out in scenario.outputs:
         scan(out, named, where)
+
+
+# ------------------------------------------------------------------------------ where secrets must not go
+def lying_discovery(sandbox, token_endpoint):
+    """Every discovery read from now on names ``token_endpoint``."""
+    session = requests.Session()
+    session.trust_env = False
+    document = session.get(sandbox.info["curity_issuer"] + "/.well-known/openid-configuration", timeout=30).json()
+    document["token_endpoint"] = token_endpoint
+    sandbox.fault(service="curity-runtime", method="GET", path_regex="openid-configuration$", body=document, count=50)
+
+
+def other_service_url(sandbox, path="/capture"):
+    """A URL of another sandbox service: whatever reaches it shows in the request log under 'gateway'."""
+    return sandbox.info["gateway_url"] + path
+
+
+def test_a_foreign_token_endpoint_never_gets_the_secret(sandbox, runner, tmp_path):
+    desired = Desired(sandbox.info, str(tmp_path), tag="sec")
+    lying_discovery(sandbox, other_service_url(sandbox, "/oauth/v2/oauth-token"))
+    args = curity_conn(sandbox.info, client_id=desired.client_id, secret=desired.client_secret,
+                       issuer=sandbox.info["curity_issuer"])
+    for check in (True, False):
+        result, text = runner.module("curity_token", args, check=check)
+        assert result.get("failed") is True and "allow_insecure_token_endpoint" in result["msg"], result
+        scan(text, {"initial client secret": forms(desired.client_secret)
+                    | basic_forms(desired.client_id, desired.client_secret)}, "curity_token")
+    assert sandbox.requests("gateway") == [] and sandbox.requests("curity-runtime", ["POST"]) == []
+
+
+REDIRECTS = {
+    # (module, service and path regex redirected, the module's arguments)
+    "curity-admin": ("curity_claim", "curity-admin", r"authorization-server$",
+                     lambda info: curity_conn(info, name="redirected_claim")),
+    "token-endpoint": ("curity_token", "curity-runtime", r"/oauth-token$",
+                       lambda info: curity_conn(info, client_id="sec-redirect", secret="Redirect-secret-91d0aa",
+                                                issuer=info["curity_issuer"])),
+    "konnect": ("konnect_portal_dcr", "konnect", r"^/v3/portals$",
+                lambda info: konnect_conn(info, portal=info["portal_name"], issuer=info["curity_issuer"],
+                                          initial_client_id="sec-redirect", initial_client_secret="Redirect-secret-91d0ab")),
+    "portal-login": ("portal_application", "portal", r"/developer/authenticate$",
+                     lambda info: portal_conn(info, name="sec-redirect-app")),
+}
+
+
+@pytest.mark.parametrize("case", list(REDIRECTS))
+def test_redirects_are_not_followed_with_credentials(sandbox, runner, case):
+    module, service, regex, build = REDIRECTS[case]
+    info = sandbox.info
+    for status in (302, 307):
+        sandbox.clear_requests()
+        sandbox.fault(service=service, path_regex=regex, status=status, count=10,
+                      headers={"Location": other_service_url(sandbox)})
+        result, text = runner.module(module, build(info))
+        sandbox.clear_faults()
+        assert result.get("failed") is True, result
+        assert TRACEBACK not in text and "HTTP %d" % status in result["msg"], result["msg"]
+        assert sandbox.requests("gateway") == [], "a redirect was followed"
+        secrets_of_case = {
+            "Curity admin password": forms(info["curity_admin_password"])
+            | basic_forms(info["curity_admin_username"], info["curity_admin_password"]),
+            "Konnect token": forms(info["konnect_token"]),
+            "developer password": forms(info["developer_password"]),
+            "client secret": forms("Redirect-secret-91d0aa") | forms("Redirect-secret-91d0ab")
+            | basic_forms("sec-redirect", "Redirect-secret-91d0aa"),
+        }
+        scan(text, secrets_of_case, "%s after HTTP %d" % (module, status))

@@ -156,7 +156,8 @@ def parse_fault(body):
     """Validate a ``POST /faults`` body; raise ValueError with a readable message."""
     if not isinstance(body, dict):
         raise ValueError("fault must be a JSON object")
-    unknown = set(body) - {"service", "method", "path_regex", "status", "retry_after", "delay_s", "reset_connection", "count"}
+    unknown = set(body) - {"service", "method", "path_regex", "status", "retry_after", "delay_s", "reset_connection", "count",
+                           "body", "trickle_s", "headers"}
     if unknown:
         raise ValueError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
     service = body.get("service")
@@ -172,8 +173,18 @@ def parse_fault(body):
     if not isinstance(count, int) or count < 1:
         raise ValueError("count must be a positive integer")
     reset = bool(body.get("reset_connection", False))
-    if status is None and not reset and not delay:
-        raise ValueError("a fault needs status, reset_connection or delay_s")
+    trickle = body.get("trickle_s") or 0
+    if not isinstance(trickle, (int, float)) or trickle < 0:
+        raise ValueError("trickle_s must be a non-negative number")
+    if "body" in body and status is None:
+        status = 200
+    extra = body.get("headers") or {}
+    if not isinstance(extra, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in extra.items()):
+        raise ValueError("headers must be an object of strings")
+    if extra and status is None:
+        raise ValueError("headers need a status (or a body)")
+    if status is None and not reset and not delay and not trickle:
+        raise ValueError("a fault needs status, body, reset_connection, delay_s or trickle_s")
     try:
         regex = re.compile(body.get("path_regex") or ".*")
     except re.error as exc:
@@ -188,16 +199,24 @@ def parse_fault(body):
         "delay_s": float(delay),
         "reset_connection": reset,
         "count": count,
+        "has_body": "body" in body,
+        "body": body.get("body"),
+        "trickle_s": float(trickle),
+        "headers": extra,
     }
 
 
 def fault_response(service, fault):
     """The body a service of that kind answers with when it fails (its own error format)."""
     status = fault["status"]
-    headers = {}
+    headers = dict(fault.get("headers") or {})
     if fault.get("retry_after") is not None:
         headers["Retry-After"] = str(fault["retry_after"])
     phrase = _reason(status)
+    if fault.get("has_body"):
+        body = fault["body"]
+        mimetype = {"curity-admin": "application/yang-data+json"}.get(service, "application/json")
+        return Response(json.dumps(body), status=status, mimetype=mimetype, headers=headers)
     if service == "curity-admin":
         body = {"ietf-restconf:errors": {"error": [{
             "error-type": "application", "error-tag": "operation-failed", "error-message": phrase}]}}
@@ -253,18 +272,33 @@ class Recorder:
             if fault["status"] is not None:
                 entry["status"] = fault["status"]
                 self.journal.log(entry)
-                return fault_response(self.service, fault)(environ, start_response)
+                answer = fault_response(self.service, fault)(environ, start_response)
+                return _trickle(answer, fault["trickle_s"]) if fault["trickle_s"] else answer
 
         def recording_start_response(status, headers, exc_info=None):
             entry["status"] = int(status.split(" ", 1)[0])
             return start_response(status, headers, exc_info)
 
         try:
-            return self.app(environ, recording_start_response)
+            answer = self.app(environ, recording_start_response)
+            if fault and fault["trickle_s"]:
+                return _trickle(answer, fault["trickle_s"])
+            return answer
         finally:
             if entry["status"] is None:
                 entry["status"] = 500
             self.journal.log(entry)
+
+
+def _trickle(answer, interval):
+    """The answer's body, one byte every ``interval`` seconds (its headers, Content-Length included, at once)."""
+    data = b"".join(answer)
+    if hasattr(answer, "close"):
+        answer.close()
+    for index in range(len(data)):
+        if index:
+            time.sleep(interval)
+        yield data[index:index + 1]
 
 
 def create_control_app(sandbox):

@@ -145,7 +145,44 @@ def test_fault_delay(served, control):
     assert time.monotonic() - start_at < 0.9  # the delay was used up by the first request
 
 
+def test_fault_body_replaces_the_answer(served, control):
+    info = served[0]
+    fault = {"service": "konnect", "method": "GET", "path_regex": "^/v3/portals$", "body": [1, "two"]}
+    assert control("POST", "/faults", json=fault).status_code == 201
+    auth = {"Authorization": "Bearer " + info["konnect_token"]}
+    first = requests.get(info["konnect_url"] + "/v3/portals", headers=auth, timeout=10)
+    assert first.status_code == 200 and first.json() == [1, "two"]
+    assert requests.get(info["konnect_url"] + "/v3/portals", headers=auth, timeout=10).json()["data"]
+
+
+def test_fault_body_with_status_and_any_retry_after(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "curity-admin", "status": 429, "body": {"x": 1},
+                                     "retry_after": "Fri, 31 Dec 10000 23:59:59 GMT"})
+    resp = admin_get(info)
+    assert resp.status_code == 429 and resp.json() == {"x": 1}
+    assert resp.headers["Retry-After"] == "Fri, 31 Dec 10000 23:59:59 GMT"
+
+
+def test_fault_headers_make_a_redirect(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "curity-admin", "status": 302, "headers": {"Location": "http://elsewhere/x"}})
+    resp = requests.get(info["curity_admin_url"] + "/data", allow_redirects=False, timeout=10)
+    assert resp.status_code == 302 and resp.headers["Location"] == "http://elsewhere/x"
+
+
+def test_fault_trickle_sends_the_real_answer_slowly(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "curity-admin", "trickle_s": 0.01})
+    start_at = time.monotonic()
+    resp = admin_get(info)
+    assert resp.status_code == 200 and "profile-oauth:scopes" in resp.json()
+    assert time.monotonic() - start_at >= 0.01 * (len(resp.content) - 1) * 0.9
+
+
 @pytest.mark.parametrize("body", [{"service": "nope", "status": 500}, {"status": 99}, {"count": 0, "status": 500},
+                                  {"trickle_s": -1}, {"trickle_s": "slow"}, {"headers": {"A": "b"}},
+                                  {"status": 302, "headers": {"A": 1}},
                                   {"service": "konnect"}, {"status": 500, "path_regex": "("}, {"status": 500, "bogus": 1}])
 def test_bad_fault_is_refused(control, body):
     resp = control("POST", "/faults", json=body)

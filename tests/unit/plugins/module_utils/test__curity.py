@@ -723,6 +723,52 @@ def test_a_token_answer_without_token_is_an_error(monkeypatch):
         runtime.client_credentials_token("c", "s")
 
 
+@pytest.mark.parametrize("endpoint, problem", [
+    ("https://idsvr/oauth/v2/oauth-token", ""),
+    ("https://IDSVR:443/oauth/v2/oauth-token", ""),
+    ("https://idsvr:8443/oauth/v2/oauth-token", "port 8443 is not the issuer's port 443"),
+    ("http://idsvr/oauth/v2/oauth-token", "in clear"),
+    ("https://evil.example.com/oauth/v2/oauth-token", "'evil.example.com' is not the issuer's host 'idsvr'"),
+    ("https://user:pw@idsvr/oauth/v2/oauth-token", "credentials"),
+    ("/oauth/v2/oauth-token", "absolute"),
+    ("https://[::1/oauth-token", "not a valid URL"),
+])
+def test_token_endpoint_must_match_the_issuer(endpoint, problem):
+    found = _curity.token_endpoint_problem(DISCOVERY["issuer"], endpoint)
+    assert (problem in found and found) if problem else found == ""
+
+
+def test_an_http_issuer_may_use_an_https_token_endpoint():
+    assert _curity.token_endpoint_problem("http://idsvr/oauth", "https://idsvr/token") == ""
+    assert _curity.token_endpoint_problem("http://idsvr:8080/oauth", "https://idsvr:8443/token") == ""
+
+
+@pytest.mark.parametrize("endpoint", ["http://idsvr/oauth/v2/oauth-token", "https://attacker.example.com/token"])
+def test_the_secret_is_not_sent_to_a_token_endpoint_the_issuer_does_not_vouch_for(monkeypatch, endpoint):
+    runtime, transport, module = runtime_with(monkeypatch, ok(dict(DISCOVERY, token_endpoint=endpoint)), check_mode=True)
+    with pytest.raises(CurityError) as err:
+        runtime.client_credentials_token("konnect-dcr", "s3cret-not-sent")
+    assert "allow_insecure_token_endpoint" in str(err.value) and "was not sent" in str(err.value)
+    assert [call[0] for call in transport.calls()] == ["GET"]
+
+
+def test_allow_insecure_token_endpoint_sends_with_a_warning(monkeypatch):
+    answer = ok({"access_token": "tok-unit-78"})
+    transport = FakeTransport(ok(dict(DISCOVERY, token_endpoint="http://idsvr/oauth/v2/oauth-token")), answer)
+    monkeypatch.setattr(_curity, "Transport", transport.build)
+    module = FakeModule()
+    runtime = CurityRuntime(module, DISCOVERY["issuer"], allow_insecure_token_endpoint=True)
+    runtime.client_credentials_token("konnect-dcr", "s3cret")
+    assert [call[0] for call in transport.calls()] == ["GET", "POST"]
+    assert "in clear" in module.warnings[0]
+
+
+def test_a_token_answer_that_is_not_an_object_is_an_error(monkeypatch):
+    runtime = runtime_with(monkeypatch, ok(DISCOVERY), ok(["access_token"]))[0]
+    with pytest.raises(CurityError):
+        runtime.client_credentials_token("c", "s")
+
+
 def test_generated_secrets_are_long_and_unique():
     first, second = _curity.generate_secret(), _curity.generate_secret()
     assert first != second and len(first) >= 43

@@ -66,6 +66,23 @@ class Handler(BaseHTTPRequestHandler):
         if answer[0] == "sleep":
             time.sleep(answer[1])
             answer = (200, {"Content-Type": "application/json"}, b"{}")
+        if answer[0] == "trickle":  # the whole answer announced, then one byte per interval
+            interval, payload = answer[1], answer[2]
+            self.send_response(200)
+            for key, value in (answer[3] if len(answer) > 3 else {}).items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            try:
+                for index in range(len(payload)):
+                    self.wfile.write(payload[index:index + 1])
+                    self.wfile.flush()
+                    time.sleep(interval)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         status, headers, payload = answer
         self.send_response(status)
         for key, value in headers.items():
@@ -234,7 +251,7 @@ def test_exhausted_retries_give_a_clear_error(server):
 
 def test_retry_budget_bounds_total_time(server):
     server.script.answers += [jbody({}, 503, headers={"Retry-After": "30"})] * 5
-    transport, dummy = make(server, retries=4, retry_budget=1.0)
+    transport, dummy = make(server, retries=4, retry_budget=1.0, timeout=1)
     start = time.monotonic()
     with pytest.raises((HttpError, TransportError)):
         transport.request("GET", "/x")
@@ -345,3 +362,85 @@ def test_tls_error_suggests_ca_path():
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.mark.parametrize("headers", [{}, {"Connection": "close"}])
+def test_trickling_answer_is_cut_at_the_timeout(server, headers):
+    # 40 bytes at 0.2 s each: every read succeeds, but the whole answer takes 8 s.  An answer that
+    # closes the connection makes the connection object let go of its socket before the body is read.
+    server.script.answers += [("trickle", 0.2, json.dumps({"padding": "x" * 25}).encode(), headers)]
+    transport, dummy = make(server, timeout=1, retries=0)
+    start = time.monotonic()
+    with pytest.raises(TransportError) as err:
+        transport.request("GET", "/slow")
+    assert time.monotonic() - start < 3
+    assert "timed out" in str(err.value) and "GET" in str(err.value)
+
+
+def test_deadline_holds_across_retries_of_a_slow_server(server):
+    server.script.answers += [("sleep", 1.5)] * 10
+    transport, warnings = make(server, timeout=1)
+    start = time.monotonic()
+    with pytest.raises(TransportError) as err:
+        transport.request("GET", "/slow")
+    elapsed = time.monotonic() - start
+    # Four times the timeout in all (the default retry budget), with some slack for the last cut.
+    assert transport.deadline_seconds == 4
+    assert elapsed < transport.deadline_seconds + 1, elapsed
+    assert len(warnings) >= 2 and "timed out" in str(err.value)
+
+
+def test_trickling_post_is_cut_and_not_retried(server):
+    server.script.answers += [("trickle", 0.2, b'{"id": "1234567890123456789012345"}')] * 2
+    transport, warnings = make(server, timeout=1)
+    with pytest.raises(TransportError) as err:
+        transport.request("POST", "/things", json_body={})
+    assert [s["method"] for s in server.script.seen] == ["POST"] and warnings == []
+    assert "not retried" in str(err.value)
+
+
+def test_slow_first_attempt_is_retried_within_the_deadline(server):
+    server.script.answers += [("sleep", 1.5), jbody({"ok": 1})]
+    transport, warnings = make(server, timeout=1)
+    assert transport.request("GET", "/x").json == {"ok": 1}
+    assert len(warnings) == 1
+
+
+@pytest.mark.parametrize("value", ["Fri, 31 Dec 10000 23:59:59 GMT", "9" * 5000, "Sat, 99 Foo 2026 99:99:99 GMT"])
+def test_unusable_retry_after_is_not_a_traceback(server, value):
+    server.script.answers += [jbody({}, 503, headers={"Retry-After": value})] * 6
+    transport, dummy = make(server, timeout=1, retries=2)
+    start = time.monotonic()
+    with pytest.raises((HttpError, TransportError)) as err:
+        transport.request("GET", "/x")
+    # Taken as "as late as allowed": no wait can fit before the deadline, so the answer is reported now.
+    assert time.monotonic() - start < 5
+    assert "503" in str(err.value)
+
+
+def test_unusable_retry_after_on_a_429_within_budget(server):
+    server.script.answers += [jbody({}, 429, headers={"Retry-After": "Fri, 31 Dec 10000 23:59:59 GMT"}), jbody({"ok": 1})]
+    transport, dummy = make(server, timeout=30, retry_budget=1.0)
+    with pytest.raises(HttpError) as err:
+        transport.request("GET", "/x")
+    assert err.value.status == 429
+
+
+def test_missing_ca_file_is_a_clear_error(server, tmp_path):
+    transport, dummy = make(server, ca_path=str(tmp_path / "missing-ca.pem"))
+    transport.base_url = transport.base_url.replace("http://", "https://")
+    with pytest.raises(TransportError) as err:
+        transport.request("GET", "/x")
+    assert "missing-ca.pem" in str(err.value) or "ca_path" in str(err.value)
+
+
+def test_unexpected_exception_becomes_a_transport_error(server, monkeypatch):
+    transport, dummy = make(server)
+
+    def boom(*args, **kwargs):
+        raise ValueError("year 10000 is out of range")
+
+    monkeypatch.setattr(transport.session, "request", boom)
+    with pytest.raises(TransportError) as err:
+        transport.request("GET", "/x")
+    assert "ValueError" in str(err.value) and "year 10000" in str(err.value)

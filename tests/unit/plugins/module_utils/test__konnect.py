@@ -166,6 +166,23 @@ def test_check_http_url_refuses_what_is_not_an_absolute_http_url(value):
         check_http_url(value, "opt")
 
 
+@pytest.mark.parametrize("value", ["https://kuser:Url-Pw-3e9@eu.api.konghq.com", "https://:Url-Pw-3e9@eu.api.konghq.com",
+                                   "https://kuser@eu.api.konghq.com", "https://kuser:Url-Pw-3e9@[bad/x"])
+def test_check_http_url_refuses_credentials_without_showing_them(value):
+    with pytest.raises(KonnectError) as err:
+        check_http_url(value, "konnect_url")
+    text = str(err.value)
+    assert "konnect_url must not carry credentials" in text
+    assert "Url-Pw-3e9" not in text and "kuser" not in text
+
+
+@pytest.mark.parametrize("value", ["kuser:Url-Pw-3e9@eu.api.konghq.com", "ftp://kuser:Url-Pw-3e9@host/x?y#z"])
+def test_other_url_errors_never_show_credentials(value):
+    with pytest.raises(KonnectError) as err:
+        check_konnect_url(value)
+    assert "Url-Pw-3e9" not in str(err.value)
+
+
 def test_check_http_url_drops_a_trailing_slash():
     assert check_http_url("https://eu.api.konghq.com/", "konnect_url") == "https://eu.api.konghq.com"
 
@@ -258,6 +275,38 @@ def test_list_all_stops_on_an_empty_page_even_if_total_lies(server):
     server.routes.add("GET", "/v2/things", lying)
     assert len(client(server).list_all("/v2/things")) == 1
     assert len(server.routes.seen) == 2
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"data": [{"id": "1"}], "meta": {"page": {"number": 1, "size": 100, "total": "1"}}}, "not numbers"),
+    ({"data": [{"id": "1"}], "meta": {"page": {"number": 1, "size": "100", "total": 1}}}, "not numbers"),
+    ({"data": [{"id": "1"}], "meta": {"page": {"number": 1, "size": 100, "total": True}}}, "not numbers"),
+    ({"data": {"id": "1"}, "meta": {"page": {"total": 1}}}, "not an array of objects"),
+    ({"data": ["1"], "meta": {"page": {"total": 1}}}, "not an array of objects"),
+    ([{"id": "1"}], "got a JSON array"),
+    ("text", "got a JSON string"),
+])
+def test_list_all_refuses_what_is_not_a_page(server, body, words):
+    server.routes.add("GET", "/v2/things", lambda query, payload, headers: ok(body))
+    with pytest.raises(_http.HttpError) as err:
+        client(server).list_all("/v2/things")
+    assert words in str(err.value) and "GET" in str(err.value) and "/v2/things" in str(err.value)
+
+
+def test_get_and_send_refuse_an_array_where_an_object_is_expected(server):
+    server.routes.add("GET", "/v2/things/1", lambda query, payload, headers: ok([1, 2]))
+    server.routes.add("POST", "/v2/things", lambda query, payload, headers: ok(["id"], 201))
+    with pytest.raises(_http.HttpError, match="expected a JSON object but got a JSON array"):
+        client(server).get("/v2/things/1")
+    with pytest.raises(_http.HttpError, match="HTTP 201"):
+        client(server).send("POST", "/v2/things", {"name": "a"}, expect=(201,))
+
+
+def test_a_missing_ca_path_is_refused_before_any_request(tmp_path):
+    module = FakeModule({"konnect_url": "https://eu.api.konghq.com", "konnect_token": "kpat_unit",
+                         "ca_path": str(tmp_path / "no-ca.pem")})
+    with pytest.raises(KonnectError, match="ca_path .* does not exist"):
+        KonnectAdmin.from_module(module)
 
 
 def test_find_by_name_filters_and_matches_exactly(server):
@@ -571,6 +620,38 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypat
     with pytest.raises(OSError):
         write_credentials_file(target, dict(RECORD, client_secret="s2"))
     assert json.load(open(target)) == RECORD and sorted(os.listdir(str(tmp_path))) == ["creds.json"]
+
+
+def test_the_folder_is_synced_after_the_rename(tmp_path, monkeypatch):
+    target = str(tmp_path / "creds.json")
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", "folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"))
+        return real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", os.path.basename(dst)))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    write_credentials_file(target, RECORD)
+    assert events == [("fsync", "file"), ("replace", "creds.json"), ("fsync", "folder")]
+
+
+def test_a_folder_that_cannot_be_synced_does_not_fail_the_write(tmp_path, monkeypatch):
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(22, "Invalid argument")
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    target = str(tmp_path / "creds.json")
+    assert write_credentials_file(target, RECORD) is None and json.load(open(target)) == RECORD
 
 
 def test_credentials_path_is_checked_before_any_request(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule, secret_values
+from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule, secret_values, url_passwords
 
 SPEC = {
     "admin_password": {"type": "str", "no_log": True},
@@ -58,3 +58,32 @@ def test_secret_values_tolerates_any_shape():
     assert secret_values(SPEC, params) == {SECRET, "t1", "t2", "t3"}
     assert secret_values(SPEC, None) == set()
     assert secret_values(SPEC, {"admin_password": None, "items": "weird"}) == set()
+
+
+URL_SPEC = {"konnect_url": {"type": "str"}, "name": {"type": "str", "required": True}}
+
+
+def test_a_password_in_a_url_option_is_masked_in_a_failure(capsys):
+    args = {"konnect_url": "https://kuser:Url%2FPw-51@eu.api.konghq.com"}  # "name" missing: fails in __init__
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            DcrModule(argument_spec=URL_SPEC)
+    text = capsys.readouterr().out
+    assert json.loads(text)["failed"] is True and "Url%2FPw-51" not in text
+
+
+def test_a_password_in_a_url_option_is_masked_in_warnings_and_invocation(capsys):
+    args = {"konnect_url": "https://kuser:Url-Pw-52@eu.api.konghq.com", "name": "n"}
+    with patch_module_args(args):
+        module = DcrModule(argument_spec=URL_SPEC)
+        module.warn("validate_certs is false for %s" % module.params["konnect_url"])
+        with pytest.raises(SystemExit):
+            module.exit_json(changed=False, url=module.params["konnect_url"])
+    text = capsys.readouterr().out
+    result = json.loads(text)
+    assert "Url-Pw-52" not in text and "eu.api.konghq.com" in result["invocation"]["module_args"]["konnect_url"]
+
+
+def test_url_passwords_finds_raw_and_decoded_forms_never_raising():
+    params = {"a": "https://u:p%40ss@h", "b": ["x", {"c": "http://v:w@h/"}], "d": "https://[bad@", "e": None, "f": 3}
+    assert url_passwords(params) == {"p%40ss", "p@ss", "w"}
