@@ -614,15 +614,36 @@ def _login_error(exc, email, generations):
 
 # --------------------------------------------------------------------------- credentials file
 def check_credentials_path(path):
-    """Raise KonnectError unless the credentials file can be written (checked before any request)."""
+    """Raise KonnectError unless the credentials file can be written (checked before any request).
+
+    A missing folder is fine when it can be created: the nearest existing ancestor must be a
+    writable folder (the missing ones are created with mode 0700 right before the file is written).
+    """
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise KonnectError("credentials_file %r is a directory; give a file path." % path)
-    if not os.path.isdir(folder):
-        raise KonnectError("credentials_file: the folder %r does not exist." % folder)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise KonnectError("credentials_file: the folder %r is not writable." % folder)
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise KonnectError("credentials_file: the folder %r cannot be created: %r is not a folder." % (folder, existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise KonnectError("credentials_file: the folder %r is not writable%s." % (
+            existing, "" if existing == folder else " (the folders up to %r would be created in it)" % folder))
     return path
+
+
+def _make_folders(folder):
+    """Create ``folder`` and its missing parents with mode 0700 (they will hold a secret)."""
+    if os.path.isdir(folder):
+        return
+    _make_folders(os.path.dirname(folder))
+    try:
+        os.mkdir(folder, 0o700)
+    except OSError:
+        if not os.path.isdir(folder):
+            raise
+    sync_folder(os.path.dirname(folder))
 
 
 def utc_now():
@@ -678,6 +699,7 @@ def write_credentials_file(path, record):
     if existing is not None and existing.get("client_id") != record.get("client_id"):
         backup = _backup(path)
     folder, name = os.path.split(path)
+    _make_folders(folder)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".%s." % name, suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as handle:

@@ -65,7 +65,9 @@ options:
         C({application_id, client_id, client_secret, portal_url, created_at}) with mode 0600.
       - The file is written atomically (a temporary file in the same folder, then renamed) before the task reports success.
       - A file holding another client's credentials is not lost; it is first copied to C(<file>.<UTC timestamp>).
-      - The folder must exist; this is checked before any request.
+      - Missing folders are created with mode 0700 when the file is first written (C(~/.config/dcr/app.json) works on a
+        fresh host, also under check mode, which creates nothing); before any request the module checks that they can
+        be (the nearest existing folder must be writable).
     type: path
   state:
     description:

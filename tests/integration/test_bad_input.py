@@ -143,7 +143,7 @@ MODULE_CASES = {
     "app-long-description": ("portal_application", lambda i: portal_conn(i, name="a1", description="d" * 600),
                              ["description"], False),
     "app-credentials-folder-missing": ("portal_application", lambda i: portal_conn(
-        i, name="a1", credentials_file="/nonexistent/folder/a1.json"), ["credentials_file"], False),
+        i, name="a1", credentials_file="/dev/null/folder/a1.json"), ["credentials_file"], False),
     "app-unknown-api": ("portal_application", lambda i: portal_conn(i, name="a1", registrations=["no-such-api"]),
                         ["no-such-api"], True),
     "app-unknown-strategy": ("portal_application", lambda i: portal_conn(i, name="a1", auth_strategy="no-such-strategy"),

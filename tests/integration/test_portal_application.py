@@ -116,6 +116,21 @@ def test_a_file_holding_another_clients_secret_is_backed_up(sandbox, runner, tmp
     assert read_credentials(str(creds))["client_secret"] == created["client_secret"]
 
 
+def test_missing_folders_of_the_credentials_file_are_created_private_and_not_in_check_mode(sandbox, runner, tmp_path):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    prepare_portal(runner, sandbox, portal)
+    creds = tmp_path / "config" / "dcr" / "my-app.json"
+    checked, text = runner.module("portal_application", app_args(info, portal, credentials_file=str(creds)), check=True)
+    assert checked["changed"] is True and not checked.get("failed"), text
+    assert not (tmp_path / "config").exists()  # check mode creates nothing
+    created, text = runner.module("portal_application", app_args(info, portal, credentials_file=str(creds)))
+    assert not created.get("failed"), text
+    assert read_credentials(str(creds))["client_secret"] == created["client_secret"]
+    for folder in (tmp_path / "config", tmp_path / "config" / "dcr"):
+        assert oct(folder.stat().st_mode & 0o777) == "0o700", folder
+    assert oct(creds.stat().st_mode & 0o777) == "0o600"
+
+
 def test_an_already_registered_answer_is_success_after_a_lookup(sandbox, runner):
     """Someone registers the API between the module's read and its POST: the 409 is not an error."""
     info, portal = sandbox.info, Portal(sandbox.info, "v3")
@@ -177,8 +192,7 @@ BAD_INPUTS = [
     ({"name": "n" * 256}, "name must be 1 to 255 characters", False),
     ({"description": "d" * 256}, "description must not be longer than 255", False),
     ({"konnect_token": None}, "approve_registrations needs konnect_token", False),
-    ({"credentials_file": "/nonexistent-folder-for-tests/creds.json"}, "the folder '/nonexistent-folder-for-tests' does not",
-     False),
+    ({"credentials_file": "/dev/null/creds/creds.json"}, "the folder '/dev/null/creds' cannot be created", False),
     ({"regenerate_secret": "maybe"}, "regenerate_secret", False),
     ({"developer_password": "Wrong-password-1"}, "refused the login of developer@example.com", False),
     ({"portal_api": "v2"}, "did not answer as a Konnect Dev Portal", False),

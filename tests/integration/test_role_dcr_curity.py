@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from harness import REPO
+from konnect_helpers import admin_send
 
 INVENTORY = os.path.join(REPO, "playbooks", "inventories", "sandbox")
 PLAYBOOK = os.path.join(REPO, "playbooks", "dcr_curity.yml")
@@ -378,7 +379,17 @@ def discovery(sandbox):
     return resp.json()
 
 
+def only_our_portal_serves_the_route(sandbox):
+    """The seed also publishes the route on the classic portal, without a strategy: take that away first, so
+    that what the gateway answers depends on what the role configured and removed."""
+    info = sandbox.info
+    admin_send(info, "PATCH", "/v2/portals/%s/product-versions/%s" % (info["classic_portal_id"],
+                                                                      info["product_version_id"]),
+               {"publish_status": "unpublished"})
+
+
 def test_teardown_removes_everything_never_widens_access_and_check_mode_predicts_it(play, sandbox):
+    only_our_portal_serves_the_route(sandbox)
     assert_ok(*play())
     old = read_credentials(sandbox)
     assert "registration_endpoint" in discovery(sandbox)
@@ -409,6 +420,7 @@ def test_teardown_removes_everything_never_widens_access_and_check_mode_predicts
 
 
 def test_teardown_keeps_the_api_public_only_when_asked(play, sandbox):
+    only_our_portal_serves_the_route(sandbox)
     assert_ok(*play())
     old = read_credentials(sandbox)
     rc, output = play(TEARDOWN, extra_vars={"dcr_curity_orphaned_publications": "keep_public"})
@@ -428,3 +440,49 @@ def test_teardown_fails_before_any_write_on_an_application_it_does_not_list(play
                                             "dcr_curity_applications_in_use": "delete"})
     assert_ok(rc, output)
     assert konnect(sandbox, "/v3/portals/%s/applications" % sandbox.info["portal_id"])["data"] == []
+
+
+def test_the_gateway_request_does_not_follow_a_redirect_with_the_credentials(play, sandbox):
+    assert_ok(*play())
+    elsewhere = sandbox.info["curity_issuer"] + "/collect"
+    for status in (302, 307):
+        sandbox.clear_requests()
+        sandbox.fault(service="gateway", path_regex=re.escape(sandbox.info["route_path"]), status=status, count=10,
+                      headers={"Location": elsewhere})
+        rc, output = play()
+        sandbox.clear_faults()
+        assert rc != 0, output[-3000:]
+        assert "a redirect to %s: not followed" % elsewhere in output, output[-3000:]
+        assert not [e for e in sandbox.requests() if e["path"].endswith("/collect")], "the redirect was followed"
+        assert len(sandbox.requests("gateway")) == 1  # a redirect is final: no retry either
+
+
+def test_a_secret_issued_before_a_failure_stays_with_the_play(play, sandbox, tmp_path):
+    """No credentials_file and a failure after Konnect issued the secret: the play still has it."""
+    keep = tmp_path / "kept.json"
+    playbook = tmp_path / "keep.yml"
+    playbook.write_text("""---
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - block:
+        - ansible.builtin.include_role:
+            name: devportal.dcr.dcr_curity
+      rescue:
+        - ansible.builtin.copy:
+            dest: "%s"
+            content: "{{ {'client_id': dcr_curity_result.applications['demo-app'].client_id,
+                          'client_secret': dcr_curity_result.applications['demo-app'].client_secret} | to_json }}"
+            mode: "0600"
+          no_log: true
+""" % keep)
+    apps = [{"name": "demo-app", "registrations": [sandbox.info["api_name"]], "approve_registrations": True}]
+    # The registration fails after the application (and its secret) was created.
+    sandbox.fault(service="portal", method="POST", path_regex=r"/registrations$", status=500, count=1)
+    rc, output = play(str(playbook), extra_vars={"dcr_curity_applications": apps, "dcr_curity_request_url": ""})
+    assert rc == 0, output[-3000:]  # rescued by the user's play
+    kept = json.loads(keep.read_text())
+    assert kept["client_secret"] not in output
+    sandbox.clear_faults()
+    assert gateway(sandbox, (kept["client_id"], kept["client_secret"])).status_code in (200, 403)

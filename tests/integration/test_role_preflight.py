@@ -61,8 +61,8 @@ CASES = {
                                        ["portal_application", "no-such-api"]),
     "unknown auth strategy for an application": ({"dcr_curity_applications": app(auth_strategy="no-such-strategy")},
                                                  ["portal_application", "no-such-strategy"]),
-    "credentials folder missing": ({"dcr_curity_applications": app(credentials_file="/nonexistent/dcr/app.json")},
-                                   ["portal_application", "/nonexistent/dcr"]),
+    "credentials folder that cannot be created": ({"dcr_curity_applications": app(
+        credentials_file="/dev/null/dcr/app.json")}, ["portal_application", "/dev/null/dcr", "cannot be created"]),
     "portal URL that is no portal": ({"dcr_curity_portal_url": "__KONNECT__/no-portal"},
                                      ["portal_application", "demo-app"]),
 }
