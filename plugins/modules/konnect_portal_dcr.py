@@ -742,8 +742,12 @@ class Absent:
         self.applications = self._applications_in_use()
         self.plan = _engine.Plan()
         self.unpublish, self.left_public = [], []
+        names = [application.get("name") for application in self.applications]
         for application in self.applications:
-            self.plan.add(_engine.Change("application %s" % application.get("name"), _engine.DELETE,
+            key = "application %s" % application.get("name")
+            if names.count(application.get("name")) > 1:  # names are unique per developer only
+                key += " (id %s)" % application.get("id")
+            self.plan.add(_engine.Change(key, _engine.DELETE,
                                          {"name": application.get("name"), "id": application.get("id"),
                                           "auth_strategy": self.params["strategy_name"]}, None))
         for target in self.targets:
