@@ -49,6 +49,8 @@ from ansible_collections.devportal.dcr.plugins.module_utils._setup import argume
 CURITY_OPTIONS = ("admin_url", "admin_username", "admin_password", "profile_id", "validate_certs", "ca_path", "timeout")
 KONNECT_OPTIONS = ("konnect_url", "konnect_token", "validate_certs", "ca_path", "timeout")
 PORTAL_OPTIONS = ("portal_url", "developer_email", "developer_password", "portal_api")
+# Application options whose empty value means "not set".
+OPTIONAL_STRINGS = ("description", "redirect_uri", "auth_strategy", "credentials_file", "state")
 # Stands for the DCR credential's secret in the plan only (check mode sends nothing to Konnect).
 PLAN_SECRET = "planned-secret-never-sent"
 TITLES = {
@@ -103,8 +105,16 @@ class ActionModule(ActionBase):
         self._vars = task_vars or {}
         params = self.validate_argument_spec(argument_spec())[1]
         self._warnings = []
+        self.executions = []  # (pass, module, seconds) of every module run, for the result
+        setup = Setup(self, params)
         try:
-            return Setup(self, params).run()
+            return setup.run()
+        except Exception as exc:  # pylint: disable=broad-except
+            # No traceback, and what the run created (a secret shown once) stays in the result.
+            result = setup.outcome()
+            result.update(failed=True, msg="devportal.dcr.dcr_setup stopped on an unexpected error (%s: %s); what the "
+                                           "steps before it did is in this result." % (type(exc).__name__, exc))
+            return result
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
@@ -113,11 +123,13 @@ class ActionModule(ActionBase):
         """Run ``devportal.dcr.<module>``; ``check`` forces check mode (the plan)."""
         saved = self._task.check_mode
         self._task.check_mode = bool(check or saved)
+        started = time.monotonic()
         try:
             result = self._execute_module(module_name="devportal.dcr." + module, module_args=copy.deepcopy(args),
                                           task_vars=self._vars)
         finally:
             self._task.check_mode = saved
+        self.executions.append(("plan" if check else "apply", module, round(time.monotonic() - started, 3)))
         self._warnings.extend(result.pop("warnings", None) or [])
         result.pop("invocation", None)
         return result
@@ -175,7 +187,8 @@ class Setup:
         return phase in self.phases and self.params[option] is not None
 
     def app_args(self, item):
-        args = dict((k, v) for k, v in item.items() if v is not None)
+        # An empty string stands for "not set" in role variables (as ``default(omit, true)`` treats it).
+        args = dict((k, v) for k, v in item.items() if v is not None and not (v == "" and k in OPTIONAL_STRINGS))
         if args.get("name") in self.params["regenerate_secrets"]:
             args.setdefault("regenerate_secret", True)
         if args.get("approve_registrations"):
@@ -199,8 +212,8 @@ class Setup:
             return self.failure(exc, planning=False)
         return self.outcome()
 
-    def run_plan(self, step):
-        step.plan = self.action.execute(step.module, step.args, check=True)
+    def run_plan(self, step, plan_args=None):
+        step.plan = self.action.execute(step.module, plan_args or step.args, check=True)
         if step.plan.get("failed"):
             raise StepFailed(step, step.plan)
         return step.plan
@@ -231,10 +244,36 @@ class Setup:
                 self.run_plan(self.scopes)
         if self.in_phase("curity", "token"):
             self.token = self.step("token", "curity_token", dict(params["token"], state="present"), self.curity)
-            self.run_plan(self.token)
+            self.plan_token()
         if self.in_phase("konnect", "dcr"):
             self.plan_dcr()
         self.plan_applications()
+
+    def plan_token(self):
+        """The token step's plan; scopes that the scopes step creates are left out of its check."""
+        args, waiting = dict(self.token.args), set()
+        for option in ("scopes", "dcr_scopes"):
+            wanted = args.get(option)
+            if wanted:
+                waiting.update(set(wanted) & self.new_scopes())
+                args[option] = [scope for scope in wanted if scope not in waiting]
+                if not args[option] and option == "dcr_scopes":
+                    del args[option]
+        self.token.pending = ("uses scopes this run creates (%s): planned without them, checked when they exist"
+                              % ", ".join(sorted(waiting))) if waiting else None
+        self.run_plan(self.token, args)
+
+    def new_scopes(self):
+        if self.scopes is None:
+            return set()
+        if self.scopes.pending:
+            scopes = self.params["scopes"] or {}
+            items = list(scopes.get("scopes") or []) + ([scopes] if scopes.get("name") else [])
+            return set(item.get("name") for item in items if isinstance(item, dict))
+        if not self.scopes.plan.get("changed"):
+            return set()
+        diff = self.scopes.plan.get("diff") or {}
+        return set((diff.get("after") or {}).keys()) - set((diff.get("before") or {}).keys())
 
     def new_claims(self):
         if self.claims is None or not self.claims.plan.get("changed"):
@@ -278,7 +317,7 @@ class Setup:
                                                "dcr_curity_client_secret). Nothing was changed."})
         self.fresh = secrets.token_urlsafe(32)
         self.token.args.update(secret=self.fresh, update_secret="always")
-        self.run_plan(self.token)
+        self.plan_token()
         self.notes.append("The DCR provider does not exist yet: this run sets a fresh secret on the DCR credential "
                           "%r and hands it to Konnect." % self.token.args.get("client_id", "konnect-dcr"))
 
@@ -427,7 +466,9 @@ class Setup:
         result = dict(changed=changed, check_mode=self.action.check_mode, steps=[self.summary(s) for s in self.steps],
                       summary=[self.line(s) for s in self.steps] + self.notes,
                       diff=[self.step_diff(s) for s in self.steps if s.changed and s.key != "request"],
-                      notes=self.notes, applications=self.applications(), warnings=self.action.warnings)
+                      notes=self.notes, applications=self.applications(), warnings=self.action.warnings,
+                      module_executions=len(self.action.executions),
+                      timings=[dict(zip(("pass", "module", "seconds"), e)) for e in self.action.executions])
         result.update(self.credential())
         request = next((s for s in self.steps if s.key == "request"), None)
         if request is not None and request.result:
@@ -452,8 +493,8 @@ class Setup:
             if view.get("skipped") or view.get("status") is None:
                 return "%s: %s" % (step.title, view.get("msg"))
             return "%s: Gateway answered %s to %s %s for application %s (client id %s): %s" % (
-                step.title, view["status"], self.params["request"]["method"], view["url"], view["application"],
-                view["client_id"], view.get("content", ""))
+                step.title, view["status"], self.params["request"]["method"], view.get("url"), view.get("application"),
+                view.get("client_id"), view.get("content", ""))
         if not step.changed:
             verdict = "unchanged"
         elif step.result is not None:
@@ -535,7 +576,8 @@ def gateway_request(spec, credentials, name):
             status, body = exc.code, to_text(exc.read(4096) if exc.fp else b"", errors="replace")
             if 300 <= status < 400:
                 location = exc.headers.get("Location") if exc.headers else None
-                return dict(failed=True, status=status, msg=(
+                return dict(failed=True, status=status, url=spec["url"], application=name,
+                            client_id=credentials["client_id"], content="", msg=(
                     "The gateway answered %d to %s %s, a redirect to %s: not followed, because the request carries the "
                     "credentials of application %s and a redirect could send them elsewhere. Call the final URL "
                     "directly." % (status, spec["method"], spec["url"], redacted(location), name)))

@@ -269,6 +269,16 @@ request:
   description: The gateway's answer - C(status), C(url), C(application), C(client_id), C(content) (first 300 characters).
   returned: when the request was sent
   type: dict
+module_executions:
+  description: How many module runs the task made (the plan's and the apply's).
+  returned: always
+  type: int
+  sample: 5
+timings:
+  description: Each module run in order - C(pass) (V(plan) or V(apply)), C(module), C(seconds).
+  returned: always
+  type: list
+  elements: dict
 failed_step:
   description: The step that failed.
   returned: on failure

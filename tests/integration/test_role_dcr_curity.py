@@ -486,3 +486,20 @@ def test_a_secret_issued_before_a_failure_stays_with_the_play(play, sandbox, tmp
     assert kept["client_secret"] not in output
     sandbox.clear_faults()
     assert gateway(sandbox, (kept["client_id"], kept["client_secret"])).status_code in (200, 403)
+
+
+def test_a_first_run_may_give_the_dcr_credential_scopes_the_same_run_creates(play, sandbox):
+    extra = {"dcr_curity_client_scopes": ["demo-api"]}
+    rc, checked = play(check=True, extra_vars=extra)
+    assert_ok(rc, checked)
+    assert "uses scopes this run creates (demo-api)" in checked, checked[-3000:]
+    assert config_writes(sandbox) == []
+    rc, output = play(extra_vars=extra)
+    assert_ok(rc, output)
+    assert changed_steps(output) == changed_steps(checked)
+    client = curity(sandbox, "/client-store/config-backed/client=konnect-dcr")["profile-oauth:client"][0]
+    assert "demo-api" in client["scope"]
+    sandbox.clear_requests()
+    rc, again = play(extra_vars=extra)
+    assert_ok(rc, again)
+    assert recap(again)["changed"] == 0 and config_writes(sandbox) == []

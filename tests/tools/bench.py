@@ -16,6 +16,9 @@ It runs the copy of the collection under build/ (``make tree``) against local sa
   before each task, so every request is attributed to the task (module) that sent it;
 * floor: the role's no-op run against a playbook of as many ansible.builtin.debug tasks as
   the no-op run has tasks, alternated in one sequence of runs (median of 5 each);
+* module floor: the no-op run against a playbook of its shape - as many ansible.builtin.ping
+  tasks as it runs modules (devportal.dcr.dcr_setup reports its own) and as many debug tasks as
+  it runs controller-side tasks - in the same alternated sequence; with a per-task profile;
 * scale: converge time at N = 1000 over N = 10 (median of the converge runs, each from the seed);
 * peer: tests/bench/uri_peer.yml (GET then PUT per claim and per scope with
   ansible.builtin.uri, and the rest of the configuration by hand) against the role at N = 100,
@@ -59,6 +62,7 @@ def use_build(folder):
 TARGETS = {
     "noop_independent_of_n": "no-op requests independent of N",
     "noop_over_floor": 1.3,
+    "noop_over_module_floor": 1.3,
     "uri_peer_over_collection_n100": 20.0,
     "converge_1000_over_10": 2.0,
 }
@@ -158,6 +162,39 @@ def floor_playbook(tasks):
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     return path
+
+
+def module_floor_playbook(modules, controller):
+    """Ansible's cost of the no-op run's shape: ``modules`` ansible.builtin.ping tasks (a trivial module each)
+    and ``controller`` ansible.builtin.debug tasks (run inside the controller)."""
+    path = os.path.join(OUT, "module-floor-%d-%d.yml" % (modules, controller))
+    lines = ["---", "- name: Module floor, %d ping and %d debug tasks" % (modules, controller), "  hosts: all",
+             "  connection: local", "  gather_facts: false", "  tasks:"]
+    for number in range(1, modules + 1):
+        lines += ["    - name: Module task %d" % number, "      ansible.builtin.ping:"]
+    for number in range(1, controller + 1):
+        lines += ["    - name: Controller task %d" % number, "      ansible.builtin.debug:", "        msg: floor"]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def run_shape(tasks):
+    """(module executions, controller-side tasks) of a counted run: the module floor's shape."""
+    ran = [t for t in tasks if t["status"] != "skipped"]
+    modules = sum(t.get("module_executions") or 0 for t in ran)
+    controller = len([t for t in ran if not t.get("module_executions")])
+    return modules, controller
+
+
+def profile(tasks):
+    """Per-task seconds of a counted run, slowest first, with the module runs inside dcr_setup."""
+    rows = []
+    for task in sorted(tasks, key=lambda t: -t.get("seconds", 0.0)):
+        rows.append("    %6.2f s  %-9s %s (%s)" % (task.get("seconds", 0.0), task["status"], task["name"], task["action"]))
+        for timing in task.get("module_timings") or []:
+            rows.append("             %6.2f s  %s %s" % (timing["seconds"], timing["pass"], timing["module"]))
+    return rows
 
 
 def config_vars(size, client_secret):
@@ -318,26 +355,39 @@ def phase_sizes(runner, env, inv, sizes, repeats, converge_repeats, results, cli
         # floor and no-op, alternated in one sequence; when one no-op run takes longer than the
         # budget allows, the counting run is the only no-op sample, right before one floor run.
         floor = floor_playbook(task_count)
-        floor_times, noop_times = [], []
+        modules, controller = run_shape(noop_tasks)
+        module_floor = module_floor_playbook(modules, controller)
+        results["noop_module_executions"][str(size)] = modules
+        results["detail"]["noop_shape"][str(size)] = {"module_executions": modules, "controller_tasks": controller}
+        results["detail"].setdefault("noop_profile", {})[str(size)] = profile(noop_tasks)
+        floor_times, module_floor_times, noop_times = [], [], []
         pairs = affordable(repeats, noop_s, budget)
         if noop_s * 2 > budget:
             floor_times.append(runner.play(floor, inv, what="floor")[0])
+            module_floor_times.append(runner.play(module_floor, inv, what="module floor")[0])
             noop_times.append(noop_s)
             how = "one run each: one no-op run takes %s, over half the %d s budget; the no-op sample is the counting run" % (
                 fmt_s(noop_s), budget)
         else:
             for dummy in range(pairs):
                 floor_times.append(runner.play(floor, inv, what="floor")[0])
+                module_floor_times.append(runner.play(module_floor, inv, what="module floor")[0])
                 noop_times.append(runner.play(role, inv, vars_file, what="no-op run N=%d" % size)[0])
             how = "medians of %d, alternated" % pairs
             if pairs < repeats:
                 how += "; %d would not fit the %d s budget" % (repeats, budget)
         ratio = median(noop_times) / median(floor_times)
+        module_ratio = median(noop_times) / median(module_floor_times)
         results["detail"]["noop_over_floor_by_n"][str(size)] = ratio
+        results["detail"]["noop_over_module_floor_by_n"][str(size)] = module_ratio
         results["detail"]["timings"]["floor_%d" % size] = floor_times
+        results["detail"]["timings"]["module_floor_%d" % size] = module_floor_times
         results["detail"]["timings"]["noop_%d" % size] = noop_times
         log("  no-op run %s vs floor (%d debug tasks) %s: %s (%s)" % (
             fmt_s(median(noop_times)), task_count, fmt_s(median(floor_times)), fmt_ratio(ratio), how))
+        log("  no-op run %s vs module floor (%d ping + %d debug tasks, the no-op run's %d module executions and %d "
+            "controller-side tasks) %s: %s" % (fmt_s(median(noop_times)), modules, controller, modules, controller,
+                                               fmt_s(median(module_floor_times)), fmt_ratio(module_ratio)))
 
         # converge from the seed
         conv_times = [conv_s]
@@ -468,6 +518,19 @@ def explain_floor(results, size):
             "talks HTTP" % (sum(modules.values()), parts, rest, slowest[0], slowest[1]))
 
 
+def explain_module_floor(results, size):
+    """What the no-op run spends beyond the module floor, from its counting run."""
+    timings = results["detail"]["timings"]
+    noop, floor = median(timings["noop_%s" % size]), median(timings["module_floor_%s" % size])
+    shape = results["detail"]["noop_shape"][size]
+    seconds = results["detail"]["noop_seconds_by_task"][size]
+    top = sorted(seconds.items(), key=lambda kv: -kv[1])[:3]
+    return ("at N=%s the no-op run takes %s against %s for %d ping and %d debug tasks (%+.2f s); its slowest tasks "
+            "(counting run): %s" % (size, fmt_s(noop), fmt_s(floor), shape["module_executions"],
+                                    shape["controller_tasks"], noop - floor,
+                                    "; ".join("'%s' %.2f s" % kv for kv in top)))
+
+
 def explain_scale(results, low, high):
     a = results["detail"]["converge_seconds_by_task"][str(low)]
     b = results["detail"]["converge_seconds_by_task"][str(high)]
@@ -495,6 +558,24 @@ def summary(results, sizes, peer_size):
         if not ok:
             log("      why: at N=%s %s" % (worst, why))
         results["targets"]["noop_over_floor"] = {"met": ok, "target": TARGETS["noop_over_floor"], "detail": why}
+
+    ratio = results.get("noop_over_module_floor")
+    if ratio is not None:
+        ok = ratio <= TARGETS["noop_over_module_floor"]
+        by_n = sorted(results["detail"]["noop_over_module_floor_by_n"].items(), key=lambda kv: int(kv[0]))
+        log("  no-op run / module floor ............... %s  target <= %.1fx  %s  (by N: %s; module executions: %s)" % (
+            fmt_ratio(ratio), TARGETS["noop_over_module_floor"], verdict(ok),
+            ", ".join("%s: %s" % (n, fmt_ratio(r)) for n, r in by_n),
+            ", ".join("%s: %d" % kv for kv in sorted(results["noop_module_executions"].items(), key=lambda kv: int(kv[0])))))
+        worst = max(by_n, key=lambda kv: kv[1])[0]
+        why = explain_module_floor(results, worst)
+        log("      %s: %s" % ("why" if not ok else "where the rest goes", why))
+        results["targets"]["noop_over_module_floor"] = {"met": ok, "target": TARGETS["noop_over_module_floor"],
+                                                        "detail": why}
+        largest = str(sizes[-1])
+        log("  per-task profile of the no-op run at N=%s (counting run):" % largest)
+        for row in results["detail"].get("noop_profile", {}).get(largest, []):
+            log(row)
 
     ratio = results.get("uri_peer_over_collection_n100")
     if ratio is not None:
@@ -564,11 +645,13 @@ def main(argv=None):
     SECRETS.add(client_secret)
     results = {
         "noop_requests": {}, "converge_requests": {},
-        "noop_over_floor": None, "uri_peer_over_collection_n100": None,
+        "noop_over_floor": None, "noop_over_module_floor": None, "noop_module_executions": {},
+        "uri_peer_over_collection_n100": None,
         "converge_1000_over_10": None, "fleet_20_over_1": None,
         "targets": {},
         "detail": {"converge_by_module": {}, "noop_by_module": {}, "noop_task_seconds": {}, "converge_task_seconds": {},
-                   "noop_tasks": {}, "noop_over_floor_by_n": {}, "timings": {}},
+                   "noop_tasks": {}, "noop_over_floor_by_n": {}, "noop_over_module_floor_by_n": {}, "noop_shape": {},
+                   "timings": {}},
         "machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg(),
                     "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")},
         "settings": vars(args),
@@ -585,6 +668,7 @@ def main(argv=None):
         phase_sizes(runner, first, inv, sizes, args.repeats, args.converge_repeats, results, client_secret, args.budget)
         if results["detail"]["noop_over_floor_by_n"]:
             results["noop_over_floor"] = max(results["detail"]["noop_over_floor_by_n"].values())
+            results["noop_over_module_floor"] = max(results["detail"]["noop_over_module_floor_by_n"].values())
         low, high = str(sizes[0]), str(sizes[-1])
         if low != high:
             results["converge_1000_over_10"] = (median(results["detail"]["timings"]["converge_" + high])

@@ -8,7 +8,12 @@ that the calls to the control API cost nothing there).  Before each task and at 
 the play it reads the sandbox's request log (``$DCR_BENCH_CONTROL_URL/requests``); the
 entries logged since the previous task belong to that task.  Meant for one host and the
 linear strategy, where tasks run one after another.  Writes a JSON list of
-``{name, action, status, seconds, requests}`` to ``$DCR_BENCH_REQUESTS_OUT``.
+``{name, action, status, seconds, requests, module_executions}`` to ``$DCR_BENCH_REQUESTS_OUT``.
+
+``module_executions`` counts the module processes a task started: none for a task that runs in the
+controller (debug, fail, assert, ...), one per item for a module task, and for
+``devportal.dcr.dcr_setup`` the number it reports.  That result is ``no_log`` (callbacks see it
+censored), so it is read, with its per-module timings, from the registered variable at the end.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,6 +37,12 @@ from ansible.module_utils.urls import open_url
 from ansible.plugins.callback import CallbackBase
 
 
+# Actions that run inside the controller: no module process.
+CONTROLLER_SIDE = frozenset(("debug", "fail", "assert", "set_fact", "validate_argument_spec", "include_tasks",
+                             "import_tasks", "include_role", "import_role", "meta", "include_vars", "add_host",
+                             "group_by", "set_stats", "pause"))
+
+
 class CallbackModule(CallbackBase):
     """Attributes sandbox requests to tasks."""
 
@@ -47,6 +58,7 @@ class CallbackModule(CallbackBase):
         self.tasks = []
         self.current = None
         self.seen = 0
+        self.variable_manager = None
 
     def _log(self):
         if not self.control_url:
@@ -66,6 +78,30 @@ class CallbackModule(CallbackBase):
         self.seen = len(entries)
         self.current = None
 
+    def v2_playbook_on_play_start(self, play):
+        self.variable_manager = getattr(play, "_variable_manager", None)
+
+    def _count(self, result):
+        if self.current is None:
+            return
+        short = (self.current["action"] or "").split(".")[-1]
+        data = getattr(result, "_result", None) or {}
+        if short in CONTROLLER_SIDE or data.get("skipped"):
+            executions = 0
+        elif short == "dcr_setup":
+            executions = None  # filled in from the registered result at the end
+        elif isinstance(data.get("results"), list):
+            executions = len([r for r in data["results"] if not (isinstance(r, dict) and r.get("skipped"))])
+        else:
+            executions = 1
+        self.current["module_executions"] = executions
+
+    def _setup_results(self):
+        """module_executions and timings of each dcr_setup run, from the registered ``dcr_curity_result``."""
+        cache = getattr(self.variable_manager, "_nonpersistent_fact_cache", None) or {}
+        return [facts["dcr_curity_result"] for facts in cache.values()
+                if isinstance(facts.get("dcr_curity_result"), dict) and "module_executions" in facts["dcr_curity_result"]]
+
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._close_current()
         action = getattr(task, "resolved_action", None) or task.action
@@ -77,16 +113,25 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result):
         self._status("ok")
+        self._count(result)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         if self.current is not None:
             self.current["status"] = "failed"
+        self._count(result)
 
     def v2_runner_on_skipped(self, result):
         self._status("skipped")
+        if self.current is not None:
+            self.current.setdefault("module_executions", 0)
 
     def v2_playbook_on_stats(self, stats):
         self._close_current()
+        setups = self._setup_results()
+        for task in self.tasks:
+            if task.get("module_executions", 0) is None:
+                task["module_executions"] = setups[0]["module_executions"] if setups else 0
+                task["module_timings"] = setups[0].get("timings", []) if setups else []
         if self.out_path:
             with open(self.out_path, "w") as handle:
                 json.dump(self.tasks, handle, indent=1)
