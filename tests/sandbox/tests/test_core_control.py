@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -183,11 +184,17 @@ def test_tls_serves_https_signed_by_the_generated_ca(tmp_path):
     proc, info, dummy = start(tmp_path, "--tls")
     try:
         assert os.path.isfile(info["ca_path"])
-        for key in ("curity_admin_url", "curity_issuer", "konnect_url", "portal_url", "gateway_url", "control_url"):
+        for key in ("curity_admin_url", "curity_issuer", "konnect_url", "gateway_url", "control_url"):
             assert info[key].startswith("https://127.0.0.1:"), key
+        portal_hosts = {urlsplit(info[key]).hostname for key in ("portal_url", "classic_portal_url")}
+        assert len(portal_hosts) == 2 and all(h.startswith("127.") and h != "127.0.0.1" for h in portal_hosts)
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(info["control_url"] + "/health", timeout=10)
         assert requests.get(info["control_url"] + "/health", verify=info["ca_path"], timeout=10).status_code == 200
+        for key in ("portal_url", "classic_portal_url"):  # each portal's certificate names its own address
+            context = requests.get(info[key] + "/api/%s/portal" % ("v2" if "classic" in key else "v3"),
+                                   verify=info["ca_path"], timeout=10)
+            assert context.status_code == 200, key
         discovery = requests.get(info["curity_issuer"] + "/.well-known/openid-configuration", verify=info["ca_path"],
                                  timeout=10).json()
         assert discovery["token_endpoint"].startswith("https://")
