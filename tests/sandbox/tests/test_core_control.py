@@ -202,6 +202,31 @@ def test_tls_serves_https_signed_by_the_generated_ca(tmp_path):
         assert stop(proc) == 0
 
 
+@pytest.mark.skipif(not os.access(os.path.join(REPO, ".venv", "bin", "python"), os.X_OK),
+                    reason="needs the project's .venv (make test or make demo creates it)")
+@pytest.mark.skipif(not any(os.access(os.path.join(d, "python3"), os.X_OK) for d in os.defpath.split(os.pathsep)),
+                    reason="no python3 on the system PATH")
+def test_serve_starts_from_the_repository_root_with_the_system_path_only(tmp_path):
+    """The documented contract: ``tests/sandbox/serve --info-file PATH`` from the root, no venv on PATH."""
+    info_file = tmp_path / "info.json"
+    env = {"PATH": os.defpath, "HOME": str(tmp_path)}
+    for key in ("KONNECT_SPECS_DIR", "TMPDIR"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    proc = subprocess.Popen(["tests/sandbox/serve", "--info-file", str(info_file)], cwd=REPO, env=env,  # pylint: disable=consider-using-with
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not info_file.exists():
+            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+            assert time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.05)
+        info = json.loads(info_file.read_text())
+        assert requests.get(info["control_url"] + "/health", timeout=10).json() == {"status": "ok"}
+    finally:
+        assert stop(proc) == 0
+
+
 def test_sigint_stops_cleanly(tmp_path):
     proc, dummy, dummy2 = start(tmp_path)
     proc.send_signal(signal.SIGINT)
