@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from harness import CollectionRunner, Sandbox, spec_dir
+from konnect_operations import module_requests, operation_of
 
 
 @pytest.fixture(scope="session")
@@ -19,11 +20,20 @@ def sandbox_process(tmp_path_factory):
 
 @pytest.fixture
 def sandbox(sandbox_process):
-    """The sandbox, back at its seed with an empty request log, no faults and no violations."""
+    """The sandbox, back at its seed with an empty request log, no faults and no violations.
+
+    After the test: no request or response violated Kong's OpenAPI files, and every Konnect request a
+    module sent is an operation of ``MODULE_OPERATIONS``.
+    """
     sandbox_process.reset()
     yield sandbox_process
     if sandbox_process.info.get("spec_dir"):
-        assert sandbox_process.violations() == [], "requests or responses do not match Kong's OpenAPI files"
+        violations = sandbox_process.violations()
+        assert violations == [], "requests or responses do not match Kong's OpenAPI files:\n" + "\n".join(
+            "%(service)s %(kind)s %(method)s %(path)s: %(detail)s" % v for v in violations)
+    unlisted = sorted({(e["method"], e["path"]) for e in module_requests(sandbox_process.requests())
+                       if operation_of(e["method"], e["path"]) is None})
+    assert unlisted == [], "modules sent requests that konnect_operations.MODULE_OPERATIONS does not list: %s" % unlisted
 
 
 @pytest.fixture(scope="session")

@@ -268,7 +268,8 @@ class Recorder:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
         entry = {"service": self.service, "method": method, "path": path,
-                 "query": environ.get("QUERY_STRING", ""), "status": None}
+                 "query": environ.get("QUERY_STRING", ""), "status": None,
+                 "user_agent": environ.get("HTTP_USER_AGENT", "")}
         if self.extra_environ.get("sandbox.portal_id"):
             entry["portal_id"] = self.extra_environ["sandbox.portal_id"]
         fault = self.journal.take_fault(self.service, method, path)
