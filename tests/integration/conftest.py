@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from harness import CollectionRunner, Sandbox, spec_dir
-from konnect_operations import module_requests, operation_of
 
 
 @pytest.fixture(scope="session")
@@ -27,13 +26,8 @@ def sandbox(sandbox_process):
     """
     sandbox_process.reset()
     yield sandbox_process
-    if sandbox_process.info.get("spec_dir"):
-        violations = sandbox_process.violations()
-        assert violations == [], "requests or responses do not match Kong's OpenAPI files:\n" + "\n".join(
-            "%(service)s %(kind)s %(method)s %(path)s: %(detail)s" % v for v in violations)
-    unlisted = sorted({(e["method"], e["path"]) for e in module_requests(sandbox_process.requests())
-                       if operation_of(e["method"], e["path"]) is None})
-    assert unlisted == [], "modules sent requests that konnect_operations.MODULE_OPERATIONS does not list: %s" % unlisted
+    problems = sandbox_process.konnect_problems()
+    assert problems == [], "Konnect traffic of this test:\n" + "\n".join(problems)
 
 
 @pytest.fixture(scope="session")

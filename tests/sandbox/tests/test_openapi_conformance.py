@@ -332,6 +332,7 @@ def test_checker_catches_invalid_responses(konnect_specs):
     assert "list-dcr-providers: status 418 not declared" in details
     assert "delete-dcr-provider: status 204 declares no body" in details
     assert "LEAKED-SECRET" not in json.dumps(found)
+    sandbox.ctx.clear_violations()  # broken on purpose
 
 
 def test_checker_is_off_without_spec_files(konnect_sandbox):
@@ -418,6 +419,7 @@ def test_a_port_in_a_portal_domain_is_a_violation(konnect_specs):
     assert details == ['get-portal: body.canonical_domain: fails format "hostname"',
                        'get-portal: body.default_domain: fails format "hostname"',
                        'get-portal: body.default_domain: fails format "hostname"']
+    sandbox.ctx.clear_violations()  # broken on purpose
 
 
 def test_the_loopback_exception_is_the_only_one():
