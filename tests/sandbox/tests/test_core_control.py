@@ -204,10 +204,8 @@ def test_tls_serves_https_signed_by_the_generated_ca(tmp_path):
 
 @pytest.mark.skipif(not os.access(os.path.join(REPO, ".venv", "bin", "python"), os.X_OK),
                     reason="needs the project's .venv (make test or make demo creates it)")
-@pytest.mark.skipif(not any(os.access(os.path.join(d, "python3"), os.X_OK) for d in os.defpath.split(os.pathsep)),
-                    reason="no python3 on the system PATH")
 def test_serve_starts_from_the_repository_root_with_the_system_path_only(tmp_path):
-    """The documented contract: ``tests/sandbox/serve --info-file PATH`` from the root, no venv on PATH."""
+    """The documented contract: ``tests/sandbox/serve --info-file PATH`` from the root, no venv (or python) on PATH."""
     info_file = tmp_path / "info.json"
     env = {"PATH": os.defpath, "HOME": str(tmp_path)}
     for key in ("KONNECT_SPECS_DIR", "TMPDIR"):
@@ -223,6 +221,25 @@ def test_serve_starts_from_the_repository_root_with_the_system_path_only(tmp_pat
             time.sleep(0.05)
         info = json.loads(info_file.read_text())
         assert requests.get(info["control_url"] + "/health", timeout=10).json() == {"status": "ok"}
+    finally:
+        assert stop(proc) == 0
+
+
+@pytest.mark.skipif(not os.access(os.path.join(REPO, ".venv", "bin", "python"), os.X_OK),
+                    reason="needs the project's .venv (make test or make demo creates it)")
+def test_serve_started_by_a_python_without_the_libraries_moves_to_the_venv(tmp_path):
+    """``python3 tests/sandbox/serve`` with an interpreter lacking the sandbox's libraries (isolated mode)."""
+    info_file = tmp_path / "info.json"
+    proc = subprocess.Popen([sys.executable, "-I", "-S", "tests/sandbox/serve", "--info-file", str(info_file)],  # pylint: disable=consider-using-with
+                            cwd=REPO, env={"PATH": os.defpath, "HOME": str(tmp_path)},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not info_file.exists():
+            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+            assert time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.05)
+        assert json.loads(info_file.read_text())["konnect_url"].startswith("http://127.0.0.1:")
     finally:
         assert stop(proc) == 0
 
