@@ -14,7 +14,6 @@ import glob
 import os
 from urllib.parse import urlsplit
 
-import pytest
 import yaml
 
 from konnect_helpers import GENERATIONS, Portal, admin_send, app_args, dcr_args, prepare_curity
