@@ -420,6 +420,22 @@ def test_a_port_in_a_portal_domain_is_a_violation(konnect_specs):
     sandbox.ctx.clear_violations()  # broken on purpose
 
 
+def test_the_sandbox_itself_is_caught_when_it_puts_a_port_in_a_domain(konnect_specs):
+    """The same through the real stand-in: its portal given a ``host:port`` domain, as it once had."""
+    sandbox = konnect_specs
+    info = sandbox.info()
+    with sandbox.ctx.lock:
+        portal = sandbox.state.portals[info["portal_id"]]
+        portal["default_domain"] = portal["canonical_domain"] = urlsplit(info["portal_url"]).netloc
+    listed = ok(sandbox.admin().get("/v3/portals", params={"filter[name][eq]": info["portal_name"]}))
+    assert ":" in listed["data"][0]["default_domain"]
+    details = sorted(v["detail"] for v in sandbox.ctx.violations())
+    assert details == ['list-portals: body.data.0.canonical_domain: fails format "hostname"',
+                       'list-portals: body.data.0.default_domain: fails format "hostname"']
+    sandbox.ctx.clear_violations()  # broken on purpose
+    sandbox.reset()
+
+
 def test_the_loopback_exception_is_the_only_one():
     """One narrow exception in one place: dotted-decimal 127.0.0.0/8 as a host name, nothing else."""
     assert openapi_check.LOOPBACK_HOSTNAME_EXCEPTION == "127.0.0.0/8"
