@@ -103,6 +103,12 @@ def operation_of(method, path):
     return None
 
 
+# Only these paths are API traffic (as for the sandbox's OpenAPI check): a request elsewhere, such as one a
+# test provokes with a wrong konnect_url prefix, reaches no Konnect API at all.
+API_PREFIXES = {"konnect": ("/v2/", "/v3/"), "portal": ("/api/v2/", "/api/v3/")}
+
+
 def module_requests(entries):
     """The Konnect admin and Portal API requests of a request log that the modules sent."""
-    return [e for e in entries if e["service"] in ("konnect", "portal") and e.get("user_agent") == MODULE_USER_AGENT]
+    return [e for e in entries if e["service"] in API_PREFIXES and e.get("user_agent") == MODULE_USER_AGENT
+            and e["path"].startswith(API_PREFIXES[e["service"]])]
