@@ -9,7 +9,7 @@ The fixed services listen on 127.0.0.1; each developer portal listens on an
 address of its own in 127.0.0.0/8 (``PortalAddresses``), and that address is the
 portal's domain, without a port, as a Konnect domain is.  Each listener wraps its
 app in ``Recorder``, which applies faults registered through the control API and
-logs ``{service, method, path, status}``.
+logs ``{service, method, path, query, status, user_agent}``.
 """
 
 from __future__ import annotations
