@@ -283,10 +283,8 @@ def check_input(params):
 
 
 def portal_domain(url):
-    """The portal's domain as Konnect stores it (host, and port unless it is the scheme's default)."""
-    parts = urlsplit(url)
-    default = {"https": 443, "http": 80}.get(parts.scheme)
-    return parts.hostname if parts.port in (None, default) else "%s:%d" % (parts.hostname, parts.port)
+    """The portal's domain as Konnect stores it: the URL's host (Konnect domains are host names, never a port)."""
+    return urlsplit(url).hostname
 
 
 def client_id_of(app):

@@ -19,11 +19,15 @@ def sandbox_process(tmp_path_factory):
 
 @pytest.fixture
 def sandbox(sandbox_process):
-    """The sandbox, back at its seed with an empty request log, no faults and no violations."""
+    """The sandbox, back at its seed with an empty request log, no faults and no violations.
+
+    After the test: no request or response violated Kong's OpenAPI files, and every Konnect request a
+    module sent is an operation of ``MODULE_OPERATIONS``.
+    """
     sandbox_process.reset()
     yield sandbox_process
-    if sandbox_process.info.get("spec_dir"):
-        assert sandbox_process.violations() == [], "requests or responses do not match Kong's OpenAPI files"
+    problems = sandbox_process.konnect_problems()
+    assert problems == [], "Konnect traffic of this test:\n" + "\n".join(problems)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,8 @@ import time
 
 import requests
 
+from konnect_operations import module_requests, operation_of
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVE = os.path.join(REPO, "tests", "sandbox", "serve")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -111,6 +113,20 @@ class Sandbox:
 
     def violations(self):
         return self._control("GET", "/violations")
+
+    def konnect_problems(self):
+        """What is wrong with the Konnect traffic since the last reset (empty when all is well).
+
+        Every request and response that does not match Kong's OpenAPI files (when the sandbox has them),
+        and every request a module sent that ``konnect_operations.MODULE_OPERATIONS`` does not list.
+        """
+        problems = []
+        if self.info.get("spec_dir"):
+            problems += ["%(service)s %(kind)s %(method)s %(path)s: %(detail)s" % v for v in self.violations()]
+        problems += ["%s %s: a module sent it, konnect_operations.MODULE_OPERATIONS does not list it" % request
+                     for request in sorted({(e["method"], e["path"]) for e in module_requests(self.requests())
+                                            if operation_of(e["method"], e["path"]) is None})]
+        return problems
 
 
 class CollectionRunner:

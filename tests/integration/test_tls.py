@@ -42,11 +42,13 @@ def tls_process(tmp_path_factory):
 
 @pytest.fixture
 def tls(tls_process):
-    """The TLS sandbox back at its seed, with an empty request log and no faults."""
+    """The TLS sandbox back at its seed, with an empty request log and no faults; its Konnect traffic checked after."""
     assert tls_process.info["curity_admin_url"].startswith("https://")
     assert os.path.exists(tls_process.info["ca_path"])
     tls_process.reset()
-    return tls_process
+    yield tls_process
+    problems = tls_process.konnect_problems()
+    assert problems == [], "Konnect traffic of this test:\n" + "\n".join(problems)
 
 
 def prepared(tls, runner, tmp_path, module):

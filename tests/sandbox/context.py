@@ -67,8 +67,9 @@ class SandboxContext:
     def portal_url(self, portal_id):
         """Base URL of the developer Portal API of ``portal_id``.
 
-        Each portal gets its own listener (its own "domain"), started on first
-        use; the portal app finds the portal id in ``environ['sandbox.portal_id']``.
+        Each portal gets its own listener on its own loopback address (its
+        domain, without the port), started on first use; the portal app finds
+        the portal id in ``environ['sandbox.portal_id']``.
         """
         return self._portal_allocator(portal_id)
 

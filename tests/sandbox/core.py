@@ -4,9 +4,12 @@
 """Sandbox core: listeners, TLS, request log, fault injection and the control API.
 
 Every service (Curity admin, Curity runtime, Konnect admin, each developer portal,
-the gateway) is a WSGI app served by its own threaded listener on 127.0.0.1 and a
-free port.  Each listener wraps its app in ``Recorder``, which applies faults
-registered through the control API and logs ``{service, method, path, status}``.
+the gateway) is a WSGI app served by its own threaded listener on a free port.
+The fixed services listen on 127.0.0.1; each developer portal listens on an
+address of its own in 127.0.0.0/8 (``PortalAddresses``), and that address is the
+portal's domain, without a port, as a Konnect domain is.  Each listener wraps its
+app in ``Recorder``, which applies faults registered through the control API and
+logs ``{service, method, path, query, status, user_agent}``.
 """
 
 from __future__ import annotations
@@ -84,11 +87,12 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class Listener:
-    """One threaded HTTP(S) server on 127.0.0.1 and a free port."""
+    """One threaded HTTP(S) server on a loopback address (127.0.0.1 unless told) and a free port."""
 
-    def __init__(self, app, ssl_context=None):
-        self.server = ThreadedWSGIServer("127.0.0.1", 0, app, handler=_QuietHandler, ssl_context=ssl_context)
+    def __init__(self, app, ssl_context=None, host="127.0.0.1"):
+        self.server = ThreadedWSGIServer(host, 0, app, handler=_QuietHandler, ssl_context=ssl_context)
         self.server.daemon_threads = True
+        self.host = host
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 
@@ -99,6 +103,34 @@ class Listener:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class PortalAddresses:
+    """Loopback addresses for developer portals: 127.0.0.2, 127.0.0.3, ... (thread-safe).
+
+    Linux routes the whole of 127.0.0.0/8 to the loopback interface, so any of its
+    addresses can be bound without configuration; ports are still chosen freely,
+    so several sandboxes on one machine never collide.  Addresses whose last byte
+    is 0 or 255 are skipped (they look like network and broadcast addresses to
+    some tools).  127.0.0.1 stays with the fixed services.
+    """
+
+    FIRST = int(ipaddress.IPv4Address("127.0.0.2"))
+    LAST = int(ipaddress.IPv4Address("127.255.255.254"))
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._next = self.FIRST
+
+    def take(self):
+        with self._lock:
+            while self._next % 256 in (0, 255):
+                self._next += 1
+            if self._next > self.LAST:
+                raise RuntimeError("no loopback address left for another portal")
+            address = str(ipaddress.IPv4Address(self._next))
+            self._next += 1
+            return address
 
 
 class Journal:
@@ -255,7 +287,8 @@ class Recorder:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
         entry = {"service": self.service, "method": method, "path": path,
-                 "query": environ.get("QUERY_STRING", ""), "status": None}
+                 "query": environ.get("QUERY_STRING", ""), "status": None,
+                 "user_agent": environ.get("HTTP_USER_AGENT", "")}
         if self.extra_environ.get("sandbox.portal_id"):
             entry["portal_id"] = self.extra_environ["sandbox.portal_id"]
         fault = self.journal.take_fault(self.service, method, path)
@@ -348,42 +381,57 @@ def _json(data, status=200):
 
 
 # --------------------------------------------------------------------------- TLS
-def make_tls_material(folder):
-    """Create a CA and a server certificate for 127.0.0.1/localhost; return (ca_path, cert, key)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "devportal.dcr sandbox CA")])
-    ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    paths = {name: os.path.join(folder, name) for name in ("ca.pem", "server.pem", "server.key")}
-    with open(paths["ca.pem"], "wb") as handle:
-        handle.write(ca_cert.public_bytes(serialization.Encoding.PEM))
-    with open(paths["server.pem"], "wb") as handle:
-        handle.write(cert.public_bytes(serialization.Encoding.PEM))
-    with open(os.open(paths["server.key"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
-        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return paths["ca.pem"], paths["server.pem"], paths["server.key"]
+class CertificateAuthority:
+    """A CA generated at start (``ca_path``) that signs one server certificate per listening address."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        now = datetime.datetime.now(datetime.timezone.utc)
+        self._key = ec.generate_private_key(ec.SECP256R1())
+        self._name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "devportal.dcr sandbox CA")])
+        self._cert = (
+            x509.CertificateBuilder().subject_name(self._name).issuer_name(self._name).public_key(self._key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                         encipher_only=False, decipher_only=False), critical=True)
+            .sign(self._key, hashes.SHA256())
+        )
+        self.ca_path = os.path.join(folder, "ca.pem")
+        with open(self.ca_path, "wb") as handle:
+            handle.write(self._cert.public_bytes(serialization.Encoding.PEM))
+        self._lock = threading.Lock()
+
+    def server_context(self, address):
+        """A server SSLContext with a certificate for ``address`` (and ``localhost`` for 127.0.0.1)."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        key = ec.generate_private_key(ec.SECP256R1())
+        names = [x509.IPAddress(ipaddress.ip_address(address))]
+        if address == "127.0.0.1":
+            names.insert(0, x509.DNSName("localhost"))
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, address)]))
+            .issuer_name(self._name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(self._key, hashes.SHA256())
+        )
+        with self._lock:
+            cert_path = os.path.join(self.folder, "server-%s.pem" % address)
+            key_path = os.path.join(self.folder, "server-%s.key" % address)
+            with open(cert_path, "wb") as handle:
+                handle.write(cert.public_bytes(serialization.Encoding.PEM))
+            with open(os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
+                handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert_path, key_path)
+        return context
 
 
 # --------------------------------------------------------------------------- the whole sandbox
@@ -394,32 +442,38 @@ class Sandbox:
         self.journal = Journal()
         self.listeners = {}
         self._portal_listeners = {}
+        self._portal_addresses = PortalAddresses()
         self._tmp = tempfile.TemporaryDirectory(prefix="dcr-sandbox-")
         self.ssl_context = None
+        self._ca = None
         ca_path = None
         if tls:
-            ca_path, cert, key = make_tls_material(self._tmp.name)
-            self.ssl_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self.ssl_context.load_cert_chain(cert, key)
+            self._ca = CertificateAuthority(self._tmp.name)
+            ca_path = self._ca.ca_path
+            self.ssl_context = self._ca.server_context("127.0.0.1")
         self.ctx = SandboxContext(scheme="https" if tls else "http", ca_path=ca_path, spec_dir=spec_dir)
         self.ctx.set_portal_allocator(self._portal_url)
 
-    def _url(self, port):
-        return "%s://127.0.0.1:%d" % (self.ctx.scheme, port)
+    def _url(self, listener):
+        return "%s://%s:%d" % (self.ctx.scheme, listener.host, listener.port)
 
-    def _listen(self, name, app, service, extra_environ=None):
-        listener = Listener(Recorder(app, service, self.journal, extra_environ), self.ssl_context)
+    def _listen(self, name, app, service, extra_environ=None, host="127.0.0.1"):
+        ssl_context = self.ssl_context
+        if self._ca is not None and host != "127.0.0.1":
+            ssl_context = self._ca.server_context(host)
+        listener = Listener(Recorder(app, service, self.journal, extra_environ), ssl_context, host)
         self.listeners[name] = listener
         return listener
 
     def _portal_url(self, portal_id):
+        """The portal's own listener (started on first use) on an address of its own: its domain."""
         with self.ctx.lock:
             listener = self._portal_listeners.get(portal_id)
             if listener is None:
                 listener = self._listen("portal:%s" % portal_id, self._portal_app, "portal",
-                                        {"sandbox.portal_id": portal_id}).start()
+                                        {"sandbox.portal_id": portal_id}, self._portal_addresses.take()).start()
                 self._portal_listeners[portal_id] = listener
-            return self._url(listener.port)
+            return self._url(listener)
 
     def start(self):
         # Bind every fixed listener first (so every URL is known), then build the apps.
@@ -433,11 +487,11 @@ class Sandbox:
             else:
                 self._listen(name, slot, service)
         urls = self.ctx.urls
-        urls["curity_admin"] = self._url(self.listeners["curity-admin"].port) + "/admin/api/restconf"
-        urls["curity_runtime"] = self._url(self.listeners["curity-runtime"].port)
-        urls["konnect"] = self._url(self.listeners["konnect"].port)
-        urls["gateway"] = self._url(self.listeners["gateway"].port)
-        urls["control"] = self._url(self.listeners["control"].port)
+        urls["curity_admin"] = self._url(self.listeners["curity-admin"]) + "/admin/api/restconf"
+        urls["curity_runtime"] = self._url(self.listeners["curity-runtime"])
+        urls["konnect"] = self._url(self.listeners["konnect"])
+        urls["gateway"] = self._url(self.listeners["gateway"])
+        urls["control"] = self._url(self.listeners["control"])
 
         self.ctx.curity = curity_store.CurityState(self.ctx)
         self._portal_app = konnect_portal.create_portal_app(self.ctx)
@@ -501,10 +555,10 @@ def wait_until_answering(sandbox, timeout=30.0):
         while True:
             try:
                 if sandbox.ssl_context is not None:
-                    conn = http.client.HTTPSConnection("127.0.0.1", listener.port, timeout=2,
+                    conn = http.client.HTTPSConnection(listener.host, listener.port, timeout=2,
                                                        context=ssl.create_default_context(cafile=sandbox.ctx.ca_path))
                 else:
-                    conn = http.client.HTTPConnection("127.0.0.1", listener.port, timeout=2)
+                    conn = http.client.HTTPConnection(listener.host, listener.port, timeout=2)
                 conn.request("GET", "/__sandbox_ping__")
                 conn.getresponse().read()
                 conn.close()

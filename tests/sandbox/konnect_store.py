@@ -103,8 +103,13 @@ def slugify(*parts):
 
 
 def host_of(url):
-    """``host:port`` of a URL: a sandbox portal's domain."""
-    return urlsplit(url).netloc
+    """The host of a URL without its port: a sandbox portal's domain.
+
+    Konnect domains are host names and carry no port (``format: hostname`` in Kong's
+    files); each sandbox portal listens on its own loopback address, so the address
+    alone names it.
+    """
+    return urlsplit(url).hostname
 
 
 # --------------------------------------------------------------------------- the state

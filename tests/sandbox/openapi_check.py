@@ -20,7 +20,10 @@ What is checked:
   not expected);
 * response: the status is declared, the content type is declared, and the body
   validates (read direction: ``writeOnly`` fields such as secrets must not
-  appear).
+  appear);
+* in both directions and in parameters, every ``format`` of the files, strictly
+  (``CHECKED_FORMATS``: hostname, uri, url, uuid, date-time, email, path, byte,
+  each after its RFC); ``UNASSERTED_FORMATS`` lists the few that assert nothing.
 
 Kong's files are loaded and compiled once per process; schema validators are
 built lazily, once per schema.  Violation details name fields and rules, never
@@ -28,8 +31,10 @@ values, so secrets cannot leak through them.
 
 Deliberate, documented departures from a literal reading of the files:
 
-* ``format: hostname`` is not asserted: a sandbox portal's domain is
-  ``127.0.0.1:<port>``, which carries a port.
+* Formats are asserted in both directions (see ``CHECKED_FORMATS``); the one
+  exception is ``LOOPBACK_HOSTNAME_EXCEPTION``: ``format: hostname`` also
+  accepts a 127.0.0.0/8 address, the domain of a sandbox portal (each portal is
+  served on its own loopback address; a domain never carries a port).
 * In *parameter* schemas ``oneOf`` is checked as "any of": Kong's
   ``apiIdOrSlug`` alternatives overlap (every UUID is also a valid slug).
 * A ``discriminator`` whose value names no schema (Kong's ``credential_type``
@@ -42,11 +47,11 @@ Deliberate, documented departures from a literal reading of the files:
 
 import datetime
 import io
+import ipaddress
 import json
 import os
 import re
 import threading
-import uuid
 from urllib.parse import parse_qsl, urlsplit
 
 import yaml
@@ -87,50 +92,180 @@ _HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "tr
 
 
 # --------------------------------------------------------------------------- formats
+# Every format Kong's files use is asserted (``CHECKED_FORMATS``) except those of ``UNASSERTED_FORMATS``.  Each
+# check accepts any non-string (the ``type`` keyword judges those).
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_BASE64 = re.compile(r"^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+# RFC 3986 appendix B, then the character sets of section 3 for each component.
+_URI_PARTS = re.compile(r"^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\?([^#]*))?(#(.*))?$")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_PCT = r"%[0-9A-Fa-f]{2}"
+_UNRESERVED_SUB = r"A-Za-z0-9._~!$&'()*+,;=\-"
+_SEGMENTS = re.compile(r"^([%s:@/]|%s)*$" % (_UNRESERVED_SUB, _PCT))
+_QUERY = re.compile(r"^([%s:@/?]|%s)*$" % (_UNRESERVED_SUB, _PCT))
+_USERINFO = re.compile(r"^([%s:]|%s)*$" % (_UNRESERVED_SUB, _PCT))
+_REG_NAME = re.compile(r"^([%s]|%s)*$" % (_UNRESERVED_SUB, _PCT))
+_IPV4 = re.compile(r"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$")
+
+# THE one exception to the files' formats, and the only place it is made: ``format: hostname`` also accepts an
+# IPv4 address of 127.0.0.0/8.  Every sandbox portal is served on its own loopback address, and that address is
+# its domain (no name service can be assumed on a test machine).  RFC 1123 section 2.1 says a host name never has
+# the dotted-decimal form, so without this the sandbox's portal domains would not validate.  Any other address,
+# and any port, is still refused.
+LOOPBACK_HOSTNAME_EXCEPTION = "127.0.0.0/8"
+
+
+def _is_loopback_ipv4(value):
+    return bool(_IPV4.match(value)) and value.split(".", 1)[0] == "127"
+
+
 def _is_uuid(value):
-    if not isinstance(value, str):
-        return True
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
+    """RFC 4122 section 3: the 8-4-4-4-12 hexadecimal form, nothing around it."""
+    return not isinstance(value, str) or bool(_UUID.match(value))
 
 
 def _is_date_time(value):
+    """RFC 3339 section 5.6 ``date-time`` (a time zone is required), and a real calendar date and time."""
     if not isinstance(value, str):
         return True
-    if not re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", value):
+    if not _DATE_TIME.match(value):
         return False
+    text = value.upper().replace("Z", "+00:00")
+    if text[17:19] == "60":  # a leap second (RFC 3339 section 5.7); Python's parser knows none
+        text = text[:17] + "59" + text[19:]
     try:
-        datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        datetime.datetime.fromisoformat(text)
     except ValueError:
         return False
     return True
 
 
-def _is_uri(value):
-    if not isinstance(value, str):
-        return True
-    parts = urlsplit(value)
-    return bool(parts.scheme) and not any(c.isspace() for c in value)
+def _hostname_ok(value):
+    """RFC 1123 section 2.1 host name (RFC 1034 section 3.5 syntax with leading digits allowed).
+
+    Labels of letters, digits and hyphens (1 to 63, no hyphen at either end), 253 characters at most, and a
+    top-level label that is not all digits ("a valid host name can never have the dotted-decimal form").  No
+    port, no trailing dot, no underscore.
+    """
+    if not value or len(value) > 253:
+        return False
+    labels = value.split(".")
+    return all(_LABEL.match(label) for label in labels) and not labels[-1].isdigit()
 
 
-def _is_url(value):
+def _is_hostname(value):
     if not isinstance(value, str):
         return True
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return _hostname_ok(value) or _is_loopback_ipv4(value)
 
 
 def _is_email(value):
-    return not isinstance(value, str) or bool(re.match(r"^[^@\s]+@[^@\s]+$", value))
+    """RFC 5321 section 4.1.2 ``Mailbox`` in its common form: a dot-atom local part, ``@``, a host name.
+
+    Quoted local parts and address literals are refused: Konnect has no use for them [inferred].
+    """
+    if not isinstance(value, str) or len(value) > 254:
+        return not isinstance(value, str)
+    local, at, domain = value.rpartition("@")
+    return bool(at) and len(local) <= 64 and bool(_DOT_ATOM.match(local)) and _hostname_ok(domain)
+
+
+def _host_ok(host):
+    if host.startswith("["):  # IP-literal: an IPv6 address (RFC 3986 section 3.2.2)
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return False
+        return host.endswith("]")
+    return bool(_IPV4.match(host)) or bool(_REG_NAME.match(host))
+
+
+def _authority_ok(authority):
+    userinfo, at, hostport = authority.rpartition("@")
+    if at and not _USERINFO.match(userinfo):
+        return False
+    host, port = hostport, ""
+    if not hostport.endswith("]") and ":" in hostport:
+        host, port = hostport.rsplit(":", 1)
+    if port and not port.isdigit():
+        return False
+    return _host_ok(host)
+
+
+def _uri_parts(value):
+    """The components of an RFC 3986 URI-reference, or None when a component has a character it may not have."""
+    if any(c.isspace() or ord(c) < 0x21 or ord(c) > 0x7e for c in value):
+        return None
+    parts = _URI_PARTS.match(value)
+    scheme, authority, path, query, fragment = parts.group(2), parts.group(4), parts.group(5), parts.group(7), \
+        parts.group(9)
+    if scheme is not None and not _SCHEME.match(scheme):
+        return None
+    if authority is not None and not _authority_ok(authority):
+        return None
+    if not _SEGMENTS.match(path) or (query is not None and not _QUERY.match(query)) \
+            or (fragment is not None and not _QUERY.match(fragment)):
+        return None
+    if authority is None and path.startswith("//"):
+        return None
+    if scheme is None and ":" in path.split("/", 1)[0]:  # RFC 3986 section 4.2: no colon in a first segment
+        return None
+    return {"scheme": scheme, "authority": authority, "path": path, "query": query, "fragment": fragment}
+
+
+def _is_uri(value):
+    """RFC 3986 section 3 ``URI``: absolute (with a scheme), every component well-formed."""
+    if not isinstance(value, str):
+        return True
+    parts = _uri_parts(value)
+    return parts is not None and parts["scheme"] is not None
+
+
+def _is_url(value):
+    """``url`` is no OpenAPI 3.0 or JSON Schema format [inferred]: an RFC 3986 absolute URI with an ``http`` or
+    ``https`` scheme and a host (RFC 9110 section 4.2), which is what Kong's fields hold (issuers, base URLs)."""
+    if not isinstance(value, str):
+        return True
+    parts = _uri_parts(value)
+    if parts is None or (parts["scheme"] or "").lower() not in ("http", "https") or not parts["authority"]:
+        return False
+    host = urlsplit(value).hostname
+    return bool(host)
+
+
+def _is_path(value):
+    """``path`` is no OpenAPI 3.0 or JSON Schema format [inferred]: Kong uses it for links such as pagination's
+    ``next``; checked as an RFC 3986 relative reference made of an absolute path and an optional query."""
+    if not isinstance(value, str):
+        return True
+    parts = _uri_parts(value)
+    return parts is not None and parts["scheme"] is None and parts["authority"] is None \
+        and parts["path"].startswith("/") and parts["fragment"] is None
+
+
+def _is_byte(value):
+    """OpenAPI 3.0 ``byte``: base64 (RFC 4648 section 4, padded, no line breaks)."""
+    return not isinstance(value, str) or bool(_BASE64.match(value))
+
+
+# Formats of Kong's files that assert nothing, each with the reason.
+UNASSERTED_FORMATS = {
+    "password": "a hint for user interfaces (OpenAPI 3.0 section 4.7.2)",
+    "binary": "raw content of non-JSON media types",
+    "^[a-z0-9-_]{0,128}$": "a regular expression written as a format (API attribute keys, which the collection "
+                           "never sends); an unknown format is an annotation, as JSON Schema says",
+}
+
+CHECKED_FORMATS = {"uuid": _is_uuid, "date-time": _is_date_time, "hostname": _is_hostname, "email": _is_email,
+                   "uri": _is_uri, "url": _is_url, "path": _is_path, "byte": _is_byte}
 
 
 def _format_checker():
     checker = FormatChecker(formats=())
-    for name, func in (("uuid", _is_uuid), ("date-time", _is_date_time), ("uri", _is_uri), ("url", _is_url),
-                       ("email", _is_email)):
+    for name, func in CHECKED_FORMATS.items():
         checker.checks(name)(func)
     return checker
 
@@ -546,4 +681,5 @@ def wrap(app, ctx, service):
     return ConformanceMiddleware(app, ctx, service)
 
 
-__all__ = ["wrap", "catalog", "check_request", "check_response", "KNOWN_UNDECLARED"]
+__all__ = ["wrap", "catalog", "check_request", "check_response", "KNOWN_UNDECLARED", "CHECKED_FORMATS",
+           "UNASSERTED_FORMATS", "LOOPBACK_HOSTNAME_EXCEPTION"]

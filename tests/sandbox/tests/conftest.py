@@ -190,6 +190,7 @@ class KonnectSandbox:
     DCR_CLIENT_ID = "konnect-dcr"
 
     def __init__(self, spec_dir):
+        import core
         import curity_admin
         import curity_runtime
         import curity_store
@@ -201,6 +202,7 @@ class KonnectSandbox:
         self.ctx = SandboxContext(spec_dir=spec_dir)
         self._servers = []
         self._portals = {}
+        self._portal_addresses = core.PortalAddresses()
         self.ctx.set_portal_allocator(self._portal_url)  # as core does
         slots = {name: _KonnectSlot() for name in ("konnect", "gateway", "curity_admin", "curity_runtime")}
         urls = {name: self._serve(slot) for name, slot in slots.items()}
@@ -215,11 +217,11 @@ class KonnectSandbox:
         slots["curity_runtime"].app = curity_runtime.create_runtime_app(self.ctx)
         self.dcr_client_secret = "dcr-" + os.urandom(12).hex()
 
-    def _serve(self, app):
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+    def _serve(self, app, host="127.0.0.1"):
+        server = make_server(host, 0, app, threaded=True)
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         self._servers.append(server)
-        return "http://127.0.0.1:%d" % server.server_port
+        return "http://%s:%d" % (host, server.server_port)
 
     def _portal_url(self, portal_id):
         with self.ctx.lock:
@@ -230,7 +232,7 @@ class KonnectSandbox:
                     environ["sandbox.portal_id"] = portal_id
                     return portal_app(environ, start_response)
 
-                self._portals[portal_id] = self._serve(app)
+                self._portals[portal_id] = self._serve(app, self._portal_addresses.take())  # as core does
             return self._portals[portal_id]
 
     def reset(self):
@@ -337,6 +339,13 @@ def konnect_servers():
 
 @pytest.fixture
 def konnect_sandbox(konnect_servers):
-    """The Konnect sandbox at its seed, with no recorded OpenAPI violation."""
+    """The Konnect sandbox at its seed, with no recorded OpenAPI violation.
+
+    After the test, no response may have violated Kong's files: tests send malformed requests on purpose,
+    but whatever the request, the answer must be one Konnect could give.  A test that feeds the checker
+    broken responses on purpose clears them itself.
+    """
     konnect_servers.reset()
-    return konnect_servers
+    yield konnect_servers
+    wrong = [v for v in konnect_servers.ctx.violations() if v["kind"] == "response"]
+    assert wrong == [], "\n".join("%(service)s %(method)s %(path)s: %(detail)s" % v for v in wrong)

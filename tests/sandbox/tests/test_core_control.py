@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -220,14 +221,62 @@ def test_tls_serves_https_signed_by_the_generated_ca(tmp_path):
     proc, info, dummy = start(tmp_path, "--tls")
     try:
         assert os.path.isfile(info["ca_path"])
-        for key in ("curity_admin_url", "curity_issuer", "konnect_url", "portal_url", "gateway_url", "control_url"):
+        for key in ("curity_admin_url", "curity_issuer", "konnect_url", "gateway_url", "control_url"):
             assert info[key].startswith("https://127.0.0.1:"), key
+        portal_hosts = {urlsplit(info[key]).hostname for key in ("portal_url", "classic_portal_url")}
+        assert len(portal_hosts) == 2 and all(h.startswith("127.") and h != "127.0.0.1" for h in portal_hosts)
         with pytest.raises(requests.exceptions.SSLError):
             requests.get(info["control_url"] + "/health", timeout=10)
         assert requests.get(info["control_url"] + "/health", verify=info["ca_path"], timeout=10).status_code == 200
+        for key in ("portal_url", "classic_portal_url"):  # each portal's certificate names its own address
+            context = requests.get(info[key] + "/api/%s/portal" % ("v2" if "classic" in key else "v3"),
+                                   verify=info["ca_path"], timeout=10)
+            assert context.status_code == 200, key
         discovery = requests.get(info["curity_issuer"] + "/.well-known/openid-configuration", verify=info["ca_path"],
                                  timeout=10).json()
         assert discovery["token_endpoint"].startswith("https://")
+    finally:
+        assert stop(proc) == 0
+
+
+@pytest.mark.skipif(not os.access(os.path.join(REPO, ".venv", "bin", "python"), os.X_OK),
+                    reason="needs the project's .venv (make test or make demo creates it)")
+def test_serve_starts_from_the_repository_root_with_the_system_path_only(tmp_path):
+    """The documented contract: ``tests/sandbox/serve --info-file PATH`` from the root, no venv (or python) on PATH."""
+    info_file = tmp_path / "info.json"
+    env = {"PATH": os.defpath, "HOME": str(tmp_path)}
+    for key in ("KONNECT_SPECS_DIR", "TMPDIR"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    proc = subprocess.Popen(["tests/sandbox/serve", "--info-file", str(info_file)], cwd=REPO, env=env,  # pylint: disable=consider-using-with
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not info_file.exists():
+            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+            assert time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.05)
+        info = json.loads(info_file.read_text())
+        assert requests.get(info["control_url"] + "/health", timeout=10).json() == {"status": "ok"}
+    finally:
+        assert stop(proc) == 0
+
+
+@pytest.mark.skipif(not os.access(os.path.join(REPO, ".venv", "bin", "python"), os.X_OK),
+                    reason="needs the project's .venv (make test or make demo creates it)")
+def test_serve_started_by_a_python_without_the_libraries_moves_to_the_venv(tmp_path):
+    """``python3 tests/sandbox/serve`` with an interpreter lacking the sandbox's libraries (isolated mode)."""
+    info_file = tmp_path / "info.json"
+    proc = subprocess.Popen([sys.executable, "-I", "-S", "tests/sandbox/serve", "--info-file", str(info_file)],  # pylint: disable=consider-using-with
+                            cwd=REPO, env={"PATH": os.defpath, "HOME": str(tmp_path)},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while not info_file.exists():
+            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+            assert time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.05)
+        assert json.loads(info_file.read_text())["konnect_url"].startswith("http://127.0.0.1:")
     finally:
         assert stop(proc) == 0
 

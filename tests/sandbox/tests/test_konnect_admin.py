@@ -280,8 +280,8 @@ def test_seeded_portals_and_their_domains(konnect_sandbox):
     v3 = admin.get("/v3/portals", params={"filter[name][eq]": info["portal_name"]}).json()["data"]
     v2 = admin.get("/v2/portals", params={"filter[name]": info["classic_portal_name"]}).json()["data"]
     assert [p["id"] for p in v3] == [info["portal_id"]] and [p["id"] for p in v2] == [info["classic_portal_id"]]
-    assert v3[0]["canonical_domain"] == v3[0]["default_domain"] == urlsplit(info["portal_url"]).netloc
-    assert v2[0]["default_domain"] == urlsplit(info["classic_portal_url"]).netloc
+    assert v3[0]["canonical_domain"] == v3[0]["default_domain"] == urlsplit(info["portal_url"]).hostname
+    assert v2[0]["default_domain"] == urlsplit(info["classic_portal_url"]).hostname
     assert v3[0]["auto_approve_applications"] is False and v3[0]["auto_approve_developers"] is False
     assert v3[0]["default_application_auth_strategy_id"] is None
     assert v2[0]["developer_count"] == 1 and v2[0]["published_product_count"] == 1
@@ -291,7 +291,7 @@ def test_new_portal_gets_its_own_listener(konnect_sandbox):
     admin = konnect_sandbox.admin()
     portal = create(admin, "/v3/portals", {"name": "second", "auto_approve_developers": True})
     assert portal["display_name"] == "second" and portal["auto_approve_developers"] is True
-    assert portal["default_domain"] != urlsplit(konnect_sandbox.info()["portal_url"]).netloc
+    assert portal["default_domain"] != urlsplit(konnect_sandbox.info()["portal_url"]).hostname
     answer = konnect_sandbox.portal(portal["id"], login=False).get("/api/v3/apis")
     assert answer.status_code == 200 and answer.json()["data"] == []
     problem(admin.post("/v3/portals", json={"name": "second"}), 400)

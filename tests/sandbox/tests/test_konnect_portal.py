@@ -269,14 +269,14 @@ def test_portal_context_answers_without_login(konnect_sandbox):
     assert context == {"portal_id": info["portal_id"], "org_id": context["org_id"], "basic_auth_enabled": True,
                        "oidc_auth_enabled": False, "saml_auth_enabled": False, "authentication_enabled": True,
                        "rbac_enabled": False, "name": info["portal_name"],
-                       "canonical_domain": urlsplit(info["portal_url"]).netloc}
+                       "canonical_domain": urlsplit(info["portal_url"]).hostname}
     assert konnect_sandbox.portal().get("/api/v3/portal").json() == context  # the same once logged in
     classic = konnect_sandbox.portal(info["classic_portal_id"], login=False)
     v2 = classic.get("/api/v2/portal")
     assert v2.status_code == 200, v2.text
     assert v2.json()["portal_id"] == info["classic_portal_id"] and v2.json()["org_id"] == context["org_id"]
     assert v2.json()["is_public"] is False and v2.json()["dcr_provider_ids"] == []
-    assert v2.json()["canonical_domain"] == urlsplit(info["classic_portal_url"]).netloc
+    assert v2.json()["canonical_domain"] == urlsplit(info["classic_portal_url"]).hostname
     # each domain serves its own generation only
     assert konnect_sandbox.portal(login=False).get("/api/v2/portal").status_code == 404
     assert classic.get("/api/v3/portal").status_code == 404

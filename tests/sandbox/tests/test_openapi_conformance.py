@@ -8,12 +8,14 @@ Skipped when the files are absent ($KONNECT_SPECS_DIR, else ../shared/specs/konn
 
 from __future__ import annotations
 
+import glob
 import json
 import re
 import uuid
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
@@ -332,6 +334,7 @@ def test_checker_catches_invalid_responses(konnect_specs):
     assert "list-dcr-providers: status 418 not declared" in details
     assert "delete-dcr-provider: status 204 declares no body" in details
     assert "LEAKED-SECRET" not in json.dumps(found)
+    sandbox.ctx.clear_violations()  # broken on purpose
 
 
 def test_checker_is_off_without_spec_files(konnect_sandbox):
@@ -339,3 +342,103 @@ def test_checker_is_off_without_spec_files(konnect_sandbox):
         return Response("{}", mimetype="application/json")(environ, start_response)
 
     assert openapi_check.wrap(app, SandboxContext(spec_dir=None), "konnect") is app
+
+
+# --------------------------------------------------------------------------- formats
+FORMAT_CASES = {
+    "hostname": (["abc123456789.us.kongportals.com", "dev.example.com", "localhost", "127.0.0.2", "127.1.2.3"],
+                 ["127.0.0.1:8443", "abc.us.kongportals.com:443", "10.0.0.1", "192.168.1.1", "a_b.example.com",
+                  "-a.example.com", "example.com.", "", "a" * 64 + ".com", "http://example.com"]),
+    "uri": (["https://app.example.com/callback", "http://127.0.0.1:8080/cb?x=1#top", "urn:example:a", "http://[::1]/"],
+            ["app.example.com/callback", "/callback", "https://app.example.com/a b", "https://exa mple.com",
+             "https://example.com/%zz", "ht tp://x"]),
+    "url": (["https://idp.example.com/oauth/v2/oauth-anonymous", "http://127.0.0.1:8443/oauth/v2/oauth-anonymous"],
+            ["idp.example.com", "ftp://idp.example.com/", "https:///path", "mailto:someone@example.com"]),
+    "uuid": ([SAMPLE_ID, SAMPLE_ID.upper()],
+             ["{%s}" % SAMPLE_ID, SAMPLE_ID.replace("-", ""), "urn:uuid:" + SAMPLE_ID, SAMPLE_ID[:-1] + "g"]),
+    "date-time": (["2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00+02:00", "2016-12-31T23:59:60Z"],
+                  ["2026-01-01", "2026-01-01T00:00:00", "2026-02-30T00:00:00Z", "yesterday", "2026-01-01 00:00:00Z"]),
+    "email": (["developer@example.com", "first.last+tag@dev.example.co.uk"],
+              ["developer", "@example.com", "developer@", "a b@example.com", "dev@exa_mple.com"]),
+    "path": (["/api/v3/apis?page%5Bnumber%5D=2", "/api/v3/apis"],
+             ["api/v3/apis", "https://portal.example.com/api/v3/apis", "/api/v3/apis#x"]),
+    "byte": (["TXkgWUFNTA==", ""], ["TXk", "not base64!"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FORMAT_CASES))
+def test_formats_are_checked_strictly(name):
+    valid, invalid = FORMAT_CASES[name]
+    check = openapi_check.CHECKED_FORMATS[name]
+    assert [v for v in valid if not check(v)] == []
+    assert [v for v in invalid if check(v)] == []
+    assert check(None) and check(3)  # the type keyword judges non-strings
+
+
+def test_every_format_of_kongs_files_is_checked_or_knowingly_left_out(konnect_specs):
+    """A format the files start using must be added to the checker (or to its list of formats left unasserted)."""
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("format"), str) and node.get("type") in ("string", None):
+                found.add(node["format"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in glob.glob(konnect_specs.ctx.spec_dir + "/*.yaml"):
+        with open(path, encoding="utf-8") as handle:
+            walk(yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    unchecked = found - set(openapi_check.CHECKED_FORMATS) - set(openapi_check.UNASSERTED_FORMATS)
+    assert unchecked == set(), "formats of Kong's files that nothing checks: %s" % sorted(unchecked)
+    assert {"hostname", "uri", "url", "uuid", "date-time", "email"} <= found
+
+
+def test_a_port_in_a_portal_domain_is_a_violation(konnect_specs):
+    """The files' ``format: hostname``: a domain never carries a port, also not in the sandbox."""
+    sandbox = konnect_specs
+    portal = ok(sandbox.admin().get("/v3/portals/" + sandbox.info()["portal_id"]))
+    classic = ok(sandbox.admin().get("/v2/portals/" + sandbox.info()["classic_portal_id"]))
+    assert sandbox.ctx.violations() == []
+    portal.update(default_domain="127.0.0.2:8443", canonical_domain="abc123456789.us.kongportals.com:443")
+    classic.update(default_domain="10.0.0.1")  # an address outside 127.0.0.0/8 is no host name either
+
+    def malformed(environ, start_response):
+        body = portal if environ["PATH_INFO"].startswith("/v3/") else classic
+        return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
+
+    client = Client(openapi_check.wrap(malformed, sandbox.ctx, "konnect"))
+    client.get("/v3/portals/" + portal["id"])
+    client.get("/v2/portals/" + classic["id"])
+    details = sorted(v["detail"] for v in sandbox.ctx.violations())
+    assert details == ['get-portal: body.canonical_domain: fails format "hostname"',
+                       'get-portal: body.default_domain: fails format "hostname"',
+                       'get-portal: body.default_domain: fails format "hostname"']
+    sandbox.ctx.clear_violations()  # broken on purpose
+
+
+def test_the_sandbox_itself_is_caught_when_it_puts_a_port_in_a_domain(konnect_specs):
+    """The same through the real stand-in: its portal given a ``host:port`` domain, as it once had."""
+    sandbox = konnect_specs
+    info = sandbox.info()
+    with sandbox.ctx.lock:
+        portal = sandbox.state.portals[info["portal_id"]]
+        portal["default_domain"] = portal["canonical_domain"] = urlsplit(info["portal_url"]).netloc
+    listed = ok(sandbox.admin().get("/v3/portals", params={"filter[name][eq]": info["portal_name"]}))
+    assert ":" in listed["data"][0]["default_domain"]
+    details = sorted(v["detail"] for v in sandbox.ctx.violations())
+    assert details == ['list-portals: body.data.0.canonical_domain: fails format "hostname"',
+                       'list-portals: body.data.0.default_domain: fails format "hostname"']
+    sandbox.ctx.clear_violations()  # broken on purpose
+    sandbox.reset()
+
+
+def test_the_loopback_exception_is_the_only_one():
+    """One narrow exception in one place: dotted-decimal 127.0.0.0/8 as a host name, nothing else."""
+    assert openapi_check.LOOPBACK_HOSTNAME_EXCEPTION == "127.0.0.0/8"
+    check = openapi_check.CHECKED_FORMATS["hostname"]
+    assert check("127.0.0.2") and check("127.255.255.254")
+    assert not check("128.0.0.1") and not check("127.0.0.256") and not check("127.0.0.2:80") and not check("::1")
