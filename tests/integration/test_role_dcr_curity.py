@@ -503,3 +503,27 @@ def test_a_first_run_may_give_the_dcr_credential_scopes_the_same_run_creates(pla
     rc, again = play(extra_vars=extra)
     assert_ok(rc, again)
     assert recap(again)["changed"] == 0 and config_writes(sandbox) == []
+
+
+def test_a_new_given_secret_reaches_both_sides_in_the_same_run_whatever_update_secret_says(play, sandbox):
+    first = "Dcr-Secret-%s" % os.urandom(8).hex()
+    assert_ok(*play(extra_vars={"dcr_curity_client_secret": first}))
+    second = "Dcr-Secret-%s" % os.urandom(8).hex()
+    sandbox.clear_requests()
+    # update_secret stays on_create: Curity's client no longer accepts the given secret, so the run sets it
+    # there, and therefore on Konnect's provider too, and Konnect verifies it.
+    rc, output = play(extra_vars={"dcr_curity_client_secret": second})
+    assert_ok(rc, output)
+    writes = config_writes(sandbox)
+    assert any(w.startswith("curity-admin PATCH") for w in writes), writes
+    assert any(w.startswith("konnect PATCH /v2/dcr-providers/") for w in writes), writes
+    verified = [e for e in sandbox.requests() if e["path"].endswith("/verify")]
+    assert verified and verified[-1]["status"] == 200
+    provider = konnect(sandbox, "/v2/dcr-providers")["data"][0]
+    answer = requests.post(sandbox.info["konnect_url"] + "/v2/dcr-providers/%s/verify" % provider["id"],
+                           headers={"Authorization": "Bearer " + sandbox.info["konnect_token"]}, timeout=30).json()
+    assert answer.get("status") == "success", answer
+    sandbox.clear_requests()
+    rc, again = play(extra_vars={"dcr_curity_client_secret": second})
+    assert_ok(rc, again)
+    assert recap(again)["changed"] == 0 and config_writes(sandbox) == []
