@@ -26,9 +26,11 @@ description:
     that the data source exists with one GET. A run that changes something adds one PATCH of the profile (everything
     a merge can do), a write for each kind of removal (a client that loses scopes or its name or description is read
     and replaced, DCR scopes that shrink are replaced, C(access-token-as-jwt) is deleted), one GET to read the result
-    back and, with O(verify=true), a discovery GET and a token request. O(state=absent) sends the GET, a DELETE of
-    the DCR settings when O(dcr=true) and they serve the client alone (else a PUT of them when they name the client),
-    and a DELETE of the client."
+    back and, with O(verify=true), a token request and, when the DCR settings change, a discovery GET. With
+    O(verify=true) the discovery GET comes before any write, so that a token endpoint refused by
+    O(allow_insecure_token_endpoint) fails the task before anything is changed. O(state=absent) sends the GET, a
+    DELETE of the DCR settings when O(dcr=true) and they serve the client alone (else a PUT of them when they name the
+    client), and a DELETE of the client."
 author:
   - devportal.dcr contributors (@devportal-dcr)
 extends_documentation_fragment:
@@ -456,8 +458,8 @@ class Credential:
             # A later step of the write may fail after an earlier one (the client with its
             # secret) succeeded: the run changed something, and the secret must be returned.
             self.written = self.admin.changed_something
-        if self.runtime is not None:
-            self.runtime.invalidate()
+        if self.runtime is not None and any(c.key == DCR and c.changed for c in plan.changes):
+            self.runtime.invalidate()  # the registration endpoint appears once DCR is enabled
         after = CredentialConfig.read(self.admin, self.client_id)
         if make_plan(after, self.params).changed:
             self.module.warn("The configuration read back after the write still differs from the task; another client "

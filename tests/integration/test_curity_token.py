@@ -68,7 +68,7 @@ def test_check_mode_then_create_then_idempotent(runner, sandbox, reader):
                                                   "secret": "********"}
     assert created["diff"]["after"]["dynamic_client_registration"]["authenticate_client_by"] == ["konnect-dcr"]
     assert calls(sandbox) == [("GET", PROFILE), ("GET", DATA_SOURCE), ("PATCH", PROFILE), ("GET", PROFILE)]
-    assert calls(sandbox, RUNTIME) == [DISCOVERY, TOKEN]
+    assert calls(sandbox, RUNTIME) == [DISCOVERY, DISCOVERY, TOKEN]  # before the write, after enabling DCR
     assert created["verified"] is True and created["issuer"] == sandbox.info["curity_issuer"]
     assert created["token_endpoint"].endswith("/oauth/v2/oauth-token")
     assert created["registration_endpoint"].endswith("/token-service/oauth-registration")
@@ -195,7 +195,7 @@ def test_tls_needs_the_ca_for_the_admin_api_and_the_runtime(runner, tls_sandbox)
     assert tls_sandbox.writes(ADMIN) == []
     result = run(runner, tls_sandbox, ca_path=tls_sandbox.info["ca_path"], **args)
     assert result["changed"] is True and result["verified"] is True, result
-    assert calls(tls_sandbox, RUNTIME) == [DISCOVERY, TOKEN]
+    assert calls(tls_sandbox, RUNTIME) == [DISCOVERY, DISCOVERY, TOKEN]  # before the write, after enabling DCR
     result = run(runner, tls_sandbox, validate_certs=False, **args)
     assert result["changed"] is False and result["verified"] is True
     assert any("validate_certs is false" in w for w in warnings_of(result))
@@ -255,7 +255,7 @@ def test_429_on_discovery_honours_retry_after(runner, sandbox):
     started = time.monotonic()
     result = create(runner, sandbox)
     assert time.monotonic() - started >= 1.0 and any("HTTP 429" in w for w in warnings_of(result))
-    assert [e["status"] for e in sandbox.requests(RUNTIME)] == [429, 200, 200]
+    assert [e["status"] for e in sandbox.requests(RUNTIME)] == [429, 200, 200, 200]
 
 
 def test_a_failing_token_endpoint_fails_the_run_but_hands_over_the_created_secret(runner, sandbox, reader):
