@@ -8,7 +8,11 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Attributes shared by the collection's modules."""
+    """Attributes shared by the collection's modules.
+
+    The action group fragments are named ``ACTIONGROUP_*``: a fragment name such as
+    ``devportal.dcr.attributes.curity`` would load the ``curity`` fragment file instead.
+    """
 
     DOCUMENTATION = r"""
 options: {}
@@ -25,7 +29,7 @@ attributes:
       - The diff shows only the fields the task manages; secrets are masked.
 """
 
-    CURITY = r"""
+    ACTIONGROUP_CURITY = r"""
 options: {}
 attributes:
   action_group:
@@ -33,9 +37,10 @@ attributes:
     support: full
     membership:
       - devportal.dcr.curity
+    version_added: 0.1.0
 """
 
-    KONNECT = r"""
+    ACTIONGROUP_KONNECT = r"""
 options: {}
 attributes:
   action_group:
@@ -43,4 +48,5 @@ attributes:
     support: full
     membership:
       - devportal.dcr.konnect
+    version_added: 0.1.0
 """

@@ -137,7 +137,7 @@ options:
 extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.attributes
-  - devportal.dcr.attributes.konnect
+  - devportal.dcr.attributes.actiongroup_konnect
 notes:
   - Konnect's limits are checked before any request. O(provider_name), O(strategy_name), O(display_name), O(initial_client_id),
     O(initial_client_secret) and O(issuer) take at most 256 characters; O(claims) at most 10 and O(scopes) at most 50 items of

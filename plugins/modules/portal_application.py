@@ -77,7 +77,7 @@ extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.konnect.portal
   - devportal.dcr.attributes
-  - devportal.dcr.attributes.konnect
+  - devportal.dcr.attributes.actiongroup_konnect
 notes:
   - B(Set C(no_log=true) on the task.) The client secret is returned as RV(client_secret) when it is issued, so a task without
     C(no_log) shows it in the output and in logs. No other secret (developer password, session cookie, Konnect token) is ever returned.
