@@ -71,12 +71,25 @@ def konnect_argument_spec():
 def portal_argument_spec():
     """The Dev Portal developer options (fragment ``devportal.dcr.konnect.portal``)."""
     return dict(
-        portal_url=dict(type="str", required=True, fallback=(env_fallback, ["KONNECT_PORTAL_URL"])),
-        developer_email=dict(type="str", required=True, fallback=(env_fallback, ["KONNECT_DEVELOPER_EMAIL"])),
-        developer_password=dict(type="str", required=True, no_log=True,
-                                fallback=(env_fallback, ["KONNECT_DEVELOPER_PASSWORD"])),
+        portal_url=dict(type="str", fallback=(env_fallback, ["KONNECT_PORTAL_URL"])),
+        developer_email=dict(type="str", fallback=(env_fallback, ["KONNECT_DEVELOPER_EMAIL"])),
+        developer_password=dict(type="str", no_log=True, fallback=(env_fallback, ["KONNECT_DEVELOPER_PASSWORD"])),
         portal_api=portal_api_option(),
     )
+
+
+# Options that are required, but may come from the environment instead (so the argument spec
+# cannot mark them required): checked before any request.
+REQUIRED_PORTAL = (("portal_url", "KONNECT_PORTAL_URL"), ("developer_email", "KONNECT_DEVELOPER_EMAIL"),
+                   ("developer_password", "KONNECT_DEVELOPER_PASSWORD"))
+
+
+def require_options(params, pairs):
+    """Raise KonnectError naming each option of ``pairs`` (option, variable) that is neither set nor in the environment."""
+    missing = ["%s (or %s in the environment)" % (option, variable) for option, variable in pairs
+               if params.get(option) in (None, "")]
+    if missing:
+        raise KonnectError("missing required arguments: %s." % ", ".join(missing))
 
 
 # --------------------------------------------------------------------------- input checks
@@ -240,14 +253,18 @@ class PagedClient:
     def get(self, path, params=None):
         """The JSON body of a GET, or None on 404."""
         try:
-            return self.transport.request("GET", path, params=params, expect=(200,)).json
+            return self._call("GET", path, params=params, expect=(200,)).json
         except _http.HttpError as exc:
             if exc.status == 404:
                 return None
             raise
 
     def send(self, method, path, body=None, expect=(200, 201, 204), write=None):
-        return self.transport.request(method, path, json_body=body, expect=expect, write=write).json
+        return self._call(method, path, json_body=body, expect=expect, write=write).json
+
+    def _call(self, method, path, **kwargs):
+        """Every request of the client goes through here (subclasses explain some failures better)."""
+        return self.transport.request(method, path, **kwargs)
 
     def list_all(self, path, params=None):
         """Every item of a paginated list (``page[size]=100``, ``page[number]`` from 1, ``meta.page``)."""
@@ -256,7 +273,7 @@ class PagedClient:
         while True:
             query = dict(params or {})
             query.update({"page[size]": PAGE_SIZE, "page[number]": number})
-            body = self.transport.request("GET", path, params=query, expect=(200,)).json or {}
+            body = self._call("GET", path, params=query, expect=(200,)).json or {}
             data = body.get("data") or []
             items.extend(data)
             page = (body.get("meta") or {}).get("page") or {}
@@ -351,8 +368,50 @@ class PagedClient:
 
 
 # --------------------------------------------------------------------------- admin API
+class KonnectForbidden(_http.HttpError):
+    """HTTP 403 from the admin API, naming the Konnect role the request needs (still an ``HttpError``)."""
+
+    def __init__(self, exc, role):
+        self.role = role
+        super(KonnectForbidden, self).__init__(exc.method, exc.url, exc.status, exc.reason, exc.detail, exc.body,
+                                               exc.service)
+
+    def render(self):
+        return ("%s The konnect_token is not allowed to do this: give its user or system account the Konnect role %s "
+                "(Kong's DCR guide lists Portal Creator, API Creator, DCR Provider Creator, API Publisher and, when "
+                "registrations are not approved automatically, API Registration Approver)."
+                % (super(KonnectForbidden, self).render(), self.role))
+
+
+# (method or None for any, path pattern, role): the first match names the role a request needs.
+ROLES = (
+    ("PATCH", r"^/v[23]/portals/[^/]+/applications/[^/]+/registrations", "API Registration Approver"),
+    (None, r"^/v2/(dcr-providers|application-auth-strategies)", "DCR Provider Creator"),
+    (None, r"^/v3/(apis/[^/]+/publications|api-publications|portals/[^/]+/api-publications)", "API Publisher"),
+    (None, r"^/v2/portals/[^/]+/product-versions", "API Publisher"),
+    (None, r"^/v3/apis|^/v2/api-products", "API Creator"),
+    (None, r"^/v[23]/portals", "Portal Creator"),
+)
+
+
+def role_for(method, path):
+    """The Konnect role a request needs, in words (see ``ROLES``)."""
+    for verb, pattern, role in ROLES:
+        if (verb is None or verb == method) and re.search(pattern, path):
+            return role
+    return "that allows this request"
+
+
 class KonnectAdmin(PagedClient):
     """The Konnect admin API of one region."""
+
+    def _call(self, method, path, **kwargs):
+        try:
+            return super(KonnectAdmin, self)._call(method, path, **kwargs)
+        except _http.HttpError as exc:
+            if exc.status == 403 and not isinstance(exc, KonnectForbidden):
+                raise KonnectForbidden(exc, role_for(method.upper(), urlsplit(path).path))
+            raise
 
     @classmethod
     def from_module(cls, module):
@@ -497,6 +556,7 @@ class DeveloperPortal(PagedClient):
     def from_module(cls, module):
         """Log in (finding the portal generation on the way) and register the session cookie as a secret."""
         params = module.params
+        require_options(params, REQUIRED_PORTAL)
         url = check_http_url(params["portal_url"], "portal_url")
         portal = cls(_transport(module, url, "the Dev Portal"), None)
         cookie = portal.login(params["developer_email"], params["developer_password"], params["portal_api"])

@@ -222,12 +222,14 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     DeveloperPortal,
     KonnectAdmin,
     KonnectError,
+    REQUIRED_PORTAL,
     check_credentials_path,
     check_http_url,
     check_konnect_url,
     check_redirect_uri,
     konnect_argument_spec,
     portal_argument_spec,
+    require_options,
     utc_now,
     write_credentials_file,
 )
@@ -262,6 +264,7 @@ class IssuedSecretError(Exception):
 
 def check_input(params):
     """Every input error, before any request."""
+    require_options(params, REQUIRED_PORTAL)
     if not 1 <= len(params["name"]) <= 255:
         raise KonnectError("name must be 1 to 255 characters long.")
     if params["description"] is not None and len(params["description"]) > 255:
