@@ -29,6 +29,21 @@ attributes:
       - The diff shows only the fields the task manages; secrets are masked.
 """
 
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - The module only reads; it runs the same in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: N/A
+    details:
+      - The module changes nothing, so it has no diff.
+"""
+
     ACTIONGROUP_CURITY = r"""
 options: {}
 attributes:
@@ -37,7 +52,6 @@ attributes:
     support: full
     membership:
       - devportal.dcr.curity
-    version_added: 0.1.0
 """
 
     ACTIONGROUP_KONNECT = r"""
@@ -48,5 +62,4 @@ attributes:
     support: full
     membership:
       - devportal.dcr.konnect
-    version_added: 0.1.0
 """
