@@ -221,6 +221,50 @@ def publication_strategy_ids(publication):
     return list(publication.get("auth_strategy_ids") or [])
 
 
+# --------------------------------------------------------------------------- views (what modules compare and return)
+OIDC = "openid-connect"
+
+
+def provider_view(provider):
+    """A DCR provider in the terms of konnect_portal_dcr (no secret: Konnect never returns one)."""
+    if provider is None:
+        return None
+    return {"name": provider["name"], "issuer": canonical_issuer(provider.get("issuer")),
+            "initial_client_id": (provider.get("dcr_config") or {}).get("initial_client_id"),
+            "labels": provider.get("labels") or {}}
+
+
+def strategy_view(strategy):
+    """An application auth strategy in the terms of konnect_portal_dcr."""
+    if strategy is None:
+        return None
+    oidc = dict((strategy.get("configs") or {}).get(OIDC) or {})
+    oidc["issuer"] = canonical_issuer(oidc.get("issuer"))
+    return {"name": strategy["name"], "display_name": strategy.get("display_name"),
+            "dcr_provider": (strategy.get("dcr_provider") or {}).get("name"), "configs": {OIDC: oidc},
+            "labels": strategy.get("labels") or {}}
+
+
+def registration_view(item, generation, labels=None):
+    """``{"id", "target", "target_id", "status"}`` of a registration read from the developer or the admin API.
+
+    ``target`` has one form, whatever the API that answered: ``NAME/VERSION`` of the API (``NAME`` when it has no
+    version, as ``api_label``) or ``PRODUCT/VERSION`` of the product version.  ``labels`` (target id -> label) wins:
+    the developer API's v3 registrations carry no API version.
+    """
+    if generation == "v3":
+        api = item.get("api") or {}
+        target_id = item.get("api_id") or api.get("id")
+        label = api_label({"name": item.get("api_name") or api.get("name"),
+                           "version": item.get("api_version") or api.get("version")})
+    else:
+        target_id = item.get("product_version_id") or (item.get("product_version") or {}).get("id")
+        label = "%s/%s" % (item.get("product_name") or (item.get("product") or {}).get("name"),
+                           item.get("product_version_name") or (item.get("product_version") or {}).get("name"))
+    return {"id": item.get("id"), "target": (labels or {}).get(target_id, label), "target_id": target_id,
+            "status": item.get("status")}
+
+
 # --------------------------------------------------------------------------- transports
 def _transport(module, base_url, service, auth=None):
     params = module.params
@@ -551,6 +595,16 @@ class DeveloperPortal(PagedClient):
     @property
     def base(self):
         return "/api/%s" % self.generation
+
+    def api_labels(self, items, labels):
+        """Add to ``labels`` the ``NAME/VERSION`` of the APIs of v3 registrations ``items`` it lacks (one GET each)."""
+        if self.generation != "v3":
+            return labels
+        for api_id in sorted(set(item.get("api_id") for item in items if item.get("api_id")) - set(labels)):
+            api = self.get("/api/v3/apis/%s" % api_id)
+            if api:
+                labels[api_id] = api_label(api)
+        return labels
 
     @classmethod
     def from_module(cls, module):

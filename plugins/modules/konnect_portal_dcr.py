@@ -235,6 +235,7 @@ diff:
 from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
+    OIDC,
     KonnectAdmin,
     KonnectError,
     canonical_issuer,
@@ -244,10 +245,11 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_length,
     konnect_argument_spec,
     portal_api_option,
+    provider_view,
     publication_strategy_ids,
+    strategy_view,
 )
 
-OIDC = "openid-connect"
 MANAGED_OIDC_KEYS = ("issuer", "credential_claim", "scopes", "auth_methods")
 AUTH_METHODS = ["client_credentials", "bearer", "session", "password", "authorization_code", "introspection",
                 "kong_oauth2", "refresh_token"]
@@ -312,14 +314,6 @@ def check_input(params):
 
 
 # --------------------------------------------------------------------------- views (what is compared and shown)
-def provider_view(provider):
-    if provider is None:
-        return None
-    return {"name": provider["name"], "issuer": canonical_issuer(provider.get("issuer")),
-            "initial_client_id": (provider.get("dcr_config") or {}).get("initial_client_id"),
-            "labels": provider.get("labels") or {}}
-
-
 def desired_provider(params, exists):
     want = {"name": params["provider_name"], "issuer": canonical_issuer(params["issuer"]),
             "initial_client_id": params["initial_client_id"]}
@@ -335,16 +329,6 @@ def oidc_settings(params, issuer):
     settings.update(issuer=issuer, credential_claim=params["claims"], scopes=params["scopes"],
                     auth_methods=params["auth_methods"])
     return settings
-
-
-def strategy_view(strategy):
-    if strategy is None:
-        return None
-    oidc = dict((strategy.get("configs") or {}).get(OIDC) or {})
-    oidc["issuer"] = canonical_issuer(oidc.get("issuer"))
-    return {"name": strategy["name"], "display_name": strategy.get("display_name"),
-            "dcr_provider": (strategy.get("dcr_provider") or {}).get("name"), "configs": {OIDC: oidc},
-            "labels": strategy.get("labels") or {}}
 
 
 def desired_strategy(params, exists):

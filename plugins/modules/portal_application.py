@@ -181,7 +181,9 @@ registrations:
       description: Id of the registration (null for one that check mode would create).
       type: str
     target:
-      description: The API (V(NAME/VERSION)) or product version (V(PRODUCT/VERSION)) registered to.
+      description:
+        - The API (V(NAME/VERSION), or V(NAME) for an API without a version) or product version (V(PRODUCT/VERSION))
+          registered to, always in this form, whatever form O(registrations) names it in.
       type: str
     target_id:
       description: Id of that API or product version.
@@ -229,6 +231,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_redirect_uri,
     konnect_argument_spec,
     portal_argument_spec,
+    registration_view,
     require_options,
     utc_now,
     write_credentials_file,
@@ -340,16 +343,11 @@ class Task:
 
     def _registrations(self):
         items = self.portal.list_all("%s/applications/%s/registrations" % (self.base, self.app["id"]))
+        self.portal.api_labels(items, self.labels)
         return [self._registration(item) for item in items]
 
     def _registration(self, item):
-        if self.generation == "v3":
-            target_id, label = item.get("api_id"), item.get("api_name")
-        else:
-            target_id = item.get("product_version_id")
-            label = "%s/%s" % (item.get("product_name"), item.get("product_version_name"))
-        return {"id": item.get("id"), "target": self.labels.get(target_id, label), "target_id": target_id,
-                "status": item.get("status")}
+        return registration_view(item, self.generation, self.labels)
 
     # -- plan ---------------------------------------------------------------------
     def _plan(self):

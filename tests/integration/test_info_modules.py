@@ -117,3 +117,100 @@ def test_query_without_jmespath_names_the_library(runner, sandbox, tmp_path):
     assert sandbox.requests() == []
     plain, text = runner.module("curity_scope_info", connection(sandbox), env={"PYTHONPATH": path})
     assert plain.get("failed") is not True and plain["scopes"], text
+
+
+# --------------------------------------------------------------------------- Konnect
+def normal(value):
+    """Lists of scalars sorted, as the diffs show them."""
+    if isinstance(value, dict):
+        return dict((k, normal(v)) for k, v in value.items())
+    if isinstance(value, list):
+        items = [normal(v) for v in value]
+        return sorted(items) if all(isinstance(v, str) for v in items) else items
+    return value
+
+
+def readonly(info):
+    return {"konnect_url": info["konnect_url"], "konnect_token": info["konnect_readonly_token"]}
+
+
+@pytest.fixture(params=GENERATIONS)
+def portal_with_app(request, runner, sandbox):
+    """A portal with the DCR settings, its API published with the strategy, and an approved application."""
+    portal = Portal(sandbox.info, request.param)
+    secret = prepare_portal(runner, sandbox, portal)
+    created, text = runner.module("portal_application", app_args(sandbox.info, portal))
+    assert created["changed"] is True and created["client_secret"], text
+    return portal, created, secret
+
+
+def test_konnect_portal_dcr_info_shapes_and_usage(runner, sandbox, portal_with_app):
+    portal, created, secret = portal_with_app
+    info_ = sandbox.info
+    # What konnect_portal_dcr itself shows as the current objects: the "before" of a check-mode removal.
+    removal, text = runner.module("konnect_portal_dcr", dict(admin_args(info_), portal=portal.name, state="absent"),
+                                  check=True, diff=True)
+    before = removal["diff"]["before"]
+
+    result, text = info(runner, sandbox, "konnect_portal_dcr_info", check=True, provider_name="curity", **readonly(info_))
+    assert [p["name"] for p in result["dcr_providers"]] == ["curity"]
+    provider = dict(result["dcr_providers"][0])
+    assert provider.pop("provider_type") == "curity" and provider.pop("id")
+    assert normal(provider) == before["dcr_provider"]
+    [strategy] = result["auth_strategies"]
+    assert strategy["dcr_provider"] == "curity" and strategy["strategy_type"] == "openid_connect"
+    view = dict((k, v) for k, v in strategy.items() if k not in ("id", "strategy_type", "default_of", "publications"))
+    assert normal(view) == before["auth_strategy"]
+    assert strategy["default_of"] == [{"portal": portal.name, "portal_id": portal.id, "portal_api": portal.generation}]
+    label = "%s/v1" % info_["api_name"] if portal.generation == "v3" else portal.target
+    assert strategy["publications"] == [{"portal": portal.name, "portal_id": portal.id, "portal_api": portal.generation,
+                                         "api": label, "api_id": portal.target_id}]
+    assert result["missing"] == {"dcr_providers": [], "auth_strategies": []}
+    assert_no_secrets(text, secret, info_["konnect_readonly_token"], created["client_secret"])
+
+    lean, _text = info(runner, sandbox, "konnect_portal_dcr_info", usage=False, strategy_name=["curity", "gone"],
+                       query="auth_strategies[].configs.\"openid-connect\".issuer", **readonly(info_))
+    assert [e["path"] for e in sandbox.requests("konnect")] == ["/v2/dcr-providers", "/v2/application-auth-strategies"]
+    assert "default_of" not in lean["auth_strategies"][0] and lean["missing"]["auth_strategies"] == ["gone"]
+    assert lean["query_result"] == [info_["curity_issuer"].rstrip("/")]
+
+
+@pytest.mark.parametrize("through", ["admin", "developer"])
+def test_portal_application_info_matches_portal_application(runner, sandbox, portal_with_app, through):
+    portal, created, secret = portal_with_app
+    info_ = sandbox.info
+    if through == "admin":
+        args = dict(readonly(info_), portal=portal.name, portal_api=portal.generation)
+    else:
+        args = {"portal_url": portal.url, "developer_email": info_["developer_email"],
+                "developer_password": info_["developer_password"]}
+    result, text = info(runner, sandbox, "portal_application_info", **args)
+    [app] = result["applications"]
+    assert result["portal_api"] == portal.generation
+    assert result["portal_id"] == (portal.id if through == "admin" else None)
+    for key in ("application_id", "client_id", "auth_strategy_id", "registrations", "pending"):
+        assert app[key] == created[key], key
+    assert app["name"] == APP_NAME and app["registrations"][0]["status"] == "approved"
+    label = "%s/v1" % info_["api_name"] if portal.generation == "v3" else portal.target
+    assert [r["target"] for r in app["registrations"]] == [label]
+    assert (app["developer_id"] is not None) == (through == "admin")
+    assert_no_secrets(text, created["client_secret"], secret, info_["developer_password"])
+    assert "client_secret" not in app
+
+    none, _text = info(runner, sandbox, "portal_application_info", check=True, names=["no-such-app"],
+                       query="length(applications)", **args)
+    assert none["applications"] == [] and none["missing"] == ["no-such-app"] and none["query_result"] == 0
+
+
+def test_registration_target_has_one_form_whatever_the_input(runner, sandbox):
+    """Registering by NAME or by id shows NAME/VERSION, on the run that registers and on the next one."""
+    info_, portal = sandbox.info, Portal(sandbox.info, "v3")
+    prepare_portal(runner, sandbox, portal)
+    label = "%s/v1" % info_["api_name"]
+    first, text = runner.module("portal_application", app_args(info_, portal, registrations=[info_["api_id"]]))
+    assert [r["target"] for r in first["registrations"]] == [label], text
+    again, text = runner.module("portal_application", app_args(info_, portal, registrations=[info_["api_name"]]))
+    assert [r["target"] for r in again["registrations"]] == [label], text
+    unlisted, text = runner.module("portal_application", app_args(info_, portal, registrations=None,
+                                                                  approve_registrations=False))
+    assert [r["target"] for r in unlisted["registrations"]] == [label], text
