@@ -22,6 +22,19 @@ description:
   - Objects are identified by name. Only fields Konnect returns are compared; the write-only initial client secret follows O(update_secret).
   - With O(state=absent), takes the strategy out of every API publication (new Dev Portal) or API product version (classic Dev Portal)
     of the portal that uses it, unsets the portal default when it points at it, then deletes the strategy and the provider.
+  - "Request budget, O(state=present) - reads: the portal by name (C(GET /v3/portals?filter[name][eq]=...), then the classic list
+    with O(portal_api=auto) when no new Dev Portal has that name; one C(GET) by id for an id), the DCR provider and the strategy
+    by name (one C(GET) of each list), and for each entry of O(apis) its lookup by name (one C(GET); a second one for
+    V(NAME/VERSION), or the API product and its versions on a classic portal) and its publication (one C(GET)). A run that
+    changes nothing sends only these. Writes, each only when something differs - one C(POST) or C(PATCH) of the provider, one
+    C(POST) or C(PATCH) of the strategy, one C(PATCH) of the portal default, and per API one C(PUT) of its publication (classic:
+    one C(PATCH) or C(POST) of the portal product version); then one C(GET) of the provider and of the strategy when they changed.
+    With O(verify=true), outside check mode, one C(POST /v2/dcr-providers/{id}/verify), which changes nothing."
+  - "Request budget, O(state=absent) - the same portal, provider and strategy reads, the portal's publications (or product
+    versions) using the strategy, and the look-ups that check nothing else uses the strategy or the provider (every portal's
+    default, the classic portals' product versions, C(/v3/api-publications) filtered by the strategy, the strategies using the
+    provider). Then, only for what exists, one C(PUT) or C(PATCH) per publication to take the strategy out, one C(PATCH) of the
+    portal default, and one C(DELETE) of the strategy and of the provider."
 options:
   portal:
     description:

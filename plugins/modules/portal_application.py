@@ -20,6 +20,16 @@ description:
     and registrations; O(regenerate_secret=true) issues a new secret.
   - Registers the application to APIs (new Dev Portal) or API product versions (classic Dev Portal) and, with a Konnect token,
     approves pending registrations through the admin API.
+  - "Request budget - the login (C(POST .../developer/authenticate), which changes nothing; with O(portal_api=auto) a classic portal
+    answers 404 on C(/api/v3) first, so it is sent twice there), one C(GET) of the developer's applications by name, one C(GET) of
+    the portal's auth strategies when O(auth_strategy) is set, the lookup of each entry of O(registrations) (one C(GET) by name; a
+    second one for V(NAME/VERSION), or the product and its versions on a classic portal), the existing application's registrations
+    (one C(GET)) and, on a new Dev Portal, one C(GET) of each registered API that O(registrations) does not name (for its version).
+    O(approve_registrations=true) adds the admin API's portal lookup by domain (one or two C(GET)). A run that changes nothing sends
+    only these."
+  - "Writes, each only when needed - one C(POST) to create the application or one C(PATCH) of its description or redirect URI, one
+    C(POST) per missing registration, one admin API C(PATCH) per pending registration to approve, one C(POST) to regenerate the
+    secret, then one C(GET) of the application. O(state=absent) sends the login, the lookup and one C(DELETE)."
 options:
   name:
     description:

@@ -65,3 +65,9 @@ def test_options_with_an_environment_fallback_are_not_shown_as_required(docs):
             text = " ".join(spec["description"] if isinstance(spec["description"], list) else [spec["description"]])
             if "environment variable is used" in text:
                 assert not spec.get("required"), (name, option)
+
+
+def test_every_module_documents_the_requests_it_sends(docs):
+    for name, doc in docs.items():
+        description = " ".join(doc["doc"]["description"])
+        assert "Request budget" in description, name
