@@ -191,6 +191,7 @@ EXAMPLES = r"""
         initial_client_secret: "{{ vault_konnect_dcr_secret }}"
         update_secret: always
         provider_name: curity-prod
+        display_name: Curity client credentials
         oidc_config:
           cache_tokens: false
         apis:
