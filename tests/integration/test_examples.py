@@ -165,5 +165,3 @@ def test_substitutions_only_touch_values(tmp_path):
         changed = example_tasks(module, info, tmp_path)
         assert [sorted(t) for t in changed] == [sorted(t) for t in original], module
         assert [t.get("name") for t in changed] == [t.get("name") for t in original], module
-
-

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from curity_helpers import (ADMIN, PROFILE_PATH, RUNTIME, SERVER_PATH, CurityReader, assert_clean_failure,
+from curity_helpers import (PROFILE_PATH, RUNTIME, SERVER_PATH, CurityReader, assert_clean_failure,
                             assert_no_secrets, calls, connection, run_module)
 from konnect_helpers import (APP_NAME, GENERATIONS, INITIAL_CLIENT_ID, Portal, admin_args, app_args, curity_args,
                              prepare_curity, prepare_portal)
