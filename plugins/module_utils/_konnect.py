@@ -32,7 +32,7 @@ import tempfile
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
-from ansible_collections.devportal.dcr.plugins.module_utils import _http
+from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 
 DEFAULT_KONNECT_URL = "https://us.api.konghq.com"
 DEFAULT_TIMEOUT = 30
@@ -243,6 +243,23 @@ def strategy_view(strategy):
     return {"name": strategy["name"], "display_name": strategy.get("display_name"),
             "dcr_provider": (strategy.get("dcr_provider") or {}).get("name"), "configs": {OIDC: oidc},
             "labels": strategy.get("labels") or {}}
+
+
+SECRET_SETTING_WORDS = ("secret", "password", "private_key")
+
+
+def masked_settings(value):
+    """``value`` with the value of every setting whose name names a secret (``client_secret``, ...) masked.
+
+    Konnect's strategy settings hold no secret today; an info module's result must stay free of
+    one even if a future setting does.
+    """
+    if isinstance(value, dict):
+        return dict((k, _engine.SECRET_MASK if any(w in str(k).lower() for w in SECRET_SETTING_WORDS)
+                     and v not in (None, "", []) else masked_settings(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [masked_settings(v) for v in value]
+    return value
 
 
 def registration_view(item, generation, labels=None):

@@ -139,7 +139,9 @@ auth_strategies:
       type: str
       sample: curity
     configs:
-      description: The strategy's settings, under C(openid-connect) (issuer without the discovery suffix) or C(key-auth).
+      description:
+        - The strategy's settings, under C(openid-connect) (issuer without the discovery suffix) or C(key-auth).
+        - The value of a setting whose name contains C(secret), C(password) or C(private_key) is masked.
       type: dict
       sample: {"openid-connect": {"issuer": "https://idsvr.example.com/oauth/v2/oauth-anonymous", "credential_claim": ["sub"],
                "scopes": [], "auth_methods": ["client_credentials", "bearer"]}}
@@ -180,6 +182,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     KonnectError,
     api_label,
     konnect_argument_spec,
+    masked_settings,
     provider_view,
     publication_strategy_ids,
     strategy_view,
@@ -208,6 +211,7 @@ def strategy_result(strategy):
     out.update(strategy_view(strategy))
     if strategy.get("strategy_type") == "key_auth":
         out["configs"] = strategy.get("configs") or {}
+    out["configs"] = masked_settings(out["configs"])
     return out
 
 

@@ -35,6 +35,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_length,
     check_redirect_uri,
     konnect_argument_spec,
+    masked_settings,
     portal_argument_spec,
     publication_strategy_ids,
     registration_view,
@@ -498,6 +499,14 @@ def test_registration_view_has_one_target_form_for_both_apis(item, generation, t
     view = registration_view(item, generation)
     assert view == {"id": "r", "target": target, "target_id": "a", "status": item["status"]}
     assert registration_view(item, generation, {"a": "orders/v9"})["target"] == "orders/v9"
+
+
+def test_settings_that_name_a_secret_are_masked():
+    settings = {"openid-connect": {"client_secret": ["s3cr3t"], "cache_tokens": False, "Password": "pw",
+                                   "nested": [{"jwt_private_key": "k", "scopes": ["a"]}], "client_auth": []}}
+    assert masked_settings(settings) == {"openid-connect": {
+        "client_secret": "********", "cache_tokens": False, "Password": "********",
+        "nested": [{"jwt_private_key": "********", "scopes": ["a"]}], "client_auth": []}}
 
 
 def test_portal_options_are_required_unless_their_variable_is_set():
