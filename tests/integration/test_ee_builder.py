@@ -128,9 +128,29 @@ def test_the_example_definition_builds_exactly_as_the_readme_says(tmp_path):
 def test_the_collection_installs_from_a_tarball_as_the_readme_says(tmp_path):
     tarball = build_collection(tmp_path)
     [command] = [c for c in readme_commands("ansible-galaxy collection install") if c.endswith(".tar.gz")]
-    args = shlex.split(command)
-    assert args[-1] == os.path.basename(tarball), "the README names another tarball than the build makes"
-    shutil.copy(tarball, tmp_path / args[-1])
+    folder = tmp_path / "download"
+    folder.mkdir()
+    shutil.copy(tarball, folder)
     target = tmp_path / "collections"
-    run([os.path.join(BIN, "ansible-galaxy")] + args[1:] + ["-p", str(target)], cwd=str(tmp_path))
+    # As a shell runs it (the README names the tarball with a wildcard), into a private collections path.
+    proc = subprocess.run(["bash", "-c", "%s -p %s" % (command, shlex.quote(str(target)))], cwd=str(folder),
+                          env=dict(os.environ, PATH=BIN + os.pathsep + os.environ.get("PATH", "")),
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (target / "ansible_collections" / "devportal" / "dcr" / "plugins" / "modules" / "curity_scope_info.py").is_file()
+
+
+def test_the_collection_installs_from_git_as_the_readme_says(tmp_path):
+    """The README's git command, with a local clone of this commit standing for the repository."""
+    [command] = [c for c in readme_commands("ansible-galaxy collection install git+") if c.endswith(",main")]
+    with open(os.path.join(REPO, "galaxy.yml"), encoding="utf-8") as handle:
+        repository = yaml.safe_load(handle)["repository"] + ".git"
+    assert "git+%s,main" % repository in command
+    clone = tmp_path / "origin.git"
+    run(["git", "clone", "--quiet", "--bare", REPO, str(clone)], cwd=str(tmp_path))
+    head = run(["git", "rev-parse", "HEAD"], cwd=REPO).strip()
+    run(["git", "--git-dir", str(clone), "branch", "--force", "main", head], cwd=str(tmp_path))
+    target = tmp_path / "collections"
+    args = shlex.split(command.replace(repository, "file://%s" % clone)) + ["-p", str(target)]
+    run([os.path.join(BIN, args[0])] + args[1:], cwd=str(tmp_path))
+    assert (target / "ansible_collections" / "devportal" / "dcr" / "meta" / "runtime.yml").is_file()
