@@ -213,6 +213,9 @@ def through_admin(module):
 
 def through_developer(module):
     params = module.params
+    if not params["portal_url"]:
+        raise KonnectError("Set portal (a portal name or id, read through the Konnect admin API with konnect_token) or "
+                           "portal_url (or KONNECT_PORTAL_URL) with the developer's login (the developer API).")
     portal = DeveloperPortal.from_module(module)
     apps = select(portal.list_all(portal.base + "/applications"), params["names"])
     out, labels = [], {}

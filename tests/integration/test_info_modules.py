@@ -214,3 +214,10 @@ def test_registration_target_has_one_form_whatever_the_input(runner, sandbox):
     unlisted, text = runner.module("portal_application", app_args(info_, portal, registrations=None,
                                                                   approve_registrations=False))
     assert [r["target"] for r in unlisted["registrations"]] == [label], text
+
+
+def test_portal_application_info_without_a_portal_says_how_to_name_one(runner, sandbox):
+    sandbox.clear_requests()
+    result, text = runner.module("portal_application_info", readonly(sandbox.info))
+    assert_clean_failure(result, text, "Set portal", "portal_url (or KONNECT_PORTAL_URL)")
+    assert sandbox.requests() == []
