@@ -321,12 +321,18 @@ class CurityAdmin:
         return node
 
     def is_restconf_root(self):
-        """Whether the base URL answers as a RESTCONF root resource (RFC 8040 section 3.3); only asked after a 404."""
-        try:
-            body = self._send("GET", self.transport.base_url, headers=self.HEADERS, expect=(200,)).json
-        except (HttpError, TransportError):
-            return False
-        return isinstance(member(body, "restconf"), dict)
+        """Whether the base URL answers as a RESTCONF API (only asked after a 404): its root resource
+        (RFC 8040 section 3.3), or else its ``yang-library-version`` resource (section 3.3.3), which
+        Curity documents."""
+        for path, name in ((self.transport.base_url, "restconf"),
+                           (self.transport.base_url + "/yang-library-version", "yang-library-version")):
+            try:
+                body = self._send("GET", path, headers=self.HEADERS, expect=(200,)).json
+            except (CurityError, HttpError, TransportError):
+                continue
+            if member(body, name) is not None:
+                return True
+        return False
 
     def read_profile(self, fields=None):
         """The profile entry read with ``fields``; a clear error when the profile does not exist."""

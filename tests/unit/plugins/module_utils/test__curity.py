@@ -259,9 +259,18 @@ def test_a_missing_profile_is_a_clear_error():
     assert transport.calls()[1] == ("GET", "https://idsvr:6749/admin/api/restconf")
 
 
-@pytest.mark.parametrize("root", [http_error(404), ok({"something": "else"}), ok(None)])
-def test_a_404_from_a_url_that_is_not_restconf_names_admin_url(root):
-    admin = admin_with(http_error(404), root)[0]
+def test_a_restconf_api_without_the_root_resource_is_recognised_by_its_yang_library_version():
+    admin, transport = admin_with(http_error(404), http_error(404), ok({"ietf-restconf:yang-library-version": "2016-06-21"}))
+    with pytest.raises(CurityError) as err:
+        admin.read_profile("id")
+    assert "CURITY_PROFILE_ID" in str(err.value)
+    assert transport.calls()[2] == ("GET", "https://idsvr:6749/admin/api/restconf/yang-library-version")
+
+
+@pytest.mark.parametrize("answers", [(http_error(404), http_error(404)), (ok({"something": "else"}), ok(None)),
+                                     (http_error(401), http_error(401))])
+def test_a_404_from_a_url_that_is_not_restconf_names_admin_url(answers):
+    admin = admin_with(http_error(404), *answers)[0]
     with pytest.raises(CurityError) as err:
         admin.read_profile("id")
     assert "is not the RESTCONF API" in str(err.value) and "/admin/api/restconf" in str(err.value)
