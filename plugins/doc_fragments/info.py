@@ -21,7 +21,8 @@ options:
       - Needs the C(jmespath) Python library where the module runs.
     type: str
 notes:
-  - The module only reads (HTTP GET); it never changes anything, so it runs the same in check mode and reports no change.
+  - The module only reads (HTTP GET requests, plus the login to a Dev Portal where it logs in as a developer); it never
+    changes anything, so it runs the same in check mode and reports no change.
   - No secret is ever part of the result. Secrets the APIs never return (client secrets, the DCR provider's initial
     client secret) cannot be read by any module; the connection secrets are never returned.
 requirements:
