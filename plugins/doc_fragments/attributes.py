@@ -8,7 +8,11 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """Attributes shared by the collection's modules."""
+    """Attributes shared by the collection's modules.
+
+    The action group fragments are named ``ACTIONGROUP_*``: a fragment name such as
+    ``devportal.dcr.attributes.curity`` would load the ``curity`` fragment file instead.
+    """
 
     DOCUMENTATION = r"""
 options: {}
@@ -25,7 +29,22 @@ attributes:
       - The diff shows only the fields the task manages; secrets are masked.
 """
 
-    CURITY = r"""
+    INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - The module only reads; it runs the same in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: N/A
+    details:
+      - The module changes nothing, so it has no diff.
+"""
+
+    ACTIONGROUP_CURITY = r"""
 options: {}
 attributes:
   action_group:
@@ -35,7 +54,7 @@ attributes:
       - devportal.dcr.curity
 """
 
-    KONNECT = r"""
+    ACTIONGROUP_KONNECT = r"""
 options: {}
 attributes:
   action_group:

@@ -18,8 +18,8 @@ options:
         V(https://idsvr-admin:6749/admin/api/restconf). The form ending in C(/data) is accepted too.
       - Must be an absolute C(http) or C(https) URL without credentials; it is checked before any request.
       - If not set, the value of the E(CURITY_ADMIN_URL) environment variable is used.
+      - Required unless E(CURITY_ADMIN_URL) is set.
     type: str
-    required: true
   admin_username:
     description:
       - Admin user of the Curity Identity Server (HTTP Basic authentication).
@@ -30,8 +30,8 @@ options:
     description:
       - Password of O(admin_username). It is never logged nor returned.
       - If not set, the value of the E(CURITY_ADMIN_PASSWORD) environment variable is used.
+      - Required unless E(CURITY_ADMIN_PASSWORD) is set.
     type: str
-    required: true
   profile_id:
     description:
       - Id of the OAuth profile (token service profile) to configure.

@@ -67,20 +67,20 @@ options:
       - Must not carry credentials (C(user:password@)); such a URL is refused before any request, and its password is
         masked in every output.
       - If not set, the value of the E(KONNECT_PORTAL_URL) environment variable is used.
+      - Required unless E(KONNECT_PORTAL_URL) is set.
     type: str
-    required: true
   developer_email:
     description:
       - E-mail address of the developer account that owns the applications.
       - If not set, the value of the E(KONNECT_DEVELOPER_EMAIL) environment variable is used.
+      - Required unless E(KONNECT_DEVELOPER_EMAIL) is set.
     type: str
-    required: true
   developer_password:
     description:
       - Password of that developer account. The account must exist and be approved on the portal.
       - If not set, the value of the E(KONNECT_DEVELOPER_PASSWORD) environment variable is used.
+      - Required unless E(KONNECT_DEVELOPER_PASSWORD) is set.
     type: str
-    required: true
   portal_api:
     description:
       - Which Dev Portal generation serves O(portal_url).

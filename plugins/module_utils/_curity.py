@@ -72,9 +72,9 @@ def curity_argument_spec(**module_specific):
     type injects.
     """
     spec = dict(
-        admin_url=dict(type="str", required=True, fallback=(env_fallback, ["CURITY_ADMIN_URL"])),
+        admin_url=dict(type="str", fallback=(env_fallback, ["CURITY_ADMIN_URL"])),
         admin_username=dict(type="str", default="admin", fallback=(env_fallback, ["CURITY_ADMIN_USERNAME"])),
-        admin_password=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["CURITY_ADMIN_PASSWORD"])),
+        admin_password=dict(type="str", no_log=True, fallback=(env_fallback, ["CURITY_ADMIN_PASSWORD"])),
         profile_id=dict(type="str", default="token-service", fallback=(env_fallback, ["CURITY_PROFILE_ID"])),
         validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["CURITY_VALIDATE_CERTS"])),
         ca_path=dict(type="path", fallback=(env_fallback, ["CURITY_CA_PATH"])),
@@ -82,6 +82,19 @@ def curity_argument_spec(**module_specific):
     )
     spec.update(module_specific)
     return spec
+
+
+# Options that are required, but may come from the environment instead (so the argument spec
+# cannot mark them required): checked before any request.
+REQUIRED_CONNECTION = (("admin_url", "CURITY_ADMIN_URL"), ("admin_password", "CURITY_ADMIN_PASSWORD"))
+
+
+def require_options(params, pairs):
+    """Raise CurityError naming each option of ``pairs`` (option, variable) that is neither set nor in the environment."""
+    missing = ["%s (or %s in the environment)" % (option, variable) for option, variable in pairs
+               if params.get(option) in (None, "")]
+    if missing:
+        raise CurityError("missing required arguments: %s." % ", ".join(missing))
 
 
 def check_url(url, option):
@@ -237,6 +250,7 @@ class CurityAdmin:
         """The client for a module's options; warns when certificates are not checked."""
         ensure_requests(module)
         params = module.params
+        require_options(params, REQUIRED_CONNECTION)
         hide_url_password(module, params["admin_url"])
         base = admin_base_url(params["admin_url"])
         options = connection_options(params)
@@ -319,6 +333,12 @@ class CurityAdmin:
 
     def _read_node(self, path, name, fields):
         body = self.get(path, fields, missing_ok=True)
+        if body is None and not self.is_restconf_root():
+            raise CurityError(
+                "%s: admin_url %s is not the RESTCONF API of the Curity admin service (GET %s answered 404, and GET %s "
+                "did not answer as a RESTCONF root): admin_url ends in /admin/api/restconf, for example "
+                "https://idsvr-admin:6749/admin/api/restconf." % (
+                    ADMIN_SERVICE, self.transport.base_url, self.transport.url(path), self.transport.base_url))
         if body is None:
             raise CurityError(
                 "%s has no OAuth profile %r of type oauth-service (GET %s answered 404): check profile_id "
@@ -329,6 +349,20 @@ class CurityAdmin:
             raise CurityError("%s: GET %s answered without the %r object; is admin_url the RESTCONF base "
                               "(.../admin/api/restconf)?" % (ADMIN_SERVICE, self.transport.url(path), name))
         return node
+
+    def is_restconf_root(self):
+        """Whether the base URL answers as a RESTCONF API (only asked after a 404): its root resource
+        (RFC 8040 section 3.3), or else its ``yang-library-version`` resource (section 3.3.3), which
+        Curity documents."""
+        for path, name in ((self.transport.base_url, "restconf"),
+                           (self.transport.base_url + "/yang-library-version", "yang-library-version")):
+            try:
+                body = self._send("GET", path, headers=self.HEADERS, expect=(200,)).json
+            except (CurityError, HttpError, TransportError):
+                continue
+            if member(body, name) is not None:
+                return True
+        return False
 
     def read_profile(self, fields=None):
         """The profile entry read with ``fields``; a clear error when the profile does not exist."""

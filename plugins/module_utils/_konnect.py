@@ -32,7 +32,7 @@ import tempfile
 from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
-from ansible_collections.devportal.dcr.plugins.module_utils import _http
+from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 
 DEFAULT_KONNECT_URL = "https://us.api.konghq.com"
 DEFAULT_TIMEOUT = 30
@@ -71,12 +71,25 @@ def konnect_argument_spec():
 def portal_argument_spec():
     """The Dev Portal developer options (fragment ``devportal.dcr.konnect.portal``)."""
     return dict(
-        portal_url=dict(type="str", required=True, fallback=(env_fallback, ["KONNECT_PORTAL_URL"])),
-        developer_email=dict(type="str", required=True, fallback=(env_fallback, ["KONNECT_DEVELOPER_EMAIL"])),
-        developer_password=dict(type="str", required=True, no_log=True,
-                                fallback=(env_fallback, ["KONNECT_DEVELOPER_PASSWORD"])),
+        portal_url=dict(type="str", fallback=(env_fallback, ["KONNECT_PORTAL_URL"])),
+        developer_email=dict(type="str", fallback=(env_fallback, ["KONNECT_DEVELOPER_EMAIL"])),
+        developer_password=dict(type="str", no_log=True, fallback=(env_fallback, ["KONNECT_DEVELOPER_PASSWORD"])),
         portal_api=portal_api_option(),
     )
+
+
+# Options that are required, but may come from the environment instead (so the argument spec
+# cannot mark them required): checked before any request.
+REQUIRED_PORTAL = (("portal_url", "KONNECT_PORTAL_URL"), ("developer_email", "KONNECT_DEVELOPER_EMAIL"),
+                   ("developer_password", "KONNECT_DEVELOPER_PASSWORD"))
+
+
+def require_options(params, pairs):
+    """Raise KonnectError naming each option of ``pairs`` (option, variable) that is neither set nor in the environment."""
+    missing = ["%s (or %s in the environment)" % (option, variable) for option, variable in pairs
+               if params.get(option) in (None, "")]
+    if missing:
+        raise KonnectError("missing required arguments: %s." % ", ".join(missing))
 
 
 # --------------------------------------------------------------------------- input checks
@@ -240,6 +253,67 @@ def publication_strategy_ids(publication):
     return list(publication.get("auth_strategy_ids") or [])
 
 
+# --------------------------------------------------------------------------- views (what modules compare and return)
+OIDC = "openid-connect"
+
+
+def provider_view(provider):
+    """A DCR provider in the terms of konnect_portal_dcr (no secret: Konnect never returns one)."""
+    if provider is None:
+        return None
+    return {"name": provider["name"], "issuer": canonical_issuer(provider.get("issuer")),
+            "initial_client_id": (provider.get("dcr_config") or {}).get("initial_client_id"),
+            "labels": provider.get("labels") or {}}
+
+
+def strategy_view(strategy):
+    """An application auth strategy in the terms of konnect_portal_dcr."""
+    if strategy is None:
+        return None
+    oidc = dict((strategy.get("configs") or {}).get(OIDC) or {})
+    oidc["issuer"] = canonical_issuer(oidc.get("issuer"))
+    return {"name": strategy["name"], "display_name": strategy.get("display_name"),
+            "dcr_provider": (strategy.get("dcr_provider") or {}).get("name"), "configs": {OIDC: oidc},
+            "labels": strategy.get("labels") or {}}
+
+
+SECRET_SETTING_WORDS = ("secret", "password", "private_key")
+
+
+def masked_settings(value):
+    """``value`` with the value of every setting whose name names a secret (``client_secret``, ...) masked.
+
+    Konnect's strategy settings hold no secret today; an info module's result must stay free of
+    one even if a future setting does.
+    """
+    if isinstance(value, dict):
+        return dict((k, _engine.SECRET_MASK if any(w in str(k).lower() for w in SECRET_SETTING_WORDS)
+                     and v not in (None, "", []) else masked_settings(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [masked_settings(v) for v in value]
+    return value
+
+
+def registration_view(item, generation, labels=None):
+    """``{"id", "target", "target_id", "status"}`` of a registration read from the developer or the admin API.
+
+    ``target`` has one form, whatever the API that answered: ``NAME/VERSION`` of the API (``NAME`` when it has no
+    version, as ``api_label``) or ``PRODUCT/VERSION`` of the product version.  ``labels`` (target id -> label) wins:
+    the developer API's v3 registrations carry no API version.
+    """
+    if generation == "v3":
+        api = item.get("api") or {}
+        target_id = item.get("api_id") or api.get("id")
+        label = api_label({"name": item.get("api_name") or api.get("name"),
+                           "version": item.get("api_version") or api.get("version")})
+    else:
+        target_id = item.get("product_version_id") or (item.get("product_version") or {}).get("id")
+        label = "%s/%s" % (item.get("product_name") or (item.get("product") or {}).get("name"),
+                           item.get("product_version_name") or (item.get("product_version") or {}).get("name"))
+    return {"id": item.get("id"), "target": (labels or {}).get(target_id, label), "target_id": target_id,
+            "status": item.get("status")}
+
+
 # --------------------------------------------------------------------------- transports
 def _transport(module, base_url, service, auth=None):
     params = module.params
@@ -279,7 +353,7 @@ class PagedClient:
     def get(self, path, params=None):
         """The JSON object of a GET, or None on 404."""
         try:
-            reply = self.transport.request("GET", path, params=params, expect=(200,))
+            reply = self._call("GET", path, params=params, expect=(200,))
         except _http.HttpError as exc:
             if exc.status == 404:
                 return None
@@ -288,7 +362,11 @@ class PagedClient:
 
     def send(self, method, path, body=None, expect=(200, 201, 204), write=None):
         """The JSON object answered to a write (None for an empty answer)."""
-        return self._object(self.transport.request(method, path, json_body=body, expect=expect, write=write), method, path)
+        return self._object(self._call(method, path, json_body=body, expect=expect, write=write), method, path)
+
+    def _call(self, method, path, **kwargs):
+        """Every request of the client goes through here (subclasses explain some failures better)."""
+        return self.transport.request(method, path, **kwargs)
 
     def _object(self, reply, method, path, what="a JSON object"):
         """``reply.json`` when it is a JSON object or empty; an ``HttpError`` naming the answer otherwise."""
@@ -309,7 +387,7 @@ class PagedClient:
         while True:
             query = dict(params or {})
             query.update({"page[size]": PAGE_SIZE, "page[number]": number})
-            reply = self.transport.request("GET", path, params=query, expect=(200,))
+            reply = self._call("GET", path, params=query, expect=(200,))
             body = self._object(reply, "GET", path, "a JSON object with data and meta.page") or {}
             data = body.get("data") or []
             meta = body.get("meta") or {}
@@ -414,8 +492,50 @@ class PagedClient:
 
 
 # --------------------------------------------------------------------------- admin API
+class KonnectForbidden(_http.HttpError):
+    """HTTP 403 from the admin API, naming the Konnect role the request needs (still an ``HttpError``)."""
+
+    def __init__(self, exc, role):
+        self.role = role
+        super(KonnectForbidden, self).__init__(exc.method, exc.url, exc.status, exc.reason, exc.detail, exc.body,
+                                               exc.service)
+
+    def render(self):
+        return ("%s The konnect_token is not allowed to do this: give its user or system account the Konnect role %s "
+                "(Kong's DCR guide lists Portal Creator, API Creator, DCR Provider Creator, API Publisher and, when "
+                "registrations are not approved automatically, API Registration Approver)."
+                % (super(KonnectForbidden, self).render(), self.role))
+
+
+# (method or None for any, path pattern, role): the first match names the role a request needs.
+ROLES = (
+    ("PATCH", r"^/v[23]/portals/[^/]+/applications/[^/]+/registrations", "API Registration Approver"),
+    (None, r"^/v2/(dcr-providers|application-auth-strategies)", "DCR Provider Creator"),
+    (None, r"^/v3/(apis/[^/]+/publications|api-publications|portals/[^/]+/api-publications)", "API Publisher"),
+    (None, r"^/v2/portals/[^/]+/product-versions", "API Publisher"),
+    (None, r"^/v3/apis|^/v2/api-products", "API Creator"),
+    (None, r"^/v[23]/portals", "Portal Creator"),
+)
+
+
+def role_for(method, path):
+    """The Konnect role a request needs, in words (see ``ROLES``)."""
+    for verb, pattern, role in ROLES:
+        if (verb is None or verb == method) and re.search(pattern, path):
+            return role
+    return "that allows this request"
+
+
 class KonnectAdmin(PagedClient):
     """The Konnect admin API of one region."""
+
+    def _call(self, method, path, **kwargs):
+        try:
+            return super(KonnectAdmin, self)._call(method, path, **kwargs)
+        except _http.HttpError as exc:
+            if exc.status == 403 and not isinstance(exc, KonnectForbidden):
+                raise KonnectForbidden(exc, role_for(method.upper(), urlsplit(path).path))
+            raise
 
     @classmethod
     def from_module(cls, module):
@@ -556,10 +676,21 @@ class DeveloperPortal(PagedClient):
     def base(self):
         return "/api/%s" % self.generation
 
+    def api_labels(self, items, labels):
+        """Add to ``labels`` the ``NAME/VERSION`` of the APIs of v3 registrations ``items`` it lacks (one GET each)."""
+        if self.generation != "v3":
+            return labels
+        for api_id in sorted(set(item.get("api_id") for item in items if item.get("api_id")) - set(labels)):
+            api = self.get("/api/v3/apis/%s" % api_id)
+            if api:
+                labels[api_id] = api_label(api)
+        return labels
+
     @classmethod
     def from_module(cls, module):
         """Log in (finding the portal generation on the way) and register the session cookie as a secret."""
         params = module.params
+        require_options(params, REQUIRED_PORTAL)
         url = check_http_url(params["portal_url"], "portal_url")
         portal = cls(_transport(module, url, "the Dev Portal"), None)
         cookie = portal.login(params["developer_email"], params["developer_password"], params["portal_api"])

@@ -25,7 +25,7 @@ author:
 extends_documentation_fragment:
   - devportal.dcr.curity
   - devportal.dcr.attributes
-  - devportal.dcr.attributes.curity
+  - devportal.dcr.attributes.actiongroup_curity
 options:
   name:
     description:

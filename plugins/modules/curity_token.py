@@ -36,7 +36,7 @@ author:
 extends_documentation_fragment:
   - devportal.dcr.curity
   - devportal.dcr.attributes
-  - devportal.dcr.attributes.curity
+  - devportal.dcr.attributes.actiongroup_curity
 attributes:
   check_mode:
     details:

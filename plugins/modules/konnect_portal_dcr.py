@@ -25,6 +25,21 @@ description:
     A publication whose only strategy it is would stay published without application auth, open to anyone at the gateway,
     so by default it is unpublished instead (O(orphaned_publications)). Applications of the portal that still use the
     strategy make the task fail before any write, unless O(applications_in_use=delete).
+  - "Request budget, O(state=present) - reads: the portal by name (C(GET /v3/portals?filter[name][eq]=...), then the classic list
+    with O(portal_api=auto) when no new Dev Portal has that name; one C(GET) by id for an id), the DCR provider and the strategy
+    by name (one C(GET) of each list), and for each entry of O(apis) its lookup by name (one C(GET); a second one for
+    V(NAME/VERSION), or the API product and its versions on a classic portal) and its publication (one C(GET)). A run that
+    changes nothing sends only these. Writes, each only when something differs - one C(POST) or C(PATCH) of the provider, one
+    C(POST) or C(PATCH) of the strategy, one C(PATCH) of the portal default, and per API one C(PUT) of its publication (classic:
+    one C(PATCH) or C(POST) of the portal product version); then one C(GET) of the provider and of the strategy when they changed.
+    With O(verify=true), one C(POST /v2/dcr-providers/{id}/verify), which changes nothing (in check mode only for a provider the run keeps)."
+  - "Request budget, O(state=absent) - the same portal, provider and strategy reads, the portal's publications (or product
+    versions) using the strategy, and the look-ups that check nothing else uses the strategy or the provider (every portal's
+    default, the classic portals' product versions, C(/v3/api-publications) filtered by the strategy, the strategies using the
+    provider), and the portal's applications. Then, only for what exists, one C(DELETE) per application in use (with
+    O(applications_in_use=delete)), one C(PUT) or C(PATCH) per publication to take the strategy out, or one C(DELETE) of it (classic:
+    C(PATCH) to unpublish) when it is unpublished, one C(PATCH) of the portal default, and one C(DELETE) of the strategy and of the
+    provider."
 options:
   portal:
     description:
@@ -176,7 +191,7 @@ options:
 extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.attributes
-  - devportal.dcr.attributes.konnect
+  - devportal.dcr.attributes.actiongroup_konnect
 notes:
   - Konnect's limits are checked before any request. O(provider_name), O(strategy_name), O(display_name), O(initial_client_id),
     O(initial_client_secret) and O(issuer) take at most 256 characters; O(claims) at most 10 and O(scopes) at most 50 items of
@@ -217,6 +232,7 @@ EXAMPLES = r"""
         initial_client_secret: "{{ vault_konnect_dcr_secret }}"
         update_secret: always
         provider_name: curity-prod
+        display_name: Curity client credentials
         oidc_config:
           cache_tokens: false
         apis:
@@ -331,6 +347,7 @@ diff:
 from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
+    OIDC,
     KonnectAdmin,
     KonnectError,
     canonical_issuer,
@@ -341,10 +358,11 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_length,
     konnect_argument_spec,
     portal_api_option,
+    provider_view,
     publication_strategy_ids,
+    strategy_view,
 )
 
-OIDC = "openid-connect"
 MANAGED_OIDC_KEYS = ("issuer", "credential_claim", "scopes", "auth_methods")
 AUTH_METHODS = ["client_credentials", "bearer", "session", "password", "authorization_code", "introspection",
                 "kong_oauth2", "refresh_token"]
@@ -413,14 +431,6 @@ def check_input(params):
 
 
 # --------------------------------------------------------------------------- views (what is compared and shown)
-def provider_view(provider):
-    if provider is None:
-        return None
-    return {"name": provider["name"], "issuer": canonical_issuer(provider.get("issuer")),
-            "initial_client_id": (provider.get("dcr_config") or {}).get("initial_client_id"),
-            "labels": provider.get("labels") or {}}
-
-
 def desired_provider(params, exists):
     want = {"name": params["provider_name"], "issuer": canonical_issuer(params["issuer"]),
             "initial_client_id": params["initial_client_id"]}
@@ -436,16 +446,6 @@ def oidc_settings(params, issuer):
     settings.update(issuer=issuer, credential_claim=params["claims"], scopes=params["scopes"],
                     auth_methods=params["auth_methods"])
     return settings
-
-
-def strategy_view(strategy):
-    if strategy is None:
-        return None
-    oidc = dict((strategy.get("configs") or {}).get(OIDC) or {})
-    oidc["issuer"] = canonical_issuer(oidc.get("issuer"))
-    return {"name": strategy["name"], "display_name": strategy.get("display_name"),
-            "dcr_provider": (strategy.get("dcr_provider") or {}).get("name"), "configs": {OIDC: oidc},
-            "labels": strategy.get("labels") or {}}
 
 
 def desired_strategy(params, exists):

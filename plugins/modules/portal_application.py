@@ -20,6 +20,16 @@ description:
     and registrations; O(regenerate_secret=true) issues a new secret.
   - Registers the application to APIs (new Dev Portal) or API product versions (classic Dev Portal) and, with a Konnect token,
     approves pending registrations through the admin API.
+  - "Request budget - the login (C(POST .../developer/authenticate), which changes nothing; with O(portal_api=auto) a classic portal
+    answers 404 on C(/api/v3) first, so it is sent twice there), one C(GET) of the developer's applications by name, one C(GET) of
+    the portal's auth strategies when O(auth_strategy) is set, the lookup of each entry of O(registrations) (one C(GET) by name; a
+    second one for V(NAME/VERSION), or the product and its versions on a classic portal), the existing application's registrations
+    (one C(GET)) and, on a new Dev Portal, one C(GET) of each registered API that O(registrations) does not name (for its version).
+    O(approve_registrations=true) adds the admin API's portal lookup by domain (one or two C(GET)). A run that changes nothing sends
+    only these."
+  - "Writes, each only when needed - one C(POST) to create the application or one C(PATCH) of its description or redirect URI, one
+    C(POST) per missing registration, one admin API C(PATCH) per pending registration to approve, one C(POST) to regenerate the
+    secret, then one C(GET) of the application. O(state=absent) sends the login, the lookup and one C(DELETE)."
 options:
   name:
     description:
@@ -79,7 +89,7 @@ extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.konnect.portal
   - devportal.dcr.attributes
-  - devportal.dcr.attributes.konnect
+  - devportal.dcr.attributes.actiongroup_konnect
 notes:
   - B(Set C(no_log=true) on the task.) The client secret is returned as RV(client_secret) when it is issued, so a task without
     C(no_log) shows it in the output and in logs. No other secret (developer password, session cookie, Konnect token) is ever returned.
@@ -183,7 +193,9 @@ registrations:
       description: Id of the registration (null for one that check mode would create).
       type: str
     target:
-      description: The API (V(NAME/VERSION)) or product version (V(PRODUCT/VERSION)) registered to.
+      description:
+        - The API (V(NAME/VERSION), or V(NAME) for an API without a version) or product version (V(PRODUCT/VERSION))
+          registered to, always in this form, whatever form O(registrations) names it in.
       type: str
     target_id:
       description: Id of that API or product version.
@@ -224,6 +236,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     DeveloperPortal,
     KonnectAdmin,
     KonnectError,
+    REQUIRED_PORTAL,
     check_credentials_path,
     check_http_url,
     check_konnect_url,
@@ -231,6 +244,8 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_redirect_uri,
     konnect_argument_spec,
     portal_argument_spec,
+    registration_view,
+    require_options,
     utc_now,
     write_credentials_file,
 )
@@ -265,6 +280,7 @@ class IssuedSecretError(Exception):
 
 def check_input(params):
     """Every input error, before any request."""
+    require_options(params, REQUIRED_PORTAL)
     if not 1 <= len(params["name"]) <= 255:
         raise KonnectError("name must be 1 to 255 characters long.")
     if params["description"] is not None and len(params["description"]) > 255:
@@ -339,16 +355,11 @@ class Task:
 
     def _registrations(self):
         items = self.portal.list_all("%s/applications/%s/registrations" % (self.base, self.app["id"]))
+        self.portal.api_labels(items, self.labels)
         return [self._registration(item) for item in items]
 
     def _registration(self, item):
-        if self.generation == "v3":
-            target_id, label = item.get("api_id"), item.get("api_name")
-        else:
-            target_id = item.get("product_version_id")
-            label = "%s/%s" % (item.get("product_name"), item.get("product_version_name"))
-        return {"id": item.get("id"), "target": self.labels.get(target_id, label), "target_id": target_id,
-                "status": item.get("status")}
+        return registration_view(item, self.generation, self.labels)
 
     # -- plan ---------------------------------------------------------------------
     def _plan(self):

@@ -51,6 +51,8 @@ class FakeModule:
 class FakeTransport:
     """Records requests; answers in order (a Reply, or an exception to raise); 204 when out of answers."""
 
+    base_url = "https://idsvr:6749/admin/api/restconf"
+
     def __init__(self, *answers):
         self.answers = list(answers)
         self.sent = []
@@ -120,7 +122,9 @@ def test_argument_spec_has_the_shared_options_with_env_fallbacks_and_module_opti
     assert envs == {"admin_url": "CURITY_ADMIN_URL", "admin_username": "CURITY_ADMIN_USERNAME",
                     "admin_password": "CURITY_ADMIN_PASSWORD", "profile_id": "CURITY_PROFILE_ID",
                     "validate_certs": "CURITY_VALIDATE_CERTS", "ca_path": "CURITY_CA_PATH", "timeout": "CURITY_TIMEOUT"}
-    assert spec["admin_password"]["no_log"] is True and spec["admin_password"]["required"] is True
+    # Required unless the environment variable is set: checked by the client, not by the argument spec.
+    assert spec["admin_password"]["no_log"] is True and not spec["admin_password"].get("required")
+    assert not spec["admin_url"].get("required")
     assert (spec["admin_username"]["default"], spec["profile_id"]["default"], spec["timeout"]["default"]) == (
         "admin", "token-service", 30)
 
@@ -248,10 +252,40 @@ def test_get_asks_again_without_fields_when_the_server_refuses_them():
 
 
 def test_a_missing_profile_is_a_clear_error():
-    admin = admin_with(http_error(404))[0]
+    admin, transport = admin_with(http_error(404), ok({"ietf-restconf:restconf": {"data": {}}}))
     with pytest.raises(CurityError) as err:
         admin.read_profile("id")
     assert "'token-service'" in str(err.value) and "CURITY_PROFILE_ID" in str(err.value)
+    assert transport.calls()[1] == ("GET", "https://idsvr:6749/admin/api/restconf")
+
+
+def test_a_restconf_api_without_the_root_resource_is_recognised_by_its_yang_library_version():
+    admin, transport = admin_with(http_error(404), http_error(404), ok({"ietf-restconf:yang-library-version": "2016-06-21"}))
+    with pytest.raises(CurityError) as err:
+        admin.read_profile("id")
+    assert "CURITY_PROFILE_ID" in str(err.value)
+    assert transport.calls()[2] == ("GET", "https://idsvr:6749/admin/api/restconf/yang-library-version")
+
+
+@pytest.mark.parametrize("answers", [(http_error(404), http_error(404)), (ok({"something": "else"}), ok(None)),
+                                     (http_error(401), http_error(401))])
+def test_a_404_from_a_url_that_is_not_restconf_names_admin_url(answers):
+    admin = admin_with(http_error(404), *answers)[0]
+    with pytest.raises(CurityError) as err:
+        admin.read_profile("id")
+    assert "is not the RESTCONF API" in str(err.value) and "/admin/api/restconf" in str(err.value)
+    assert "CURITY_PROFILE_ID" not in str(err.value)
+
+
+@pytest.mark.parametrize("params, missing", [
+    ({"admin_url": None, "admin_password": "pw"}, "admin_url (or CURITY_ADMIN_URL in the environment)"),
+    ({"admin_url": "https://x", "admin_password": ""}, "admin_password (or CURITY_ADMIN_PASSWORD in the environment)"),
+])
+def test_connection_options_are_required_unless_their_variable_is_set(params, missing):
+    with pytest.raises(CurityError) as err:
+        _curity.require_options(params, _curity.REQUIRED_CONNECTION)
+    assert str(err.value) == "missing required arguments: %s." % missing
+    _curity.require_options({"admin_url": "https://x", "admin_password": "pw"}, _curity.REQUIRED_CONNECTION)
 
 
 def test_an_answer_without_the_node_is_a_clear_error():

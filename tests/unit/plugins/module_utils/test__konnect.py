@@ -19,9 +19,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _http
 from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
+    REQUIRED_PORTAL,
     DeveloperPortal,
     KonnectAdmin,
     KonnectError,
+    KonnectForbidden,
     PagedClient,
     canonical_issuer,
     check_credentials_path,
@@ -33,8 +35,12 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_length,
     check_redirect_uri,
     konnect_argument_spec,
+    masked_settings,
     portal_argument_spec,
     publication_strategy_ids,
+    registration_view,
+    require_options,
+    role_for,
     write_credentials_file,
 )
 
@@ -491,6 +497,74 @@ def test_admin_transport_is_read_only_in_check_mode(server):
 def test_admin_needs_a_token(server):
     with pytest.raises(KonnectError, match="konnect_token is required"):
         KonnectAdmin.from_module(admin_module(server, konnect_token=None))
+
+
+def forbidden(query, body, headers):
+    return ok({"status": 403, "title": "Forbidden", "instance": "kong:trace:1",
+               "detail": "You do not have permission to perform this action"}, status=403)
+
+
+def test_a_403_names_the_konnect_role_the_request_needs(server):
+    server.routes.add("POST", "/v2/dcr-providers", forbidden)
+    admin = KonnectAdmin.from_module(admin_module(server))
+    with pytest.raises(KonnectForbidden) as err:
+        admin.send("POST", "/v2/dcr-providers", {"name": "curity"}, expect=(201,))
+    assert isinstance(err.value, _http.HttpError) and err.value.status == 403
+    text = str(err.value)
+    assert "HTTP 403" in text and "You do not have permission" in text
+    assert "give its user or system account the Konnect role DCR Provider Creator" in text
+
+
+def test_a_refused_classic_portal_list_still_falls_back_in_auto_mode(server):
+    server.routes.add("GET", "/v3/portals", paged([]))
+    server.routes.add("GET", "/v2/portals", forbidden)
+    with pytest.raises(KonnectError, match="No Dev Portal 'p' found"):
+        KonnectAdmin.from_module(admin_module(server)).find_portal("p")
+
+
+@pytest.mark.parametrize("method, path, role", [
+    ("PATCH", "/v3/portals/p/applications/a/registrations/r", "API Registration Approver"),
+    ("PATCH", "/v2/portals/p/applications/a/registrations/r", "API Registration Approver"),
+    ("GET", "/v2/application-auth-strategies", "DCR Provider Creator"),
+    ("PUT", "/v3/apis/a/publications/p", "API Publisher"),
+    ("GET", "/v3/api-publications", "API Publisher"),
+    ("PATCH", "/v2/portals/p/product-versions/v", "API Publisher"),
+    ("GET", "/v2/api-products", "API Creator"),
+    ("PATCH", "/v3/portals/p", "Portal Creator"),
+])
+def test_role_for_each_kind_of_request(method, path, role):
+    assert role_for(method, path) == role
+
+
+@pytest.mark.parametrize("item, generation, target", [
+    ({"id": "r", "api_id": "a", "api_name": "orders", "status": "approved"}, "v3", "orders"),
+    ({"id": "r", "api": {"id": "a", "name": "orders", "version": "v1"}, "status": "pending"}, "v3", "orders/v1"),
+    ({"id": "r", "product_version_id": "a", "product_name": "orders", "product_version_name": "v1", "status": "approved"},
+     "v2", "orders/v1"),
+    ({"id": "r", "product_version": {"id": "a", "name": "v1"}, "product": {"name": "orders"}, "status": "approved"},
+     "v2", "orders/v1"),
+])
+def test_registration_view_has_one_target_form_for_both_apis(item, generation, target):
+    view = registration_view(item, generation)
+    assert view == {"id": "r", "target": target, "target_id": "a", "status": item["status"]}
+    assert registration_view(item, generation, {"a": "orders/v9"})["target"] == "orders/v9"
+
+
+def test_settings_that_name_a_secret_are_masked():
+    settings = {"openid-connect": {"client_secret": ["s3cr3t"], "cache_tokens": False, "Password": "pw",
+                                   "nested": [{"jwt_private_key": "k", "scopes": ["a"]}], "client_auth": []}}
+    assert masked_settings(settings) == {"openid-connect": {
+        "client_secret": "********", "cache_tokens": False, "Password": "********",
+        "nested": [{"jwt_private_key": "********", "scopes": ["a"]}], "client_auth": []}}
+
+
+def test_portal_options_are_required_unless_their_variable_is_set():
+    with pytest.raises(KonnectError) as err:
+        require_options({"portal_url": "", "developer_email": None, "developer_password": "x"}, REQUIRED_PORTAL)
+    assert str(err.value) == ("missing required arguments: portal_url (or KONNECT_PORTAL_URL in the environment), "
+                              "developer_email (or KONNECT_DEVELOPER_EMAIL in the environment).")
+    spec = portal_argument_spec()
+    assert not any(spec[name].get("required") for name, _variable in REQUIRED_PORTAL)
 
 
 def test_find_portal_auto_falls_back_to_the_classic_portal(server):

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What ``ansible-doc`` shows for every module: examples, return values, action groups, notes once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from harness import REPO
+
+MODULES = sorted(name[:-3] for name in os.listdir(os.path.join(REPO, "plugins", "modules"))
+                 if name.endswith(".py") and not name.startswith("_"))
+
+
+@pytest.fixture(scope="module")
+def docs(runner):
+    ansible_doc = os.path.join(os.path.dirname(sys.executable), "ansible-doc")
+    proc = subprocess.run([ansible_doc, "-t", "module", "--json"] + ["devportal.dcr." + m for m in MODULES],
+                          capture_output=True, text=True, env=runner.env(), check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "WARNING" not in proc.stderr, proc.stderr
+    found = json.loads(proc.stdout)
+    return dict((name.split(".")[-1], found[name]) for name in found)
+
+
+@pytest.fixture(scope="module")
+def action_groups():
+    with open(os.path.join(REPO, "meta", "runtime.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["action_groups"]
+
+
+def test_every_module_renders_with_examples_and_return_values(docs):
+    assert sorted(docs) == MODULES
+    for name, doc in docs.items():
+        assert yaml.safe_load(doc["examples"]), name
+        assert doc["return"], name
+        assert doc["doc"]["short_description"], name
+
+
+def test_notes_are_shown_once(docs):
+    for name, doc in docs.items():
+        notes = doc["doc"].get("notes") or []
+        assert len(notes) == len(set(notes)), (name, notes)
+
+
+def test_action_group_attribute_matches_runtime(docs, action_groups):
+    for name, doc in docs.items():
+        groups = sorted(group for group, members in action_groups.items() if name in members)
+        assert groups, "%s is in no action group" % name
+        attribute = doc["doc"]["attributes"].get("action_group")
+        assert attribute is not None, name
+        assert attribute["membership"] == ["devportal.dcr.%s" % g for g in groups], name
+
+
+def test_options_with_an_environment_fallback_are_not_shown_as_required(docs):
+    for name, doc in docs.items():
+        for option, spec in doc["doc"]["options"].items():
+            text = " ".join(spec["description"] if isinstance(spec["description"], list) else [spec["description"]])
+            if "environment variable is used" in text:
+                assert not spec.get("required"), (name, option)
+
+
+def test_every_module_documents_the_requests_it_sends(docs):
+    for name, doc in docs.items():
+        description = " ".join(doc["doc"]["description"])
+        assert "Request budget" in description, name
