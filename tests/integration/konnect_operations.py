@@ -27,6 +27,7 @@ MODULE_OPERATIONS = {
     ("GET", "/v3/apis/{apiId}"): "api-builder-v3.yaml",
     ("GET", "/v3/apis/{apiId}/publications/{portalId}"): "api-builder-v3.yaml",
     ("PUT", "/v3/apis/{apiId}/publications/{portalId}"): "api-builder-v3.yaml",
+    ("DELETE", "/v3/apis/{apiId}/publications/{portalId}"): "api-builder-v3.yaml",
     ("GET", "/v3/portals/{portalId}/api-publications"): "api-builder-v3.yaml",
     # api-products-v2.yaml
     ("GET", "/v2/api-products"): "api-products-v2.yaml",
@@ -73,6 +74,9 @@ MODULE_OPERATIONS = {
     ("GET", "/v2/portals"): "portal-management-v2.yaml",
     ("GET", "/v2/portals/{portalId}"): "portal-management-v2.yaml",
     ("PATCH", "/v2/portals/{portalId}"): "portal-management-v2.yaml",
+    ("GET", "/v2/portals/{portalId}/applications"): "portal-management-v2.yaml",
+    ("DELETE", "/v2/portals/{portalId}/applications/{applicationId}"): "portal-management-v2.yaml",
+    ("GET", "/v2/portals/{portalId}/applications/{applicationId}/registrations"): "portal-management-v2.yaml",
     ("PATCH", "/v2/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}"): "portal-management-v2.yaml",
     ("GET", "/v2/portals/{portalId}/product-versions"): "portal-management-v2.yaml",
     ("POST", "/v2/portals/{portalId}/product-versions"): "portal-management-v2.yaml",
@@ -82,6 +86,9 @@ MODULE_OPERATIONS = {
     ("GET", "/v3/portals"): "portal-management-v3.yaml",
     ("GET", "/v3/portals/{portalId}"): "portal-management-v3.yaml",
     ("PATCH", "/v3/portals/{portalId}"): "portal-management-v3.yaml",
+    ("GET", "/v3/portals/{portalId}/applications"): "portal-management-v3.yaml",
+    ("DELETE", "/v3/portals/{portalId}/applications/{applicationId}"): "portal-management-v3.yaml",
+    ("GET", "/v3/portals/{portalId}/applications/{applicationId}/registrations"): "portal-management-v3.yaml",
     ("PATCH", "/v3/portals/{portalId}/applications/{applicationId}/registrations/{registrationId}"): "portal-management-v3.yaml",
 }
 

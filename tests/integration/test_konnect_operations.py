@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from konnect_helpers import GENERATIONS, Portal, admin_send, app_args, dcr_args, prepare_curity
+from konnect_helpers import GENERATIONS, Portal, admin_args, admin_send, app_args, dcr_args, prepare_curity
 from konnect_operations import MODULE_OPERATIONS, module_requests, operation_of
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -79,8 +79,15 @@ def test_a_full_cycle_of_the_modules_sends_exactly_the_listed_operations(sandbox
                                            redirect_uri="https://app.example.com/cb", registrations=[portal.target_id],
                                            auth_strategy=applied["strategy_id"]))
         run("portal_application", app_args(info, portal, credentials_file=creds, regenerate_secret=True))
+        # The admin side's view of the portal's applications (the info module).
+        run("portal_application_info", dict(admin_args(info), portal=portal.id))
         run("portal_application", app_args(info, portal, state="absent"))
-        run("konnect_portal_dcr", dict(dcr_args(info, portal, None, apis=targets), state="absent"))
+        # An application left on the strategy: the removal deletes it (admin API) and unpublishes the API it
+        # leaves without application auth.
+        run("portal_application", app_args(info, portal, name="left-behind", registrations=[],
+                                            approve_registrations=False))
+        run("konnect_portal_dcr", dict(dcr_args(info, portal, None, apis=targets), state="absent",
+                                       applications_in_use="delete"))
 
     unlisted = sorted({(e["method"], e["path"]) for e in sent if operation_of(e["method"], e["path"]) is None})
     assert unlisted == [], "sent, but not in MODULE_OPERATIONS: %s" % unlisted
