@@ -340,8 +340,8 @@ class Setup:
             waits = []
             if strategy_pending and app.takes_strategy:
                 plan_args.pop("auth_strategy", None)
-                waits.append("the auth strategy this run %s" % ("creates" if not self.dcr.plan.get("strategy_id")
-                                                                  else "publishes"))
+                verb = "publishes" if self.dcr.plan.get("strategy_id") else "creates"
+                waits.append("the auth strategy this run %s" % verb)
             if published and plan_args.get("registrations"):
                 # APIs the Konnect step publishes are not yet visible to the developer: that step checked them.
                 unpublished = [ref for ref in plan_args["registrations"] if ref in published]
@@ -503,8 +503,8 @@ class Setup:
             verdict = "changes (check mode)" if self.action.check_mode else "planned change, not applied"
         view = step.result or step.plan or {}
         ids = ", ".join("%s %s" % (k, view[k]) for k in ("client_id", "provider_id", "strategy_id") if view.get(k))
-        for key, what in (("unpublished", "unpublished"), ("published_without_auth", "left published WITHOUT "
-                                                                                   "application auth"),
+        for key, what in (("unpublished", "unpublished"),
+                          ("published_without_auth", "left published WITHOUT application auth"),
                           ("deleted_applications", "applications deleted")):
             if view.get(key):
                 ids = "; ".join(x for x in (ids, "%s: %s" % (what, ", ".join(view[key]))) if x)

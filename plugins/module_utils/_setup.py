@@ -47,7 +47,8 @@ def argument_spec():
         )),
         claims=dict(type="dict"),
         scopes=dict(type="dict"),
-        token=dict(type="dict"),
+        # The DCR credential step's arguments; its module masks the secret among them.
+        token=dict(type="dict", no_log=False),
         dcr=dict(type="dict"),
         applications=dict(type="list", elements="dict", default=[]),
         regenerate_secrets=dict(type="list", elements="str", default=[], no_log=False),

@@ -42,11 +42,15 @@ extends_documentation_fragment:
   - devportal.dcr.attributes
 attributes:
   action:
+    description: Runs on the controller as an action plugin, which runs the modules of each step on the target.
     support: full
   async:
+    description: Cannot run asynchronously.
     support: none
   platform:
-    platforms: all
+    description: "The steps' modules run where the task runs (usually the controller, with C(connection: local))."
+    support: full
+    platforms: posix
 options:
   state:
     description:

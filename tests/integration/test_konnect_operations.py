@@ -85,7 +85,7 @@ def test_a_full_cycle_of_the_modules_sends_exactly_the_listed_operations(sandbox
         # An application left on the strategy: the removal deletes it (admin API) and unpublishes the API it
         # leaves without application auth.
         run("portal_application", app_args(info, portal, name="left-behind", registrations=[],
-                                            approve_registrations=False))
+                                           approve_registrations=False))
         run("konnect_portal_dcr", dict(dcr_args(info, portal, None, apis=targets), state="absent",
                                        applications_in_use="delete"))
 

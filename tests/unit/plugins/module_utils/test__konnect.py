@@ -730,7 +730,20 @@ def test_a_folder_that_cannot_be_synced_does_not_fail_the_write(tmp_path, monkey
 
 def test_credentials_path_is_checked_before_any_request(tmp_path):
     assert check_credentials_path(str(tmp_path / "x.json"))
-    with pytest.raises(KonnectError, match="does not exist"):
-        check_credentials_path(str(tmp_path / "missing" / "x.json"))
+    # Missing folders are fine when they can be created in a writable folder (nothing is created yet).
+    assert check_credentials_path(str(tmp_path / "missing" / "deeper" / "x.json"))
+    assert not (tmp_path / "missing").exists()
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(KonnectError, match="cannot be created: .* is not a folder"):
+        check_credentials_path(str(tmp_path / "a-file" / "sub" / "x.json"))
     with pytest.raises(KonnectError, match="is a directory"):
         check_credentials_path(str(tmp_path))
+
+
+def test_missing_folders_of_the_credentials_file_are_created_with_mode_0700(tmp_path):
+    path = tmp_path / "config" / "dcr" / "app.json"
+    write_credentials_file(str(path), {"client_id": "c", "client_secret": "s"})
+    assert json.loads(path.read_text())["client_secret"] == "s"
+    for folder in (tmp_path / "config", tmp_path / "config" / "dcr"):
+        assert folder.stat().st_mode & 0o777 == 0o700
+    assert path.stat().st_mode & 0o777 == 0o600
