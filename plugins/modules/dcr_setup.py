@@ -33,6 +33,11 @@ description:
   - B(state=absent) plans and removes in reverse order - the applications, the Konnect strategy and provider (see
     the C(orphaned_publications) option of M(devportal.dcr.konnect_portal_dcr)), the DCR credential and DCR settings,
     the scopes, the claims.
+  - "Request budget - the plan sends the reads of each step's module in check mode (see each module's request budget;
+    Konnect's provider check, C(POST .../verify), which changes nothing, included); a run that changes nothing sends
+    only these, then the gateway request. The apply pass sends, for each step whose plan changes something, that
+    module's requests of a real run. No module runs twice in a pass, except curity_token's plan when the run chooses a
+    fresh DCR credential secret (first runs only)."
   - The gateway request uses HTTP Basic C(client_id:client_secret) with the credentials this run received, or those in
     the application's C(credentials_file) (read through the connection, no module run). Redirects are not followed, so
     the credentials never go to another location.
@@ -51,6 +56,11 @@ attributes:
     description: "The steps' modules run where the task runs (usually the controller, with C(connection: local))."
     support: full
     platforms: posix
+  action_group:
+    description: Use C(group/devportal.dcr.setup) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - devportal.dcr.setup
 options:
   state:
     description:
@@ -218,19 +228,24 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Curity and Konnect for DCR, planned with reads, then applied
+- name: Curity and Konnect for DCR, planned with reads, then applied (connections from CURITY_*, KONNECT_*)
   devportal.dcr.dcr_setup:
+    portal:
+      portal_url: https://abc123456789.us.kongportals.com
+      developer_email: ci-bot@example.com
+      developer_password: "{{ vault_developer_password }}"
     token:
       issuer: https://idsvr.example.com/oauth/v2/oauth-anonymous
       client_id: konnect-dcr
     dcr:
-      portal: My Portal
+      portal: developer-portal
       apis: [orders-api]
     applications:
       - name: my-app
         redirect_uri: https://app.example.com/callback
         registrations: [orders-api]
-        credentials_file: /etc/dcr/my-app.json
+        approve_registrations: true
+        credentials_file: /etc/backoffice/my-app.json
     request:
       url: https://gateway.example.com/orders
   register: setup
@@ -238,7 +253,7 @@ EXAMPLES = r"""
 
 - name: What the run did (no secret)
   ansible.builtin.debug:
-    msg: "{{ setup.steps }}"
+    msg: "{{ setup.summary }}"
 """
 
 RETURN = r"""

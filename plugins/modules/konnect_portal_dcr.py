@@ -253,8 +253,8 @@ EXAMPLES = r"""
 
 - name: Remove the applications first, through the developer API
   devportal.dcr.portal_application:
-    portal_url: https://developer-portal.example.com
-    developer_email: ci@example.com
+    portal_url: https://abc123456789.us.kongportals.com
+    developer_email: ci-bot@example.com
     developer_password: "{{ vault_developer_password }}"
     name: orders-client
     state: absent

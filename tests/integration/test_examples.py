@@ -50,6 +50,7 @@ def substitutions(info, tmp_path):
         ("orders/v1", product_version),
         ("orders-api", info["api_name"]),
         ("/etc/backoffice/", str(tmp_path / "backoffice") + "/"),
+        ("https://gateway.example.com/orders", info["gateway_url"] + info["route_path"]),
     ]
 
 
@@ -121,6 +122,7 @@ def setup_application(runner, sandbox):
 
 SETUP = {
     "curity_claim": None,
+    "dcr_setup": None,
     "curity_claim_info": setup_claim,
     "curity_scope": setup_claim,
     "curity_scope_info": setup_scope,
