@@ -182,7 +182,8 @@ def test_readme_example_plans_then_applies_and_its_credentials_file_works_at_the
     rc, applied = runner.playbook(playbook, env=env)
     assert rc == 0, applied[-6000:]
     assert recap(applied)["changed"] == 1 and config_writes(sandbox)
-    assert stat.S_IMODE(os.stat(credentials.parent).st_mode) == 0o700
+    for folder in (credentials.parent, credentials.parent.parent):  # ~/.config/dcr and ~/.config, both created
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
     assert stat.S_IMODE(os.stat(credentials).st_mode) == 0o600
     record = json.loads(credentials.read_text())
     assert record["client_id"] in applied  # the client id is shown, the secret never
