@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -27,6 +28,38 @@ INFO_KEYS = {
     "classic_portal_id", "classic_portal_url", "developer_email", "developer_password", "api_name", "api_id",
     "gateway_url", "route_path", "control_url",
 }
+
+README = os.path.join(os.path.dirname(HERE), "README.md")
+
+
+def documented_info_keys():
+    """{key: environment variable or ""} of the info file's table in the README."""
+    with open(README, encoding="utf-8") as handle:
+        text = handle.read()
+    section = text.split("## Start it", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \| (`[A-Z_]+`)? ?\|", section, re.M)
+    assert rows, "the README's table of the info file's keys is gone"
+    return {key: env.strip("`") for key, env in rows}
+
+
+def walkthrough_exports():
+    """{key: environment variable} that the walkthrough's first block exports from the info file."""
+    with open(README, encoding="utf-8") as handle:
+        section = handle.read().split("## The manual procedure, by hand", 1)[1]
+    first = re.findall(r"```sh\n(.*?)```", section, re.S)[0]
+    return {key: name for name, key in re.findall(r"\b([A-Z][A-Z_]+): \.([a-z_]+)\b", first)}
+
+
+def module_environment_variables():
+    """The environment variables the collection's modules fall back to."""
+    names = set()
+    for folder in ("module_utils", "modules"):
+        folder = os.path.join(REPO, "plugins", folder)
+        for name in os.listdir(folder):
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                    names.update(re.findall(r'env_fallback, \["([A-Z_]+)"\]', handle.read()))
+    return names
 
 
 def start(tmp_path, *extra):
@@ -84,6 +117,27 @@ def test_info_file_has_the_contract_keys_and_is_private(served):
     assert not info["konnect_url"].rstrip("/").endswith(("/v2", "/v3"))
     assert "ca_path" not in info
     assert stat.S_IMODE(os.stat(info_file).st_mode) == 0o600
+
+
+def test_every_key_of_the_info_file_is_documented(served):
+    documented = documented_info_keys()
+    assert sorted(served[0]) == sorted(set(documented) - {"ca_path"})  # ca_path only with --tls, tested there
+
+
+def test_the_walkthrough_exports_the_documented_names_and_the_modules_read_those_it_shares_with_them():
+    documented = {key: env for key, env in documented_info_keys().items() if env}
+    assert walkthrough_exports() == documented
+    module_names = module_environment_variables()
+    assert {"CURITY_ADMIN_URL", "KONNECT_PORTAL_URL", "KONNECT_DEVELOPER_PASSWORD"} <= module_names
+    for key, env in documented.items():
+        assert env in module_names or not env.startswith(("CURITY_", "KONNECT_")), (key, env)
+    # Every info key that a module option's environment variable stands for is exported under that name.
+    for key, env in {"curity_admin_url": "CURITY_ADMIN_URL", "curity_admin_username": "CURITY_ADMIN_USERNAME",
+                     "curity_admin_password": "CURITY_ADMIN_PASSWORD", "curity_profile_id": "CURITY_PROFILE_ID",
+                     "curity_issuer": "CURITY_ISSUER", "konnect_url": "KONNECT_URL", "konnect_token": "KONNECT_TOKEN",
+                     "portal_url": "KONNECT_PORTAL_URL", "developer_email": "KONNECT_DEVELOPER_EMAIL",
+                     "developer_password": "KONNECT_DEVELOPER_PASSWORD"}.items():
+        assert documented.get(key) == env and env in module_names, key
 
 
 def test_health(control):
@@ -221,6 +275,7 @@ def test_tls_serves_https_signed_by_the_generated_ca(tmp_path):
     proc, info, dummy = start(tmp_path, "--tls")
     try:
         assert os.path.isfile(info["ca_path"])
+        assert sorted(info) == sorted(documented_info_keys())
         for key in ("curity_admin_url", "curity_issuer", "konnect_url", "gateway_url", "control_url"):
             assert info[key].startswith("https://127.0.0.1:"), key
         portal_hosts = {urlsplit(info[key]).hostname for key in ("portal_url", "classic_portal_url")}
