@@ -15,7 +15,7 @@ description:
   - Runs the collection's modules as one change, in dependency order - M(devportal.dcr.curity_claim),
     M(devportal.dcr.curity_scope), M(devportal.dcr.curity_token), M(devportal.dcr.konnect_portal_dcr),
     M(devportal.dcr.portal_application) - and then, optionally, a request through the gateway with an application's
-    credentials. The role M(devportal.dcr.dcr_curity) is built on it.
+    credentials. The role C(devportal.dcr.dcr_curity) is built on it.
   - B(Plan.) Every step first runs in check mode, which only reads. Wrong credentials on any of the three systems
     (Curity admin, Konnect token, developer login), a name that does not resolve (portal, API, product version, claim,
     auth strategy, client data source) and invalid input (a redirect URI, a name too long) fail the run here, naming the
