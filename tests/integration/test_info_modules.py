@@ -148,9 +148,9 @@ def test_konnect_portal_dcr_info_shapes_and_usage(runner, sandbox, portal_with_a
     portal, created, secret = portal_with_app
     info_ = sandbox.info
     # What konnect_portal_dcr itself shows as the current objects: the "before" of a check-mode removal.
-    removal, text = runner.module("konnect_portal_dcr", dict(admin_args(info_), portal=portal.name, state="absent",
-                                                           applications_in_use="delete", orphaned_publications="keep_public"),
-                                  check=True, diff=True)
+    removal_args = dict(admin_args(info_), portal=portal.name, state="absent", applications_in_use="delete",
+                        orphaned_publications="keep_public")
+    removal, text = runner.module("konnect_portal_dcr", removal_args, check=True, diff=True)
     before = removal["diff"]["before"]
 
     result, text = info(runner, sandbox, "konnect_portal_dcr_info", check=True, provider_name="curity", **readonly(info_))
