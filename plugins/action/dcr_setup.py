@@ -327,7 +327,6 @@ class Setup:
         # While the Konnect step changes the strategy, the portal default or the publications, developers may not see
         # the strategy (or the APIs) yet: that step checked them on the admin side.
         dcr_changes = self.dcr is not None and self.dcr.changed
-        strategy_pending = dcr_changes
         published = set((self.params["dcr"] or {}).get("apis") or []) if dcr_changes else set()
         for item in self.params["applications"]:
             args = self.app_args(item)
@@ -338,7 +337,7 @@ class Setup:
                 app.args["auth_strategy"] = self.strategy_ref()
             plan_args = dict(app.args)
             waits = []
-            if strategy_pending and app.takes_strategy:
+            if dcr_changes and app.takes_strategy:
                 plan_args.pop("auth_strategy", None)
                 verb = "publishes" if self.dcr.plan.get("strategy_id") else "creates"
                 waits.append("the auth strategy this run %s" % verb)
@@ -537,7 +536,8 @@ class Setup:
             return {}
         view = self.token.result or self.token.plan or {}
         out = dict(client_id=view.get("client_id"), changed=self.token.changed)
-        secret = view.get("client_secret") or (self.fresh if self.token.result and view.get("secret_changed") else None)
+        # The fresh secret once the apply pass sent it to Curity (also when that step failed half-way).
+        secret = view.get("client_secret") or (self.fresh if self.token.result is not None else None)
         if secret:
             out["client_secret"] = secret
         return {"dcr_credential": out}
