@@ -17,6 +17,13 @@ developer applications; a request through the gateway).  A run goes in two passe
    in the same order, each with what the earlier steps produced (the issuer, the DCR credential's
    secret, the auth strategy).  A run that changes nothing therefore costs exactly the plan.
 
+Plans whose input is known before the run starts (the claims, the scopes, the DCR credential, the
+applications as if the Konnect step changed nothing, and for a teardown every step) are started side
+by side when the modules run on the controller (local connection, no become), and taken only when
+the planner, in dependency order, asks for exactly that input; a plan started ahead that turns out
+not to match is discarded, never used in place of the one the planner wants.  The apply pass, which
+writes, always runs one step after another.
+
 The DCR credential's secret (Curity keeps only a hash of it, Konnect never returns it) follows one
 rule: after every run both sides hold the same secret.  When the plan finds that the Konnect DCR
 provider must be created and no secret was given, nothing can be using the credential's secret yet,
@@ -30,12 +37,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import contextvars
 import copy
 import json
 import os
 import secrets
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native, to_text
@@ -53,6 +63,10 @@ PORTAL_OPTIONS = ("portal_url", "developer_email", "developer_password", "portal
 OPTIONAL_STRINGS = ("description", "redirect_uri", "auth_strategy", "credentials_file", "state")
 # Stands for the DCR credential's secret in the plan only (check mode sends nothing to Konnect).
 PLAN_SECRET = "planned-secret-never-sent"
+# At most this many step plans run side by side.
+PLAN_WORKERS = 4
+# konnect_portal_dcr's default provider_name (strategy_name and a new strategy's display name default to it).
+DEFAULT_PROVIDER_NAME = "curity"
 TITLES = {
     "claims": "Curity claims (curity_claim)",
     "scopes": "Curity scopes (curity_scope)",
@@ -105,7 +119,10 @@ class ActionModule(ActionBase):
         self._vars = task_vars or {}
         params = self.validate_argument_spec(argument_spec())[1]
         self._warnings = []
-        self.executions = []  # (pass, module, seconds) of every module run, for the result
+        self.executions = []  # (pass, module, seconds, started) of every module run, for the result
+        self._began = time.monotonic()
+        self._build_lock = threading.Lock()
+        self._pool = None
         setup = Setup(self, params)
         try:
             return setup.run()
@@ -116,9 +133,49 @@ class ActionModule(ActionBase):
                                            "steps before it did is in this result." % (type(exc).__name__, exc))
             return result
         finally:
+            self.end_plans()
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
     # -- what Setup needs from Ansible ------------------------------------------------------------
+    def _configure_module(self, *args, **kwargs):
+        # Building a module's payload parses Python sources (ast), which is not thread-safe in every
+        # supported Python: one build at a time; the module processes themselves run side by side.
+        with self._build_lock:
+            return super(ActionModule, self)._configure_module(*args, **kwargs)
+
+    def start_plans(self):
+        """Let check-mode runs go side by side, when it is safe: the modules run on the controller (local
+        connection) without become, so running two at once is running two local processes.  True when they do."""
+        if self._pool is not None:
+            return True
+        if self._connection.transport != "local" or self._play_context.become:
+            return False
+        if self._connection._shell.tmpdir is None and not self._is_pipelining_enabled("new"):
+            self._make_tmp_path()  # one folder for every module file, made before the threads start
+        # Check mode holds for the whole plan pass: a run started ahead never sees the apply pass's setting.
+        self._saved_check_mode = self._task.check_mode
+        self._task.check_mode = True
+        # Each run goes in a copy of this thread's context (Ansible keeps templating state in context variables).
+        self._context = contextvars.copy_context()
+        self._pool = ThreadPoolExecutor(max_workers=PLAN_WORKERS)
+        return True
+
+    def plan_ahead(self, module, args):
+        """A check-mode run of ``module`` started now on another thread (a future of its result), or None once the
+        plan pass is over."""
+        try:
+            return self._pool.submit(self._context.copy().run, self.execute, module, args, True)
+        except (AttributeError, RuntimeError):  # the pass ended (no pool, or shut down)
+            return None
+
+    def end_plans(self):
+        """Wait for every run started ahead, then give the task back its check-mode setting."""
+        if self._pool is None:
+            return
+        self._pool.shutdown(wait=True)
+        self._pool = None
+        self._task.check_mode = self._saved_check_mode
+
     def execute(self, module, args, check):
         """Run ``devportal.dcr.<module>``; ``check`` forces check mode (the plan)."""
         saved = self._task.check_mode
@@ -129,7 +186,8 @@ class ActionModule(ActionBase):
                                           task_vars=self._vars)
         finally:
             self._task.check_mode = saved
-        self.executions.append(("plan" if check else "apply", module, round(time.monotonic() - started, 3)))
+        self.executions.append(("plan" if check else "apply", module, round(time.monotonic() - started, 3),
+                                round(started - self._began, 3)))
         self._warnings.extend(result.pop("warnings", None) or [])
         result.pop("invocation", None)
         return result
@@ -174,12 +232,13 @@ class Setup:
         self.steps = []
         self.claims = self.scopes = self.token = self.dcr = None
         self.apps = []
+        self.ahead = {}  # plan input -> future of a plan started ahead (see start_ahead)
+        self.asked = set()  # plan inputs the planner ran itself: never started ahead afterwards
+        self.ahead_lock = threading.Lock()
 
     # -- building steps ----------------------------------------------------------------------------
     def step(self, key, module, args, connection, label=None):
-        merged = dict(connection)
-        merged.update(dict((k, v) for k, v in args.items() if v is not None))
-        step = Step(key, module, merged, label)
+        step = Step(key, module, merged(connection, args), label)
         self.steps.append(step)
         return step
 
@@ -202,6 +261,9 @@ class Setup:
             self.plan_present() if self.present else self.plan_absent()
         except StepFailed as exc:
             return self.failure(exc, planning=True)
+        finally:
+            self.action.end_plans()
+            self.discard_ahead()
         if self.action.check_mode:
             return self.outcome()
         try:
@@ -212,8 +274,49 @@ class Setup:
             return self.failure(exc, planning=False)
         return self.outcome()
 
+    # -- plans started ahead --------------------------------------------------------------------------
+    def start_ahead(self, module, args, then=None):
+        """Start the plan of a step whose input is already known, side by side with the others.  ``then`` maps that
+        plan's result to the (module, args) of a plan that can start once it is known, or to None."""
+        key = plan_key(module, args)
+        with self.ahead_lock:
+            if key in self.ahead or key in self.asked or not self.action.start_plans():
+                return
+            future = self.action.plan_ahead(module, args)
+            if future is None:
+                return
+            self.ahead[key] = future
+        if then is not None:
+            future.add_done_callback(lambda done: self.start_next(done, then))
+
+    def start_next(self, done, then):
+        try:
+            plan = done.result()
+            following = None if plan.get("failed") else then(plan)
+        except Exception:  # pylint: disable=broad-except
+            return  # the planner meets the same failure when it asks for that plan
+        if following:
+            self.start_ahead(*following)
+
+    def planned(self, module, args):
+        """The plan of ``module`` for exactly ``args``: the one started ahead, or a run now."""
+        key = plan_key(module, args)
+        with self.ahead_lock:
+            future = self.ahead.pop(key, None)
+            self.asked.add(key)
+        if future is not None:
+            return future.result()
+        return self.action.execute(module, args, check=True)
+
+    def discard_ahead(self):
+        """Plans started ahead that the planner did not ask for (their input turned out different)."""
+        with self.ahead_lock:
+            futures, self.ahead = list(self.ahead.values()), {}
+        for future in futures:
+            future.exception()  # waits; its result is not used
+
     def run_plan(self, step, plan_args=None):
-        step.plan = self.action.execute(step.module, plan_args or step.args, check=True)
+        step.plan = self.planned(step.module, plan_args or step.args)
         if step.plan.get("failed"):
             raise StepFailed(step, step.plan)
         return step.plan
@@ -232,9 +335,23 @@ class Setup:
         params = self.params
         if self.in_phase("curity", "claims"):
             self.claims = self.step("claims", "curity_claim", dict(params["claims"], state="present"), self.curity)
-            self.run_plan(self.claims)
         if self.in_phase("curity", "scopes"):
             self.scopes = self.step("scopes", "curity_scope", dict(params["scopes"], state="present"), self.curity)
+        if self.in_phase("curity", "token"):
+            self.token = self.step("token", "curity_token", dict(params["token"], state="present"), self.curity)
+        # Started ahead: these plans' input is what the planner sends when no earlier step creates what they use,
+        # and the Konnect step's once the DCR credential's plan gives the issuer.
+        if self.token is not None:
+            following = self.dcr_ahead if self.in_phase("konnect", "dcr") else None
+            self.start_ahead(self.token.module, self.token.args, then=following)
+        for step in (self.claims, self.scopes):
+            if step is not None:
+                self.start_ahead(step.module, step.args)
+        for args in self.app_plan_args():
+            self.start_ahead("portal_application", args)
+        if self.claims is not None:
+            self.run_plan(self.claims)
+        if self.scopes is not None:
             waiting = self.new_claims() & self.scope_claims()
             if waiting:
                 # The module refuses scopes whose claims do not exist; these claims exist after the claims step.
@@ -242,8 +359,7 @@ class Setup:
                                        % ", ".join(sorted(waiting)))
             else:
                 self.run_plan(self.scopes)
-        if self.in_phase("curity", "token"):
-            self.token = self.step("token", "curity_token", dict(params["token"], state="present"), self.curity)
+        if self.token is not None:
             self.plan_token()
         if self.in_phase("konnect", "dcr"):
             self.plan_dcr()
@@ -286,25 +402,31 @@ class Setup:
         items = list(scopes.get("scopes") or []) + ([scopes] if scopes.get("name") else [])
         return set(claim for item in items if isinstance(item, dict) for claim in item.get("claims") or [])
 
-    def issuer(self):
+    def issuer(self, token_plan):
         given = (self.params["dcr"] or {}).get("issuer") or (self.params["token"] or {}).get("issuer")
-        found = given or (self.token.plan.get("issuer") if self.token else None) or os.environ.get("CURITY_ISSUER")
-        if not found:
-            raise StepFailed(self.dcr, {"msg": "Curity's issuer is unknown: set the issuer (role: dcr_curity_issuer, or "
-                                               "CURITY_ISSUER), or run the curity phase in the same run."})
-        return found
+        return given or (token_plan or {}).get("issuer") or os.environ.get("CURITY_ISSUER")
 
-    def token_sets_secret(self):
-        return bool(self.token and self.token.plan.get("secret_changed"))
+    def dcr_args(self, token_plan):
+        """The Konnect step's plan input, given the DCR credential's plan (None without the curity phase)."""
+        args = merged(self.konnect, dict(self.params["dcr"], state="present"))
+        args.setdefault("initial_client_id", (self.params["token"] or {}).get("client_id") or "konnect-dcr")
+        args["issuer"] = self.issuer(token_plan)
+        args["initial_client_secret"] = self.secret or PLAN_SECRET
+        if (token_plan or {}).get("secret_changed"):
+            args["update_secret"] = "always"
+        return args
+
+    def dcr_ahead(self, token_plan):
+        args = self.dcr_args(token_plan)
+        return ("konnect_portal_dcr", args) if args["issuer"] else None
 
     def plan_dcr(self):
         params = self.params
         self.dcr = self.step("dcr", "konnect_portal_dcr", dict(params["dcr"], state="present"), self.konnect)
-        self.dcr.args.setdefault("initial_client_id", (params["token"] or {}).get("client_id") or "konnect-dcr")
-        self.dcr.args["issuer"] = self.issuer()
-        self.dcr.args["initial_client_secret"] = self.secret or PLAN_SECRET
-        if self.token_sets_secret():
-            self.dcr.args["update_secret"] = "always"
+        self.dcr.args = self.dcr_args(self.token.plan if self.token else None)
+        if not self.dcr.args["issuer"]:
+            raise StepFailed(self.dcr, {"msg": "Curity's issuer is unknown: set the issuer (role: dcr_curity_issuer, or "
+                                               "CURITY_ISSUER), or run the curity phase in the same run."})
         self.run_plan(self.dcr)
         if self.dcr.plan.get("provider_id") or self.secret:
             return
@@ -332,7 +454,7 @@ class Setup:
             args = self.app_args(item)
             app = self.step("application", "portal_application", args, self.portal, label=args.get("name"))
             self.apps.append(app)
-            app.takes_strategy = args.get("state", "present") == "present" and not args.get("auth_strategy")
+            app.takes_strategy = takes_strategy(args)
             if app.takes_strategy and self.strategy_ref():
                 app.args["auth_strategy"] = self.strategy_ref()
             plan_args = dict(app.args)
@@ -347,11 +469,49 @@ class Setup:
                 if unpublished:
                     plan_args["registrations"] = [ref for ref in plan_args["registrations"] if ref not in published]
                     waits.append("APIs this run publishes (%s)" % ", ".join(unpublished))
-            app.plan = self.action.execute("portal_application", plan_args, check=True)
+            app.plan = self.app_plan(plan_args)
             if app.plan.get("failed"):
                 raise StepFailed(app, app.plan)
             if waits:
                 app.pending = "waits for %s: planned as a change, checked when they exist" % " and ".join(waits)
+
+    def ahead_strategy(self):
+        """The strategy reference of the applications' plans started ahead.  Without the Konnect step, the one the
+        planner sends (the display name); with it, the planner sends the strategy's id, known only from that step's
+        plan, so the name developers most likely see: the display name, else the name a strategy created without one
+        has (konnect_portal_dcr: strategy_name, which defaults to provider_name)."""
+        dcr = self.params["dcr"] or {}
+        if not self.in_phase("konnect", "dcr"):
+            return dcr.get("display_name") or None
+        return dcr.get("display_name") or dcr.get("strategy_name") or dcr.get("provider_name") or DEFAULT_PROVIDER_NAME
+
+    def app_plan_args(self):
+        """The applications' plan input as the planner sends it when the Konnect step changes nothing, the strategy
+        named by its likely name (its id is known only from the Konnect step's plan)."""
+        if "application" not in self.phases or not self.present:
+            return []
+        name = self.ahead_strategy()
+        out = []
+        for item in self.params["applications"]:
+            args = merged(self.portal, self.app_args(item))
+            if takes_strategy(args) and name:
+                args["auth_strategy"] = name
+            out.append(args)
+        return out
+
+    def app_plan(self, plan_args):
+        """An application's plan; one started ahead with the strategy's name stands for the plan with the strategy's
+        id when it found the application on exactly that strategy (the name resolved to that id: the module refuses
+        an application on another strategy)."""
+        name = self.ahead_strategy()
+        ref = plan_args.get("auth_strategy")
+        if name and ref and ref != name:
+            future = self.ahead.pop(plan_key("portal_application", dict(plan_args, auth_strategy=name)), None)
+            if future is not None:
+                plan = future.result()
+                if not plan.get("failed") and plan.get("auth_strategy_id") == ref:
+                    return plan
+        return self.planned("portal_application", plan_args)
 
     def strategy_ref(self):
         if self.dcr is None:
@@ -392,23 +552,28 @@ class Setup:
                 app = self.step("application", "portal_application", dict(name=item.get("name"), state="absent"),
                                 self.portal, label=item.get("name"))
                 self.apps.append(app)
-                self.run_plan(app)
         if self.in_phase("konnect", "dcr"):
             args = dict(params["dcr"], state="absent")
             removed = [app.label for app in self.apps]
             if removed:
                 args["ignore_applications"] = removed
             self.dcr = self.step("dcr", "konnect_portal_dcr", args, self.konnect)
-            self.run_plan(self.dcr)
         if self.in_phase("curity", "token"):
             token = dict((k, v) for k, v in params["token"].items() if k in ("client_id", "dcr", "issuer"))
             self.token = self.step("token", "curity_token", dict(token, state="absent"), self.curity)
-            self.run_plan(self.token)
         if self.in_phase("curity", "scopes"):
             self.scopes = self.step("scopes", "curity_scope", dict(params["scopes"], state="absent"), self.curity)
-            self.run_plan(self.scopes)
         if self.in_phase("curity", "claims"):
             self.claims = self.step("claims", "curity_claim", dict(params["claims"], state="absent"), self.curity)
+        # A teardown's plan input is known from the start: every plan starts ahead.  The claims plan goes unused
+        # when the scopes step removes scopes that use those claims.
+        for step in self.apps + [self.dcr, self.token, self.scopes, self.claims]:
+            if step is not None:
+                self.start_ahead(step.module, step.args)
+        for step in self.apps + [self.dcr, self.token, self.scopes]:
+            if step is not None:
+                self.run_plan(step)
+        if self.claims is not None:
             removed = self.removed_scope_claims()
             wanted = set(c.get("name") for c in params["claims"].get("claims") or [] if isinstance(c, dict))
             if params["claims"].get("name"):
@@ -467,7 +632,8 @@ class Setup:
                       diff=[self.step_diff(s) for s in self.steps if s.changed and s.key != "request"],
                       notes=self.notes, applications=self.applications(), warnings=self.action.warnings,
                       module_executions=len(self.action.executions),
-                      timings=[dict(zip(("pass", "module", "seconds"), e)) for e in self.action.executions])
+                      timings=[dict(zip(("pass", "module", "seconds", "started"), e))
+                               for e in sorted(self.action.executions, key=lambda e: e[3])])
         result.update(self.credential())
         request = next((s for s in self.steps if s.key == "request"), None)
         if request is not None and request.result:
@@ -557,6 +723,23 @@ class Setup:
         result.update(failed=True, msg=msg, failed_step=step.key)
         result["changed"] = bool(written) or bool(exc.result.get("changed"))
         return result
+
+
+def merged(connection, args):
+    """A step's module arguments: its connection settings, then the arguments that are set."""
+    out = dict(connection)
+    out.update(dict((k, v) for k, v in args.items() if v is not None))
+    return out
+
+
+def takes_strategy(args):
+    """Whether an application gets the run's auth strategy (present, and none of its own)."""
+    return args.get("state", "present") == "present" and not args.get("auth_strategy")
+
+
+def plan_key(module, args):
+    """What identifies a plan: the module and exactly its input."""
+    return module, json.dumps(args, sort_keys=True, default=str)
 
 
 def gateway_request(spec, credentials, name):

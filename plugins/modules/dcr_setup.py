@@ -37,7 +37,14 @@ description:
     Konnect's provider check, C(POST .../verify), which changes nothing, included); a run that changes nothing sends
     only these, then the gateway request. The apply pass sends, for each step whose plan changes something, that
     module's requests of a real run. No module runs twice in a pass, except curity_token's plan when the run chooses a
-    fresh DCR credential secret (first runs only)."
+    fresh DCR credential secret, and a plan started ahead whose input turns out different (both on first runs only)."
+  - "B(Plans side by side.) When the steps' modules run on the controller (C(connection: local), no C(become)), the plans
+    whose input is known before the run (the claims, the scopes, the DCR credential, the applications as if the
+    Konnect step changed nothing; for state=absent, every step) start at once, and the Konnect step's as soon as the
+    DCR credential's plan gives the issuer. The planner still takes them in dependency order, and only a plan made with
+    exactly the input it would send (an application's plan made with the strategy's name stands for the plan with its
+    id when it found the application on that very strategy); others are discarded. The apply pass, which writes, runs
+    one step after another. Over any other connection the plans run one after another."
   - The gateway request uses HTTP Basic C(client_id:client_secret) with the credentials this run received, or those in
     the application's C(credentials_file) (read through the connection, no module run). Redirects are not followed, so
     the credentials never go to another location.
@@ -294,7 +301,9 @@ module_executions:
   type: int
   sample: 5
 timings:
-  description: Each module run in order - C(pass) (V(plan) or V(apply)), C(module), C(seconds).
+  description:
+    - Each module run in the order it started - C(pass) (V(plan) or V(apply)), C(module), C(seconds), and C(started)
+      (seconds after the task began; plans started side by side overlap).
   returned: always
   type: list
   elements: dict

@@ -458,6 +458,45 @@ def test_the_gateway_request_does_not_follow_a_redirect_with_the_credentials(pla
         assert len(sandbox.requests("gateway")) == 1  # a redirect is final: no retry either
 
 
+RECORD_PLAYBOOK = """---
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: devportal.dcr.dcr_curity
+    - ansible.builtin.copy:
+        dest: "%s"
+        content: "{{ {'timings': dcr_curity_result.timings,
+                      'module_executions': dcr_curity_result.module_executions} | to_json }}"
+        mode: "0600"
+"""
+
+
+def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_path):
+    record = tmp_path / "record.json"
+    playbook = tmp_path / "record.yml"
+    playbook.write_text(RECORD_PLAYBOOK % record)
+    assert_ok(*play(str(playbook)))
+    sandbox.clear_requests()
+    rc, output = play(str(playbook))
+    assert_ok(rc, output)
+    assert config_writes(sandbox) == []
+    runs = json.loads(record.read_text())
+    # One plan per step, none repeated: the applications' plan started ahead (with the strategy's name) stood for
+    # the plan with the strategy's id.
+    assert runs["module_executions"] == 5, runs
+    assert sorted(t["module"] for t in runs["timings"]) == sorted(
+        ["curity_claim", "curity_scope", "curity_token", "konnect_portal_dcr", "portal_application"])
+    assert {t["pass"] for t in runs["timings"]} == {"plan"}
+    by_module = dict((t["module"], t) for t in runs["timings"])
+    spans = [(t["started"], t["started"] + t["seconds"]) for t in runs["timings"]]
+    assert any(a[0] <= b[0] < a[1] for a in spans for b in spans if a is not b), spans  # side by side
+    # The Konnect step's plan needs the issuer from the DCR credential's plan: it starts after that one ends.
+    token, dcr = by_module["curity_token"], by_module["konnect_portal_dcr"]
+    assert dcr["started"] >= token["started"] + token["seconds"] - 0.002, runs
+
+
 def test_a_secret_issued_before_a_failure_stays_with_the_play(play, sandbox, tmp_path):
     """No credentials_file and a failure after Konnect issued the secret: the play still has it."""
     keep = tmp_path / "kept.json"
