@@ -38,14 +38,15 @@ __metaclass__ = type
 
 import base64
 import contextvars
-import copy
+import heapq
+import itertools
 import json
 import os
 import secrets
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.text.converters import to_native, to_text
@@ -54,6 +55,7 @@ from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible.module_utils.urls import Request
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.devportal.dcr.plugins.module_utils._module import STEP_OPTION
 from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
 
 CURITY_OPTIONS = ("admin_url", "admin_username", "admin_password", "profile_id", "validate_certs", "ca_path", "timeout")
@@ -63,7 +65,9 @@ PORTAL_OPTIONS = ("portal_url", "developer_email", "developer_password", "portal
 OPTIONAL_STRINGS = ("description", "redirect_uri", "auth_strategy", "credentials_file", "state")
 # Stands for the DCR credential's secret in the plan only (check mode sends nothing to Konnect).
 PLAN_SECRET = "planned-secret-never-sent"
-# At most this many step plans run side by side.
+# The module that runs every step's module code (one module payload per run; see plugins/modules/dcr_setup.py).
+RUNNER = "devportal.dcr.dcr_setup"
+# At most this many step plans run side by side (and no more than the controller has CPUs, at least two).
 PLAN_WORKERS = 4
 # konnect_portal_dcr's default provider_name (strategy_name and a new strategy's display name default to it).
 DEFAULT_PROVIDER_NAME = "curity"
@@ -122,6 +126,8 @@ class ActionModule(ActionBase):
         self.executions = []  # (pass, module, seconds, started) of every module run, for the result
         self._began = time.monotonic()
         self._build_lock = threading.Lock()
+        self._run_local = threading.local()  # the name of the module run this thread makes
+        self._run_numbers = itertools.count(1)
         self._pool = None
         setup = Setup(self, params)
         try:
@@ -137,11 +143,23 @@ class ActionModule(ActionBase):
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
     # -- what Setup needs from Ansible ------------------------------------------------------------
+    def _update_module_args(self, module_name, module_args, *args, **kwargs):
+        super(ActionModule, self)._update_module_args(module_name, module_args, *args, **kwargs)
+        if module_args.get(STEP_OPTION):
+            # The step's module is the one the module run speaks as ("... for (devportal.dcr.curity_claim) module").
+            module_args["_ansible_module_name"] = "devportal.dcr." + module_args[STEP_OPTION]
+
     def _configure_module(self, *args, **kwargs):
         # Building a module's payload parses Python sources (ast), which is not thread-safe in every
         # supported Python: one build at a time; the module processes themselves run side by side.
         with self._build_lock:
-            return super(ActionModule, self)._configure_module(*args, **kwargs)
+            built = super(ActionModule, self)._configure_module(*args, **kwargs)
+        # The module file's name on the target comes from the last item (the module's path): each step's run gets a
+        # file of its own, since runs side by side share the temporary folder and the runner module.
+        run = getattr(self._run_local, "name", None)
+        if run:
+            built = tuple(built[:-1]) + ("%s-%s.py" % (os.path.splitext(built[-1])[0], run),)
+        return built
 
     def start_plans(self):
         """Let check-mode runs go side by side, when it is safe: the modules run on the controller (local
@@ -157,14 +175,14 @@ class ActionModule(ActionBase):
         self._task.check_mode = True
         # Each run goes in a copy of this thread's context (Ansible keeps templating state in context variables).
         self._context = contextvars.copy_context()
-        self._pool = ThreadPoolExecutor(max_workers=PLAN_WORKERS)
+        self._pool = PlanPool(max(2, min(PLAN_WORKERS, os.cpu_count() or 2)))
         return True
 
-    def plan_ahead(self, module, args):
-        """A check-mode run of ``module`` started now on another thread (a future of its result), or None once the
-        plan pass is over."""
+    def plan_ahead(self, module, args, urgent=False):
+        """A check-mode run of ``module`` started on another thread as soon as one is free (``urgent``: before the
+        others waiting), as a future of its result; None once the plan pass is over."""
         try:
-            return self._pool.submit(self._context.copy().run, self.execute, module, args, True)
+            return self._pool.submit(urgent, self._context.copy().run, self.execute, module, args, True)
         except (AttributeError, RuntimeError):  # the pass ended (no pool, or shut down)
             return None
 
@@ -181,8 +199,10 @@ class ActionModule(ActionBase):
         saved = self._task.check_mode
         self._task.check_mode = bool(check or saved)
         started = time.monotonic()
+        self._run_local.name = "%s-%d" % (module, next(self._run_numbers))
         try:
-            result = self._execute_module(module_name="devportal.dcr." + module, module_args=copy.deepcopy(args),
+            # Every step's module code runs through devportal.dcr.dcr_setup's module: one payload for the run.
+            result = self._execute_module(module_name=RUNNER, module_args=dict(args, **{STEP_OPTION: module}),
                                           task_vars=self._vars)
         finally:
             self._task.check_mode = saved
@@ -275,14 +295,15 @@ class Setup:
         return self.outcome()
 
     # -- plans started ahead --------------------------------------------------------------------------
-    def start_ahead(self, module, args, then=None):
+    def start_ahead(self, module, args, then=None, urgent=False):
         """Start the plan of a step whose input is already known, side by side with the others.  ``then`` maps that
-        plan's result to the (module, args) of a plan that can start once it is known, or to None."""
+        plan's result to the (module, args) of a plan that can start once it is known (before the plans still
+        waiting: it is on the longest path), or to None."""
         key = plan_key(module, args)
         with self.ahead_lock:
             if key in self.ahead or key in self.asked or not self.action.start_plans():
                 return
-            future = self.action.plan_ahead(module, args)
+            future = self.action.plan_ahead(module, args, urgent)
             if future is None:
                 return
             self.ahead[key] = future
@@ -296,7 +317,7 @@ class Setup:
         except Exception:  # pylint: disable=broad-except
             return  # the planner meets the same failure when it asks for that plan
         if following:
-            self.start_ahead(*following)
+            self.start_ahead(*following, urgent=True)
 
     def planned(self, module, args):
         """The plan of ``module`` for exactly ``args``: the one started ahead, or a run now."""
@@ -723,6 +744,36 @@ class Setup:
         result.update(failed=True, msg=msg, failed_step=step.key)
         result["changed"] = bool(written) or bool(exc.result.get("changed"))
         return result
+
+
+class PlanPool:
+    """Threads for the plans started ahead: ``workers`` at a time, urgent ones first, then in the order given."""
+
+    def __init__(self, workers):
+        self.executor = ThreadPoolExecutor(max_workers=workers)
+        self.lock = threading.Lock()
+        self.waiting = []  # (urgent first, order, future, call)
+        self.order = itertools.count()
+
+    def submit(self, urgent, fn, *args):
+        future = Future()
+        with self.lock:
+            heapq.heappush(self.waiting, (0 if urgent else 1, next(self.order), future, (fn, args)))
+        self.executor.submit(self.run_next)  # one thread run per plan: each takes the first plan waiting then
+        return future
+
+    def run_next(self):
+        with self.lock:
+            dummy, dummy, future, (fn, args) = heapq.heappop(self.waiting)
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # pylint: disable=broad-except
+            future.set_exception(exc)
+
+    def shutdown(self, wait=True):
+        self.executor.shutdown(wait=wait)
 
 
 def merged(connection, args):

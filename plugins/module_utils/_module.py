@@ -19,16 +19,43 @@ the option: the modules refuse such URLs, and ``DcrModule`` keeps the password o
 output (messages, warnings, ``invocation``) from the start.  Warnings are scrubbed of every
 ``no_log`` value when they are issued: ansible-core keeps them as events that the scrubbing of
 the result does not reach.
+
+devportal.dcr.dcr_setup runs the steps' module code from its own module payload (see
+``run_step``): the step's name travels as one more argument, ``STEP_OPTION``, which ``DcrModule``
+accepts and removes only in such a run.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.six import string_types
 from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
+
+
+# The argument that names the step when devportal.dcr.dcr_setup runs a step's module code.
+STEP_OPTION = "_dcr_setup_step"
+_RUNNING_STEP = []  # the step run_step is running, if any
+
+
+def requested_step():
+    """The step that devportal.dcr.dcr_setup asks this module run for, or None.
+
+    ``basic._load_params`` is ansible-core's documented way for dynamic modules to read their arguments before
+    building their ``AnsibleModule``.
+    """
+    params = basic._load_params()  # pylint: disable=protected-access
+    step = params.get(STEP_OPTION) if isinstance(params, dict) else None
+    return step if isinstance(step, str) else None
+
+
+def run_step(step, main):
+    """Run the module code ``main`` of ``step`` with the arguments of this module run (which name the step)."""
+    _RUNNING_STEP.append(step)
+    main()
 
 
 def secret_values(argument_spec, params):
@@ -83,7 +110,12 @@ class DcrModule(AnsibleModule):
     """``AnsibleModule`` whose outputs never carry the value of a ``no_log`` option nor a password in a URL."""
 
     def __init__(self, *args, **kwargs):
+        if _RUNNING_STEP:
+            kwargs["argument_spec"] = dict(kwargs["argument_spec"], **{STEP_OPTION: dict(type="str")})
         super(DcrModule, self).__init__(*args, **kwargs)
+        if _RUNNING_STEP:
+            self.params.pop(STEP_OPTION, None)
+            del self.argument_spec[STEP_OPTION]
         self.no_log_values.update(url_passwords(self.params))
 
     def warn(self, warning, *args, **kwargs):  # pylint: disable=arguments-differ

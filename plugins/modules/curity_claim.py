@@ -237,51 +237,7 @@ diff:
     after: {"kong_app_name": {"in_access_token": true, "value_provider": "account-manager-claims-provider"}}
 """
 
-
-from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
-from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
-    ClaimList,
-    converge,
-    curity_argument_spec,
-    desired_items,
-    reported,
-)
-
-CLAIM_OPTIONS = dict(
-    name=dict(type="str"),
-    description=dict(type="str"),
-    value_provider=dict(type="str"),
-    attribute=dict(type="str"),
-    required=dict(type="bool"),
-    expose_in_metadata=dict(type="bool"),
-    in_access_token=dict(type="bool", no_log=False),
-    in_id_token=dict(type="bool", no_log=False),
-    in_userinfo=dict(type="bool"),
-)
-MANAGED = [o for o in CLAIM_OPTIONS if o != "name"]
-
-
-def main():
-    item_options = dict(CLAIM_OPTIONS, name=dict(type="str", required=True), claims_mapper=dict(type="str"))
-    module = DcrModule(
-        argument_spec=curity_argument_spec(
-            claims=dict(type="list", elements="dict", options=item_options),
-            claims_mapper=dict(type="str", default="default"),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            exclusive=dict(type="bool", default=False),
-            **CLAIM_OPTIONS
-        ),
-        mutually_exclusive=[["claims", option] for option in CLAIM_OPTIONS],
-        required_one_of=[["name", "claims"]],
-        supports_check_mode=True,
-    )
-    params = module.params
-    with reported(module):
-        desired = desired_items(params, MANAGED, "claims")
-        mapper_of = dict((item["name"], item["claims_mapper"]) for item in params["claims"] or [] if item["claims_mapper"])
-        plan, end = converge(module, ClaimList, desired, params["state"], params["exclusive"],
-                             mapper_of=mapper_of, default_mapper=params["claims_mapper"])
-        module.exit_json(changed=plan.changed, diff=plan.diff(), claims=end)
+from ansible_collections.devportal.dcr.plugins.module_utils._curity_claim import main
 
 
 if __name__ == "__main__":

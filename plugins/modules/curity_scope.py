@@ -215,46 +215,7 @@ diff:
     after: {"kong-api": {"description": "Access to the APIs published in the Kong Dev Portal"}}
 """
 
-
-from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
-from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
-    ScopeList,
-    converge,
-    curity_argument_spec,
-    desired_items,
-    reported,
-)
-
-SCOPE_OPTIONS = dict(
-    name=dict(type="str"),
-    description=dict(type="str"),
-    claims=dict(type="list", elements="str"),
-    time_to_live=dict(type="int"),
-    required=dict(type="bool"),
-    expose_in_metadata=dict(type="bool"),
-    is_prefix=dict(type="bool"),
-)
-MANAGED = [o for o in SCOPE_OPTIONS if o != "name"]
-
-
-def main():
-    item_options = dict(SCOPE_OPTIONS, name=dict(type="str", required=True))
-    module = DcrModule(
-        argument_spec=curity_argument_spec(
-            scopes=dict(type="list", elements="dict", options=item_options),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            exclusive=dict(type="bool", default=False),
-            **SCOPE_OPTIONS
-        ),
-        mutually_exclusive=[["scopes", option] for option in SCOPE_OPTIONS],
-        required_one_of=[["name", "scopes"]],
-        supports_check_mode=True,
-    )
-    params = module.params
-    with reported(module):
-        desired = desired_items(params, MANAGED, "scopes")
-        plan, end = converge(module, ScopeList, desired, params["state"], params["exclusive"])
-        module.exit_json(changed=plan.changed, diff=plan.diff(), scopes=end)
+from ansible_collections.devportal.dcr.plugins.module_utils._curity_scope import main
 
 
 if __name__ == "__main__":

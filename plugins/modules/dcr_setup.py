@@ -316,10 +316,35 @@ failed_step:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.devportal.dcr.plugins.module_utils._module import requested_step, run_step
 from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
 
 
+def step_main(step):
+    """The module code of a step.  The action plugin runs every step through this one module, so Ansible builds
+    one module payload per run instead of one per step; only the step's own code is imported."""
+    # pylint: disable=import-outside-toplevel
+    if step == "curity_claim":
+        from ansible_collections.devportal.dcr.plugins.module_utils._curity_claim import main as step_code
+    elif step == "curity_scope":
+        from ansible_collections.devportal.dcr.plugins.module_utils._curity_scope import main as step_code
+    elif step == "curity_token":
+        from ansible_collections.devportal.dcr.plugins.module_utils._curity_token import main as step_code
+    elif step == "konnect_portal_dcr":
+        from ansible_collections.devportal.dcr.plugins.module_utils._konnect_portal_dcr import main as step_code
+    elif step == "portal_application":
+        from ansible_collections.devportal.dcr.plugins.module_utils._portal_application import main as step_code
+    else:
+        step_code = None
+    return step_code
+
+
 def main():
+    step = requested_step()
+    step_code = step_main(step) if step else None
+    if step_code is not None:
+        run_step(step, step_code)
+        return
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     module.fail_json(msg="devportal.dcr.dcr_setup runs through its action plugin on the controller; call it as a task "
                          "of a play, not as a module on its own.")

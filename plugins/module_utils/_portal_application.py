@@ -1,0 +1,349 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# FOR INTERNAL COLLECTION USE ONLY.  The interfaces in this file are meant for use within the
+# devportal.dcr collection and may not remain stable to outside uses.  Changes may be made in
+# ANY release, even a bugfix release.
+"""The code of the M(devportal.dcr.portal_application) module: its argument spec and what it does.
+
+It lives here, not in plugins/modules/portal_application.py (which holds the documentation and calls ``main``), so
+that devportal.dcr.dcr_setup runs every step's module code from one module payload: Ansible builds a
+payload once per module name and run, and the build is the largest part of a module run's cost.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.six.moves.urllib.parse import urlsplit
+
+from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
+from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
+from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
+    DeveloperPortal,
+    KonnectAdmin,
+    KonnectError,
+    REQUIRED_PORTAL,
+    check_credentials_path,
+    check_http_url,
+    check_konnect_url,
+    check_no_credentials,
+    check_redirect_uri,
+    konnect_argument_spec,
+    portal_argument_spec,
+    registration_view,
+    require_options,
+    utc_now,
+    write_credentials_file,
+)
+
+NEW_SECRET = "(new secret)"
+
+
+def argument_spec():
+    spec = konnect_argument_spec()
+    spec.update(portal_argument_spec())
+    spec.update(
+        name=dict(type="str", required=True),
+        description=dict(type="str"),
+        redirect_uri=dict(type="str"),
+        auth_strategy=dict(type="str"),
+        registrations=dict(type="list", elements="str"),
+        approve_registrations=dict(type="bool", default=False),
+        regenerate_secret=dict(type="bool", default=False, no_log=False),
+        credentials_file=dict(type="path"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+    )
+    return spec
+
+
+class IssuedSecretError(Exception):
+    """A failure after Konnect issued a secret: the result must still deliver it."""
+
+    def __init__(self, message, result):
+        super(IssuedSecretError, self).__init__(message)
+        self.result = result
+
+
+def check_input(params):
+    """Every input error, before any request."""
+    require_options(params, REQUIRED_PORTAL)
+    if not 1 <= len(params["name"]) <= 255:
+        raise KonnectError("name must be 1 to 255 characters long.")
+    if params["description"] is not None and len(params["description"]) > 255:
+        raise KonnectError("description must not be longer than 255 characters.")
+    check_http_url(params["portal_url"], "portal_url")
+    check_no_credentials(params["konnect_url"], "konnect_url")
+    if params["redirect_uri"] is not None:
+        check_redirect_uri(params["redirect_uri"])
+    if params["credentials_file"]:
+        check_credentials_path(params["credentials_file"])
+    if params["approve_registrations"]:
+        check_konnect_url(params["konnect_url"])
+        if not params["konnect_token"]:
+            raise KonnectError("approve_registrations needs konnect_token (or KONNECT_TOKEN): approving is done by an "
+                               "administrator through the Konnect admin API.")
+
+
+def portal_domain(url):
+    """The portal's domain as Konnect stores it: the URL's host (Konnect domains are host names, never a port)."""
+    return urlsplit(url).hostname
+
+
+def client_id_of(app):
+    return (app or {}).get("client_id") or (app or {}).get("reference_id") or None
+
+
+# --------------------------------------------------------------------------- the task
+class Task:
+    """Reads the current state once, plans once, then (outside check mode) applies the plan."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.portal = DeveloperPortal.from_module(module)
+        self.base = self.portal.base
+        self.generation = self.portal.generation
+        self.app = self.portal.find_by_name(self.base + "/applications", self.params["name"], "applications of this developer")
+        present = self.params["state"] == "present"
+        self.strategy = self._strategy() if present and self.params["auth_strategy"] else None
+        self.targets = [self._target(ref) for ref in self.params["registrations"] or []] if present else []
+        self.labels = dict((t["id"], t["label"]) for t in self.targets)
+        self.current = self._registrations() if self.app else []
+        self.admin = self.admin_portal = None
+        if self.params["approve_registrations"] and present:
+            self.admin = KonnectAdmin.from_module(module)
+            self.admin_portal = self.admin.portal_by_domain(self.generation, portal_domain(self.params["portal_url"]))
+        self.secret = None
+        self.written = self.backup = None
+        self.plan = self._plan()
+
+    # -- reads ------------------------------------------------------------------
+    def _strategy(self):
+        ref = self.params["auth_strategy"]
+        path = "/api/v3/application-auth-strategies" if self.generation == "v3" else "/api/v2/applications/auth-strategies"
+        strategies = self.portal.list_all(path)
+        found = [s for s in strategies if s.get("id") == ref] or [s for s in strategies if s.get("name") == ref]
+        if len(found) != 1:
+            raise KonnectError("%s auth strategy %r on this portal. Strategies developers can use here: %s."
+                               % ("More than one" if found else "No", ref,
+                                  ", ".join(sorted(str(s.get("name")) for s in strategies)) or "none"))
+        strategy = found[0]
+        if self.app and (self.app.get("auth_strategy") or {}).get("id") != strategy["id"]:
+            raise KonnectError("The application %r uses the auth strategy %r, and Konnect cannot change the strategy of an "
+                               "application: delete it (state: absent) and create it again, or drop auth_strategy."
+                               % (self.app["name"], (self.app.get("auth_strategy") or {}).get("name")))
+        return strategy
+
+    def _target(self, ref):
+        if self.generation == "v3":
+            return self.portal.find_api("/api/v3/apis", ref)
+        return self.portal.find_product_version("/api/v2/products", "/api/v2/products/%s/versions", ref)
+
+    def _registrations(self):
+        items = self.portal.list_all("%s/applications/%s/registrations" % (self.base, self.app["id"]))
+        self.portal.api_labels(items, self.labels)
+        return [self._registration(item) for item in items]
+
+    def _registration(self, item):
+        return registration_view(item, self.generation, self.labels)
+
+    # -- plan ---------------------------------------------------------------------
+    def _plan(self):
+        params = self.params
+        plan = _engine.Plan()
+        if params["state"] == "absent":
+            plan.add(_engine.compare("application", self._app_view(), None, "absent"))
+            return plan
+        want = _engine.user_set(params, ("name", "description", "redirect_uri"))
+        if self.strategy:
+            want["auth_strategy"] = self.strategy.get("name")
+        self.app_change = plan.add(_engine.compare("application", self._app_view(), want))
+        registered = set(r["target_id"] for r in self.current)
+        self.missing = [t for t in self.targets if t["id"] not in registered]
+        if self.targets:
+            have = [r["target"] for r in self.current]
+            plan.add(_engine.compare("registrations", {"registrations": have} if self.app else None,
+                                     {"registrations": have + [t["label"] for t in self.missing]}))
+        self.to_approve = [r for r in self.current if r["status"] == "pending"] if self.admin_portal else []
+        if self.to_approve:
+            plan.add(_engine.Change("approvals", _engine.UPDATE, dict((r["target"], "pending") for r in self.to_approve),
+                                    dict((r["target"], "approved") for r in self.to_approve)))
+        self.rotate = bool(params["regenerate_secret"] and self.app)
+        if self.rotate:
+            plan.add(_engine.Change("client_secret", _engine.UPDATE, {"client_secret": _engine.SECRET_MASK},
+                                    {"client_secret": NEW_SECRET}))
+        return plan
+
+    def _app_view(self):
+        if self.app is None:
+            return None
+        return {"name": self.app.get("name"), "description": self.app.get("description"),
+                "redirect_uri": self.app.get("redirect_uri"), "auth_strategy": (self.app.get("auth_strategy") or {}).get("name")}
+
+    # -- apply --------------------------------------------------------------------
+    def apply(self):
+        if self.params["state"] == "absent":
+            if self.app:
+                self.portal.send("DELETE", "%s/applications/%s" % (self.base, self.app["id"]), expect=(204, 404))
+            return
+        if self.app is None:
+            self._create()
+        try:
+            if self.app_change.action == _engine.UPDATE:
+                body = dict((key, self.params[key]) for key in self.app_change.changed_fields() if key != "auth_strategy")
+                self.portal.send("PATCH", "%s/applications/%s" % (self.base, self.app["id"]), body, expect=(200,))
+            for target in self.missing:
+                self.current.append(self._register(target))
+            self._approve()
+            if self.rotate:
+                self._regenerate()
+            if self.plan.changed:
+                self.app = self.portal.get("%s/applications/%s" % (self.base, self.app["id"])) or self.app
+        except IssuedSecretError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            # Whatever went wrong (an odd answer included), a secret issued by this task is never lost.
+            if self.secret is None:
+                raise
+            raise IssuedSecretError("%s The application %r has a client secret issued by this task: it is in this "
+                                    "result's client_secret%s." % (describe(exc), self.params["name"], self._file_note()),
+                                    self.result())
+
+    def _create(self):
+        body = _engine.user_set(self.params, ("name", "description", "redirect_uri"))
+        if self.strategy:
+            body["auth_strategy_id"] = self.strategy["id"]
+        try:
+            created = self.portal.send("POST", self.base + "/applications", body, expect=(201,))
+        except _http.TransportError as exc:
+            raise KonnectError("%s Konnect may have created the application %r without the module receiving its secret: the "
+                               "next run finds it by name; then set regenerate_secret: true to get a new secret."
+                               % (exc, self.params["name"]))
+        self.app = created
+        credentials = created.get("credentials") or {}
+        self._received(created.get("client_secret") or credentials.get("client_secret"))
+        if self.secret is None:
+            self.module.warn("The application was created without a client secret: its auth strategy does not use Dynamic "
+                             "Client Registration.")
+
+    def _received(self, secret):
+        """A secret issued by Konnect: hidden from every output at once, then stored in the credentials file."""
+        if not secret:
+            return
+        self.secret = secret
+        self.module.no_log_values.add(secret)
+        if not self.params["credentials_file"]:
+            return
+        record = {"application_id": self.app["id"], "client_id": client_id_of(self.app), "client_secret": secret,
+                  "portal_url": self.params["portal_url"], "created_at": utc_now()}
+        try:
+            self.backup = write_credentials_file(self.params["credentials_file"], record)
+        except (IOError, OSError, KonnectError) as exc:
+            raise IssuedSecretError("Konnect issued the client secret of %r but credentials_file %r could not be written "
+                                    "(%s). The secret is in this result's client_secret: keep it from there, since it "
+                                    "cannot be read again." % (self.params["name"], self.params["credentials_file"],
+                                                               getattr(exc, "strerror", None) or exc), self.result())
+        self.written = self.params["credentials_file"]
+
+    def _register(self, target):
+        path = "%s/applications/%s/registrations" % (self.base, self.app["id"])
+        key = "api_id" if self.generation == "v3" else "product_version_id"
+        try:
+            return self._registration(self.portal.send("POST", path, {key: target["id"]}, expect=(201,)))
+        except _http.HttpError as exc:
+            if exc.status == 409:
+                for registration in self._registrations():
+                    if registration["target_id"] == target["id"]:
+                        return registration
+            raise KonnectError("Cannot register the application to %s: %s The %s must be published to this portal with the "
+                               "application's auth strategy (see the apis option of konnect_portal_dcr)."
+                               % (target["label"], exc, "API" if self.generation == "v3" else "product version"))
+
+    def _approve(self):
+        if not self.admin_portal:
+            return
+        base = "/%s/portals/%s/applications/%s/registrations" % (self.generation, self.admin_portal["id"], self.app["id"])
+        for registration in self.current:
+            if registration["status"] == "pending":
+                answer = self.admin.send("PATCH", "%s/%s" % (base, registration["id"]), {"status": "approved"}, expect=(200,))
+                registration["status"] = (answer or {}).get("status", "approved")
+
+    def _regenerate(self):
+        suffix = "regenerate-secret" if self.generation == "v3" else "refresh-token"
+        answer = self.portal.send("POST", "%s/applications/%s/%s" % (self.base, self.app["id"], suffix), expect=(201,))
+        self._received((answer or {}).get("client_secret"))
+
+    # -- result -------------------------------------------------------------------
+    def _file_note(self):
+        if self.written:
+            return " and in credentials_file %r" % self.written
+        return ""
+
+    def result(self):
+        exists = self.params["state"] == "present" and self.app is not None
+        registrations = []
+        if self.params["state"] == "present":
+            registrations = list(self.current)
+            if self.module.check_mode:
+                registrations += [{"id": None, "target": t["label"], "target_id": t["id"], "status": None}
+                                  for t in self.missing]
+        return dict(
+            changed=self.plan.changed, diff=self.plan.diff(), portal_api=self.generation,
+            application_id=self.app["id"] if exists else None,
+            client_id=client_id_of(self.app) if exists else None,
+            auth_strategy_id=((self.app or {}).get("auth_strategy") or {}).get("id") if exists else None,
+            registrations=registrations, pending=sorted(r["target"] for r in registrations if r["status"] == "pending"),
+            credentials_file=self.written, credentials_backup=self.backup)
+
+
+def describe(exc):
+    """One sentence for an error: the collection's own as they are, anything else with its type."""
+    if isinstance(exc, (KonnectError, _http.HttpError, _http.TransportError)):
+        return str(exc)
+    return "Unexpected error (%s: %s)." % (type(exc).__name__, exc)
+
+
+def finish(module, result, secret=None, msg=None):
+    """Exit or fail; the issued secret leaves the module only as ``client_secret``.
+
+    The secret stays in ``no_log_values`` until this point, so that warnings, errors and every
+    other value are scrubbed of it (and of every other secret) before it is added back alone.
+    """
+    if msg is not None:
+        result = dict(result, msg=msg)
+    safe = remove_values(result, module.no_log_values)
+    if secret:
+        module.no_log_values.discard(secret)
+        safe["client_secret"] = secret
+    if msg is not None:
+        module.fail_json(**safe)
+    module.exit_json(**safe)
+
+
+def main():
+    module = DcrModule(argument_spec=argument_spec(), supports_check_mode=True)
+    _http.ensure_requests(module)
+    task = None
+    try:
+        check_input(module.params)
+        task = Task(module)
+        if not module.check_mode:
+            task.apply()
+    except IssuedSecretError as exc:
+        finish(module, exc.result, task.secret if task else None, str(exc))
+    except (KonnectError, _http.HttpError, _http.TransportError) as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        # No traceback for an odd answer, and never one that loses an issued secret.
+        if task is not None and task.secret:
+            try:
+                result = task.result()
+            except Exception:  # pylint: disable=broad-except
+                result = {"changed": True, "credentials_file": task.written}
+            finish(module, result, task.secret,
+                   "%s The client secret issued by this task is in this result's client_secret." % describe(exc))
+        module.fail_json(msg=describe(exc))
+    finish(module, task.result(), task.secret)
