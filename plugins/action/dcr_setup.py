@@ -754,12 +754,17 @@ class PlanPool:
         self.lock = threading.Lock()
         self.waiting = []  # (urgent first, order, future, call)
         self.order = itertools.count()
+        self.closed = False
 
     def submit(self, urgent, fn, *args):
+        """A future of ``fn(*args)``; RuntimeError once the pool is shut down (nothing is queued then)."""
         future = Future()
         with self.lock:
+            if self.closed:
+                raise RuntimeError("the plan pass is over")
             heapq.heappush(self.waiting, (0 if urgent else 1, next(self.order), future, (fn, args)))
-        self.executor.submit(self.run_next)  # one thread run per plan: each takes the first plan waiting then
+            # One thread run per plan queued: each takes the first plan waiting when it starts.
+            self.executor.submit(self.run_next)
         return future
 
     def run_next(self):
@@ -773,6 +778,9 @@ class PlanPool:
             future.set_exception(exc)
 
     def shutdown(self, wait=True):
+        """Let every plan queued finish; no plan is queued afterwards."""
+        with self.lock:
+            self.closed = True
         self.executor.shutdown(wait=wait)
 
 
