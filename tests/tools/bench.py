@@ -18,7 +18,9 @@ It runs the copy of the collection under build/ (``make tree``) against local sa
   the no-op run has tasks, alternated in one sequence of runs (median of 5 each);
 * module floor: the no-op run against a playbook of its shape - as many ansible.builtin.ping
   tasks as it runs modules (devportal.dcr.dcr_setup reports its own) and as many debug tasks as
-  it runs controller-side tasks - in the same alternated sequence; with a per-task profile;
+  it runs controller-side tasks - in the same alternated sequence; with a per-task profile.
+  Both floors get the same extra variables as the role (the N claims and scopes): loading
+  them is Ansible's cost of the user's input, the same for any playbook given it;
 * scale: converge time at N = 1000 over N = 10 (median of the converge runs, each from the seed);
 * peer: tests/bench/uri_peer.yml (GET then PUT per claim and per scope with
   ansible.builtin.uri, and the rest of the configuration by hand) against the role at N = 100,
@@ -363,15 +365,15 @@ def phase_sizes(runner, env, inv, sizes, repeats, converge_repeats, results, cli
         floor_times, module_floor_times, noop_times = [], [], []
         pairs = affordable(repeats, noop_s, budget)
         if noop_s * 2 > budget:
-            floor_times.append(runner.play(floor, inv, what="floor")[0])
-            module_floor_times.append(runner.play(module_floor, inv, what="module floor")[0])
+            floor_times.append(runner.play(floor, inv, vars_file, what="floor")[0])
+            module_floor_times.append(runner.play(module_floor, inv, vars_file, what="module floor")[0])
             noop_times.append(noop_s)
             how = "one run each: one no-op run takes %s, over half the %d s budget; the no-op sample is the counting run" % (
                 fmt_s(noop_s), budget)
         else:
             for dummy in range(pairs):
-                floor_times.append(runner.play(floor, inv, what="floor")[0])
-                module_floor_times.append(runner.play(module_floor, inv, what="module floor")[0])
+                floor_times.append(runner.play(floor, inv, vars_file, what="floor")[0])
+                module_floor_times.append(runner.play(module_floor, inv, vars_file, what="module floor")[0])
                 noop_times.append(runner.play(role, inv, vars_file, what="no-op run N=%d" % size)[0])
             how = "medians of %d, alternated" % pairs
             if pairs < repeats:
@@ -383,11 +385,12 @@ def phase_sizes(runner, env, inv, sizes, repeats, converge_repeats, results, cli
         results["detail"]["timings"]["floor_%d" % size] = floor_times
         results["detail"]["timings"]["module_floor_%d" % size] = module_floor_times
         results["detail"]["timings"]["noop_%d" % size] = noop_times
-        log("  no-op run %s vs floor (%d debug tasks) %s: %s (%s)" % (
+        log("  no-op run %s vs floor (%d debug tasks, the same extra variables) %s: %s (%s)" % (
             fmt_s(median(noop_times)), task_count, fmt_s(median(floor_times)), fmt_ratio(ratio), how))
         log("  no-op run %s vs module floor (%d ping + %d debug tasks, the no-op run's %d module executions and %d "
-            "controller-side tasks) %s: %s" % (fmt_s(median(noop_times)), modules, controller, modules, controller,
-                                               fmt_s(median(module_floor_times)), fmt_ratio(module_ratio)))
+            "controller-side tasks; the same extra variables) %s: %s" % (
+                fmt_s(median(noop_times)), modules, controller, modules, controller,
+                fmt_s(median(module_floor_times)), fmt_ratio(module_ratio)))
 
         # converge from the seed
         conv_times = [conv_s]
