@@ -54,7 +54,7 @@ extends_documentation_fragment:
   - devportal.dcr.attributes
 attributes:
   action:
-    description: Runs on the controller as an action plugin, which runs the modules of each step on the target.
+    description: Runs on the controller as an action plugin, which runs the module code of each step on the target (all steps from this module's one payload).
     support: full
   async:
     description: Cannot run asynchronously.

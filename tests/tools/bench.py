@@ -528,10 +528,21 @@ def explain_module_floor(results, size):
     shape = results["detail"]["noop_shape"][size]
     seconds = results["detail"]["noop_seconds_by_task"][size]
     top = sorted(seconds.items(), key=lambda kv: -kv[1])[:3]
-    return ("at N=%s the no-op run takes %s against %s for %d ping and %d debug tasks (%+.2f s); its slowest tasks "
-            "(counting run): %s" % (size, fmt_s(noop), fmt_s(floor), shape["module_executions"],
-                                    shape["controller_tasks"], noop - floor,
-                                    "; ".join("'%s' %.2f s" % kv for kv in top)))
+    why = ("at N=%s the no-op run takes %s against %s for %d ping and %d debug tasks (%+.2f s); its slowest tasks "
+           "(counting run): %s" % (size, fmt_s(noop), fmt_s(floor), shape["module_executions"],
+                                   shape["controller_tasks"], noop - floor,
+                                   "; ".join("'%s' %.2f s" % kv for kv in top)))
+    sizes = sorted(results["detail"]["noop_seconds_by_task"], key=int)
+    if sizes and sizes[0] != size:
+        low = results["detail"]["noop_seconds_by_task"][sizes[0]]
+        growth = sorted(((seconds.get(k, 0.0) - low.get(k, 0.0), k) for k in set(low) | set(seconds)), reverse=True)
+        growth = [(d, k) for d, k in growth if d >= 0.05][:3]
+        if growth:
+            floor_low = median(timings.get("module_floor_%s" % sizes[0], []))
+            why += "; what grows from N=%s to N=%s: %s (the module floor, given the same variables: %s)" % (
+                sizes[0], size, "; ".join("'%s' %+.2f s" % (k, d) for d, k in growth),
+                "%+.2f s" % (floor - floor_low) if floor_low is not None and floor is not None else "n/a")
+    return why
 
 
 def explain_scale(results, low, high):
