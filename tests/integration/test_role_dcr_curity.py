@@ -473,15 +473,31 @@ RECORD_PLAYBOOK = """---
 """
 
 
-def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_path):
+# Given as its discovery URL (a documented form), the issuer reaches the Konnect step through the DCR credential's
+# plan, which resolves it: the Konnect plan can only start once that plan is done.
+@pytest.mark.parametrize("issuer", ["issuer", "discovery URL"])
+def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_path, issuer):
     record = tmp_path / "record.json"
     playbook = tmp_path / "record.yml"
     playbook.write_text(RECORD_PLAYBOOK % record)
-    assert_ok(*play(str(playbook)))
+    extra = {} if issuer == "issuer" else {
+        "dcr_curity_issuer": sandbox.info["curity_issuer"] + "/.well-known/openid-configuration"}
+    assert_ok(*play(str(playbook), extra_vars=extra))
     sandbox.clear_requests()
-    rc, output = play(str(playbook))
+    rc, output = play(str(playbook), extra_vars=extra)
     assert_ok(rc, output)
-    assert config_writes(sandbox) == []
+    assert len(steps(output)) == 5 and changed_steps(output) == [] and config_writes(sandbox) == []
+    sent = sandbox.requests()
+    # The plan's reads, once each: one GET per Curity collection, the DCR credential's check at the token endpoint
+    # (two token requests), Konnect's provider check (verify, which changes nothing), one developer login; then the
+    # gateway request.  Plans started ahead add nothing to a run that changes nothing.
+    by_service = {}
+    for entry in sent:
+        by_service[entry["service"]] = by_service.get(entry["service"], 0) + 1
+    assert by_service == {"curity-admin": 3, "curity-runtime": 5, "konnect": 7, "portal": 5, "gateway": 1}, by_service
+    posts = sorted((e["service"], e["path"].split("/")[-1]) for e in sent if e["method"] != "GET")
+    assert posts == [("curity-runtime", "oauth-token"), ("curity-runtime", "oauth-token"), ("konnect", "verify"),
+                     ("portal", "authenticate")], posts
     runs = json.loads(record.read_text())
     # One plan per step, none repeated: the applications' plan started ahead (with the strategy's name) stood for
     # the plan with the strategy's id.
