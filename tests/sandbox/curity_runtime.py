@@ -134,7 +134,7 @@ class StoredToken(TokenMixin):
 # policy read from the configuration
 # --------------------------------------------------------------------------
 def profile_scopes(state):
-    return store.dig(state.authorization_server(), "scopes", "scope") or []
+    return store.dig(state.authorization_server_view(), "scopes", "scope") or []
 
 
 def scope_allowed(state, client, scope):
@@ -175,7 +175,7 @@ def registrable_scope(state, scope):
 
 
 def discovery_document(state, base):
-    auth = state.authorization_server()
+    auth = state.authorization_server_view()
     issuer = base + state.endpoint_uri("oauth-anonymous")
     capabilities = auth.get("client-capabilities") or {"client-credentials": [None]}
     grants = [GRANT_BY_CAPABILITY[c] for c in GRANT_BY_CAPABILITY if c in capabilities]

@@ -989,31 +989,42 @@ class CurityState:
             return result
 
     # -- configuration read helpers ---------------------------------------------
-    def profile(self):
+    def _profile_view(self):
+        """The profile in the current configuration, not copied.  ``edit`` never changes a published tree (it swaps
+        in a new one), so what a reader holds stays as it was; readers must not change it.  The methods below return
+        copies of what they hand out, except the ``*_view`` ones (the runtime reads thousands of scopes and claims
+        per request, which copying costs more than serving)."""
         with self.ctx.lock:
-            return copy.deepcopy(_find_entry(dig(self.config, "profiles", "profile"), _PROFILE,
-                                             (self.profile_id, OAUTH_SERVICE)))
+            return _find_entry(dig(self.config, "profiles", "profile"), _PROFILE, (self.profile_id, OAUTH_SERVICE))
+
+    def profile(self):
+        return copy.deepcopy(self._profile_view())
+
+    def authorization_server_view(self):
+        """The authorization server's settings, read-only (see ``_profile_view``)."""
+        return dig(self._profile_view(), "settings", "authorization-server") or {}
 
     def authorization_server(self):
-        return dig(self.profile(), "settings", "authorization-server") or {}
+        return copy.deepcopy(self.authorization_server_view())
 
     def endpoint_uri(self, kind):
-        for endpoint in dig(self.profile(), "endpoints", "endpoint") or []:
+        for endpoint in dig(self._profile_view(), "endpoints", "endpoint") or []:
             if endpoint.get("endpoint-kind") == kind:
                 return endpoint.get("uri")
         return None
 
     def dcr_settings(self):
         """The dynamic-client-registration settings while DCR is enabled (non-templatized present)."""
-        dcr = self.authorization_server().get("dynamic-client-registration")
-        return dcr if dcr and "non-templatized" in dcr else None
+        dcr = self.authorization_server_view().get("dynamic-client-registration")
+        return copy.deepcopy(dcr) if dcr and "non-templatized" in dcr else None
 
     def access_token_as_jwt(self):
-        return "access-token-as-jwt" in (dig(self.profile(), "token-issuers", "default-token-issuer") or {})
+        return "access-token-as-jwt" in (dig(self._profile_view(), "token-issuers", "default-token-issuer") or {})
 
     def config_client(self, client_id):
-        clients = dig(self.authorization_server(), "client-store", "config-backed", "client")
-        return _find_entry(clients, _CLIENT_STORE.children["config-backed"].children["client"], (client_id,))
+        clients = dig(self.authorization_server_view(), "client-store", "config-backed", "client")
+        return copy.deepcopy(_find_entry(clients, _CLIENT_STORE.children["config-backed"].children["client"],
+                                         (client_id,)))
 
     # -- runtime: dynamically registered clients ---------------------------------
     def registered_clients(self):
