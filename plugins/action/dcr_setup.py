@@ -122,6 +122,21 @@ class ActionModule(ActionBase):
     _supports_check_mode = True
     _supports_async = False
 
+    @classmethod
+    def finalize_task_arg(cls, name, value, templar, context):
+        """ansible-core (2.19 and later) templates each task argument through this hook.  For the bulk step options
+        the default finalizes every entry through Ansible's lazy containers, a large share of a run at N = 1000; here
+        only what can hold a template is handed to the templar (see ``resolved``).  Should that raise anything (an
+        undefined variable, an omitted value, an API that changed), the argument is templated the default way, so
+        the result, and any error, is Ansible's own."""
+        default = super(ActionModule, cls).finalize_task_arg
+        if name in BULK_OPTIONS and callable(getattr(templar, "resolve_to_container", None)):
+            try:
+                return resolved(value, templar)
+            except Exception:  # pylint: disable=broad-except
+                pass
+        return default(name, value, templar, context)
+
     def run(self, tmp=None, task_vars=None):
         super(ActionModule, self).run(tmp, task_vars)
         del tmp
@@ -813,6 +828,41 @@ class PlanPool:
         with self.lock:
             self.closed = True
         self.executor.shutdown(wait=wait)
+
+
+def resolved(value, templar):
+    """``value`` with every template in it rendered, as ansible-core's default task argument templating renders it,
+    without finalizing what cannot hold a template through the engine's lazy containers.
+
+    A string that looks like a template goes to ``templar.resolve_to_container``, the engine's documented way to
+    template an argument partially (ansible.builtin.assert uses it): a scalar result is final, a container result
+    comes as it is, and its content is resolved the same way.  Strings without a template mark, plain scalars,
+    lists and dictionaries are walked as they are; anything else (a vaulted value, a marker of an undefined value,
+    an object of another type) goes to the templar whole.
+    """
+    if isinstance(value, string_types):
+        if not _could_be_template(value):
+            return value
+        value = templar.resolve_to_container(value)
+        if not isinstance(value, (dict, list, tuple)):
+            return value
+    if type(value) in PLAIN_SCALARS:
+        return value
+    if isinstance(value, dict):
+        return dict((key, resolved(item, templar)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [resolved(item, templar) for item in value]
+    return templar.template(value)
+
+
+# Scalar types that templating never changes.
+PLAIN_SCALARS = (bool, int, float, type(None))
+# What starts a template (ansible-core's is_possibly_template looks for these, and for a Jinja override header).
+TEMPLATE_MARKS = ("{{", "{%", "{#")
+
+
+def _could_be_template(text):
+    return text.startswith("#jinja2:") or any(mark in text for mark in TEMPLATE_MARKS)
 
 
 def merged(connection, args):
