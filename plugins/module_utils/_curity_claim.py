@@ -52,6 +52,7 @@ def main():
         mutually_exclusive=[["claims", option] for option in CLAIM_OPTIONS],
         required_one_of=[["name", "claims"]],
         supports_check_mode=True,
+        bulk_returns=["claims"],
     )
     params = module.params
     with reported(module):

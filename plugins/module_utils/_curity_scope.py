@@ -49,6 +49,7 @@ def main():
         mutually_exclusive=[["scopes", option] for option in SCOPE_OPTIONS],
         required_one_of=[["name", "scopes"]],
         supports_check_mode=True,
+        bulk_returns=["scopes"],
     )
     params = module.params
     with reported(module):

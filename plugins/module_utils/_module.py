@@ -107,9 +107,15 @@ def _strings(value):
 
 
 class DcrModule(AnsibleModule):
-    """``AnsibleModule`` whose outputs never carry the value of a ``no_log`` option nor a password in a URL."""
+    """``AnsibleModule`` whose outputs never carry the value of a ``no_log`` option nor a password in a URL.
+
+    ``bulk_returns`` names the return values that can hold thousands of entries (a collection's end state) and that
+    devportal.dcr.dcr_setup does not read: a step run leaves them out of its result, and the ``invocation`` echo of
+    the arguments too (the runner drops it), so that neither is scrubbed, encoded and parsed again for nothing.
+    """
 
     def __init__(self, *args, **kwargs):
+        self._bulk_returns = tuple(kwargs.pop("bulk_returns", ()))
         if _RUNNING_STEP:
             kwargs["argument_spec"] = dict(kwargs["argument_spec"], **{STEP_OPTION: dict(type="str")})
         super(DcrModule, self).__init__(*args, **kwargs)
@@ -124,8 +130,18 @@ class DcrModule(AnsibleModule):
             warning = remove_values(warning, self.no_log_values)
         super(DcrModule, self).warn(warning, *args, **kwargs)
 
+    def exit_json(self, **kwargs):
+        super(DcrModule, self).exit_json(**self._step_result(kwargs))
+
     def fail_json(self, msg, **kwargs):  # pylint: disable=arguments-differ
         params = getattr(self, "params", None)
         self.no_log_values.update(secret_values(self.argument_spec, params))
         self.no_log_values.update(url_passwords(params if isinstance(params, dict) else {}))
-        super(DcrModule, self).fail_json(msg, **kwargs)
+        super(DcrModule, self).fail_json(msg, **self._step_result(kwargs))
+
+    def _step_result(self, kwargs):
+        if not _RUNNING_STEP:
+            return kwargs
+        kwargs = dict((key, value) for key, value in kwargs.items() if key not in self._bulk_returns)
+        kwargs.setdefault("invocation", {})
+        return kwargs

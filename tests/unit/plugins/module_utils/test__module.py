@@ -87,3 +87,21 @@ def test_a_password_in_a_url_option_is_masked_in_warnings_and_invocation(capsys)
 def test_url_passwords_finds_raw_and_decoded_forms_never_raising():
     params = {"a": "https://u:p%40ss@h", "b": ["x", {"c": "http://v:w@h/"}], "d": "https://[bad@", "e": None, "f": 3}
     assert url_passwords(params) == {"p%40ss", "p@ss", "w"}
+
+
+def exit_result(args, capsys, **returns):
+    with patch_module_args(args):
+        module = DcrModule(argument_spec=SPEC, bulk_returns=["items"])
+        with pytest.raises(SystemExit):
+            module.exit_json(changed=False, **returns)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_a_step_run_leaves_out_the_bulk_returns_and_the_arguments_echo(capsys, monkeypatch):
+    from ansible_collections.devportal.dcr.plugins.module_utils import _module
+    items = [{"name": "item-%d" % i} for i in range(3)]
+    alone = exit_result({"items": items}, capsys, items=items, kept="yes")
+    assert alone["items"] == items and alone["invocation"]["module_args"]["items"][0]["name"] == "item-0"
+    monkeypatch.setattr(_module, "_RUNNING_STEP", ["curity_claim"])
+    step = exit_result({"items": items, _module.STEP_OPTION: "curity_claim"}, capsys, items=items, kept="yes")
+    assert "items" not in step and step["invocation"] == {} and step["kept"] == "yes"
