@@ -32,6 +32,14 @@ LABEL_VALUE = re.compile(r"^(?=.{1,63}$)[a-z0-9A-Z]([a-z0-9A-Z._-]*[a-z0-9A-Z]+)
 ENV = {"admin_url": "CURITY_ADMIN_URL", "admin_password": "CURITY_ADMIN_PASSWORD", "konnect_token": "KONNECT_TOKEN",
        "portal_url": "KONNECT_PORTAL_URL", "developer_email": "KONNECT_DEVELOPER_EMAIL",
        "developer_password": "KONNECT_DEVELOPER_PASSWORD"}
+# The keys of an entry of dcr_curity_claims and dcr_curity_scopes: the entry options of the claims option of
+# devportal.dcr.curity_claim and of the scopes option of devportal.dcr.curity_scope (a unit test keeps them equal).
+# The role's argument spec leaves these two lists out (Ansible would template and copy every entry at each run).
+CLAIM_KEYS = ("name", "description", "value_provider", "attribute", "required", "expose_in_metadata", "claims_mapper",
+              "in_access_token", "in_id_token", "in_userinfo")
+SCOPE_KEYS = ("name", "description", "claims", "time_to_live", "required", "expose_in_metadata", "is_prefix")
+# At most this many entries of one list are named in the messages.
+ENTRY_MESSAGES = 5
 SECRETS = ("dcr_curity_admin_password", "dcr_curity_konnect_token", "dcr_curity_developer_password",
            "dcr_curity_client_secret")
 
@@ -79,7 +87,9 @@ class Checker:
 
     # -- the checks, in the order of their messages -----------------------------------------------------
     def problems(self):
-        out = [msg for ok, msg in self.checks() if not ok]
+        out = self.entry_problems("dcr_curity_claims", CLAIM_KEYS, "devportal.dcr.curity_claim's claims")
+        out.extend(self.entry_problems("dcr_curity_scopes", SCOPE_KEYS, "devportal.dcr.curity_scope's scopes"))
+        out.extend(msg for ok, msg in self.checks() if not ok)
         if "application" in self.active:
             out.extend(self.application_problems())
         return out
@@ -222,6 +232,28 @@ class Checker:
                "dcr_curity_scopes: a prefix scope (is_prefix) cannot carry claims (scopes %s); remove their claims or "
                "is_prefix." % ", ".join(map(_text, prefix_with_claims)))
 
+    # -- the shape of dcr_curity_claims and dcr_curity_scopes (their modules validate the values) ------------
+    def entry_problems(self, name, keys, option):
+        value = self.v.get(name, [])
+        if not isinstance(value, list):
+            return ["%s must be a list of dictionaries (the entries of %s option), got %s." % (
+                name, option, _kind(value))]
+        found = []
+        for index, item in enumerate(value):
+            if not isinstance(item, dict):
+                found.append("%s[%d] must be a dictionary, got %s." % (name, index, _kind(item)))
+                continue
+            unknown = sorted(_text(key) for key in item if key not in keys)
+            entry = item.get("name")
+            if not isinstance(entry, string_types) or not entry.strip():
+                found.append("%s[%d]: name is required (a non-empty string)." % (name, index))
+            if unknown:
+                found.append("%s[%d]: unknown keys %s; the keys of an entry are %s." % (
+                    name, index, ", ".join(unknown), ", ".join(keys)))
+        if len(found) > ENTRY_MESSAGES:
+            found = found[:ENTRY_MESSAGES] + ["%s: %d more problems like these." % (name, len(found) - ENTRY_MESSAGES)]
+        return found
+
     # -- each entry of dcr_curity_applications against what portal_application (and Konnect) accept ---------
     def application_problems(self):
         out = []
@@ -255,6 +287,19 @@ class Checker:
             "registrations must be a list of API names (NAME, NAME/VERSION or id), each a non-empty string.")
         yield (not present or strategy is None or isinstance(strategy, string_types),
                "auth_strategy must be a string (the strategy's id or display name).")
+
+
+def _kind(value):
+    """How a message names the type of a value that should have been a list or a dictionary."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, string_types):
+        return "a string"
+    if isinstance(value, dict):
+        return "a dictionary"
+    if isinstance(value, list):
+        return "a list"
+    return "a %s" % type(value).__name__
 
 
 def _positive(value):

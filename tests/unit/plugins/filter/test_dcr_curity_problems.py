@@ -111,3 +111,43 @@ def test_a_teardown_skips_the_rules_of_what_it_does_not_send():
 def test_anything_but_a_dictionary_is_refused():
     with pytest.raises(AnsibleFilterError):
         dcr_curity_problems(["not", "a", "dict"])
+
+
+# dcr_curity_claims and dcr_curity_scopes are not in the role's argument spec: the filter checks their shape.
+@pytest.mark.parametrize("changes, expected", [
+    ({"dcr_curity_claims": "application_name"},
+     ["dcr_curity_claims must be a list of dictionaries (the entries of devportal.dcr.curity_claim's claims option), "
+      "got a string."]),
+    ({"dcr_curity_scopes": None},
+     ["dcr_curity_scopes must be a list of dictionaries (the entries of devportal.dcr.curity_scope's scopes option), "
+      "got nothing (null)."]),
+    ({"dcr_curity_claims": [{"name": "ok"}, "loose"]}, ["dcr_curity_claims[1] must be a dictionary, got a string."]),
+    ({"dcr_curity_scopes": [{"description": "nameless"}]}, ["dcr_curity_scopes[0]: name is required (a non-empty string)."]),
+    ({"dcr_curity_claims": [{"name": " "}]}, ["dcr_curity_claims[0]: name is required (a non-empty string)."]),
+    ({"dcr_curity_claims": [{"name": "c", "nmae": "x", "in_token": True}]},
+     ["dcr_curity_claims[0]: unknown keys in_token, nmae; the keys of an entry are name, description, value_provider, "
+      "attribute, required, expose_in_metadata, claims_mapper, in_access_token, in_id_token, in_userinfo."]),
+])
+def test_the_shape_of_claims_and_scopes_is_checked(changes, expected):
+    assert problems(**changes) == expected
+
+
+def test_many_bad_entries_are_summed_up_after_the_first_ones():
+    found = problems(dcr_curity_claims=[{"description": "nameless %d" % i} for i in range(12)])
+    assert found[:5] == ["dcr_curity_claims[%d]: name is required (a non-empty string)." % i for i in range(5)]
+    assert found[5:] == ["dcr_curity_claims: 7 more problems like these."]
+
+
+def test_good_claims_and_scopes_with_every_key_pass():
+    from ansible_collections.devportal.dcr.plugins.filter.dcr_curity_problems import CLAIM_KEYS, SCOPE_KEYS
+    claim = dict((key, "x") for key in CLAIM_KEYS)
+    scope = dict((key, None) for key in SCOPE_KEYS)
+    assert problems(dcr_curity_claims=[claim], dcr_curity_scopes=[dict(scope, name="s")]) == []
+
+
+def test_the_entry_keys_are_those_of_the_modules():
+    # The filter accepts exactly the entries the claims and scopes modules accept (they validate the values).
+    from ansible_collections.devportal.dcr.plugins.filter.dcr_curity_problems import CLAIM_KEYS, SCOPE_KEYS
+    from ansible_collections.devportal.dcr.plugins.module_utils import _curity_claim, _curity_scope
+    assert set(CLAIM_KEYS) == set(_curity_claim.CLAIM_OPTIONS) | {"name", "claims_mapper"}
+    assert set(SCOPE_KEYS) == set(_curity_scope.SCOPE_OPTIONS) | {"name"}
