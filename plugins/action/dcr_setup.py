@@ -17,12 +17,13 @@ developer applications; a request through the gateway).  A run goes in two passe
    in the same order, each with what the earlier steps produced (the issuer, the DCR credential's
    secret, the auth strategy).  A run that changes nothing therefore costs exactly the plan.
 
-Plans whose input is known before the run starts (the claims, the scopes, the DCR credential, the
-applications as if the Konnect step changed nothing, and for a teardown every step) are started side
-by side when the modules run on the controller (local connection, no become), and taken only when
-the planner, in dependency order, asks for exactly that input; a plan started ahead that turns out
-not to match is discarded, never used in place of the one the planner wants.  The apply pass, which
-writes, always runs one step after another.
+Plans whose input is known before the run starts (the claims, the scopes, the DCR credential, and
+for a teardown every step) are started side by side when the modules run on the controller (local
+connection, no become), and so are the plans whose input an earlier plan gives, as soon as it ends
+(the Konnect step's after the DCR credential's, the applications' after the Konnect step's).  The
+planner, in dependency order, takes a plan started ahead only for exactly the input it would send; one
+that turns out not to match is discarded, never used in place of the one the planner wants.  The
+apply pass, which writes, always runs one step after another.
 
 The DCR credential's secret (Curity keeps only a hash of it, Konnect never returns it) follows one
 rule: after every run both sides hold the same secret.  When the plan finds that the Konnect DCR
@@ -74,8 +75,6 @@ RUNNER = "devportal.dcr.dcr_setup"
 BULK_OPTIONS = ("claims", "scopes")
 # At most this many step plans run side by side (and no more than the controller has CPUs, at least two).
 PLAN_WORKERS = 4
-# konnect_portal_dcr's default provider_name (strategy_name and a new strategy's display name default to it).
-DEFAULT_PROVIDER_NAME = "curity"
 TITLES = {
     "claims": "Curity claims (curity_claim)",
     "scopes": "Curity scopes (curity_scope)",
@@ -123,19 +122,20 @@ class ActionModule(ActionBase):
     _supports_async = False
 
     @classmethod
-    def finalize_task_arg(cls, name, value, templar, context):
+    def finalize_task_arg(cls, name, value, templar, context, *args, **kwargs):
         """ansible-core (2.19 and later) templates each task argument through this hook.  For the bulk step options
         the default finalizes every entry through Ansible's lazy containers, a large share of a run at N = 1000; here
         only what can hold a template is handed to the templar (see ``resolved``).  Should that raise anything (an
         undefined variable, an omitted value, an API that changed), the argument is templated the default way, so
-        the result, and any error, is Ansible's own."""
+        the result, and any error, is Ansible's own.  Arguments a later ansible-core may add go to the default."""
         default = super(ActionModule, cls).finalize_task_arg
-        if name in BULK_OPTIONS and callable(getattr(templar, "resolve_to_container", None)):
+        fast = name in BULK_OPTIONS and not args and not kwargs
+        if fast and callable(getattr(templar, "resolve_to_container", None)):
             try:
                 return resolved(value, templar)
             except Exception:  # pylint: disable=broad-except
                 pass
-        return default(name, value, templar, context)
+        return default(name, value, templar, context, *args, **kwargs)
 
     def run(self, tmp=None, task_vars=None):
         super(ActionModule, self).run(tmp, task_vars)
@@ -343,8 +343,8 @@ class Setup:
     # -- plans started ahead --------------------------------------------------------------------------
     def start_ahead(self, module, args, then=None, urgent=False):
         """Start the plan of a step whose input is already known, side by side with the others.  ``then`` maps that
-        plan's result to the (module, args) of a plan that can start once it is known (before the plans still
-        waiting: it is on the longest path), or to None."""
+        plan's result to the plans that can start once it is known, each (module, args) or (module, args, then),
+        started before the plans still waiting (they are on the longest path)."""
         key = plan_key(module, args)
         with self.ahead_lock:
             if key in self.ahead or key in self.asked or not self.action.start_plans():
@@ -359,11 +359,11 @@ class Setup:
     def start_next(self, done, then):
         try:
             plan = done.result()
-            following = None if plan.get("failed") else then(plan)
+            following = [] if plan.get("failed") else then(plan)
         except Exception:  # pylint: disable=broad-except
             return  # the planner meets the same failure when it asks for that plan
-        if following:
-            self.start_ahead(*following, urgent=True)
+        for item in following:
+            self.start_ahead(*item, urgent=True)
 
     def planned(self, module, args):
         """The plan of ``module`` for exactly ``args``: the one started ahead, or a run now."""
@@ -406,16 +406,18 @@ class Setup:
             self.scopes = self.step("scopes", "curity_scope", dict(params["scopes"], state="present"), self.curity)
         if self.in_phase("curity", "token"):
             self.token = self.step("token", "curity_token", dict(params["token"], state="present"), self.curity)
-        # Started ahead: these plans' input is what the planner sends when no earlier step creates what they use,
-        # and the Konnect step's once the DCR credential's plan gives the issuer.
+        # Started ahead: these plans' input is what the planner sends when no earlier step creates what they use;
+        # the Konnect step's once the DCR credential's plan gives the issuer, and the applications' once the Konnect
+        # step's plan gives the auth strategy (or at once, without that step).
         if self.token is not None:
             following = self.dcr_ahead if self.in_phase("konnect", "dcr") else None
             self.start_ahead(self.token.module, self.token.args, then=following)
         for step in (self.claims, self.scopes):
             if step is not None:
                 self.start_ahead(step.module, step.args)
-        for args in self.app_plan_args():
-            self.start_ahead("portal_application", args)
+        if not self.in_phase("konnect", "dcr"):
+            for module, args in self.apps_ahead(None, None):
+                self.start_ahead(module, args)
         if self.claims is not None:
             self.run_plan(self.claims)
         if self.scopes is not None:
@@ -485,7 +487,15 @@ class Setup:
 
     def dcr_ahead(self, token_plan):
         args = self.dcr_args(token_plan)
-        return ("konnect_portal_dcr", args) if args["issuer"] else None
+        if not args["issuer"]:
+            return []
+        return [("konnect_portal_dcr", args, lambda dcr_plan: self.apps_ahead(dcr_plan, args))]
+
+    def apps_ahead(self, dcr_plan, dcr_args):
+        """The applications' plans the planner asks for after that Konnect plan (None: without the Konnect step)."""
+        if "application" not in self.phases:
+            return []
+        return [("portal_application", inputs[2]) for inputs in self.app_inputs(dcr_plan, dcr_args)]
 
     def plan_dcr(self):
         params = self.params
@@ -513,77 +523,47 @@ class Setup:
     def plan_applications(self):
         if "application" not in self.phases:
             return
-        # While the Konnect step changes the strategy, the portal default or the publications, developers may not see
-        # the strategy (or the APIs) yet: that step checked them on the admin side.
-        dcr_changes = self.dcr is not None and self.dcr.changed
-        published = set((self.params["dcr"] or {}).get("apis") or []) if dcr_changes else set()
-        for item in self.params["applications"]:
-            args = self.app_args(item)
-            app = self.step("application", "portal_application", args, self.portal, label=args.get("name"))
+        dcr_plan, dcr_args = (self.dcr.plan, self.dcr.args) if self.dcr is not None else (None, None)
+        for label, args, plan_args, waits, takes in self.app_inputs(dcr_plan, dcr_args):
+            app = self.step("application", "portal_application", args, {}, label=label)
             self.apps.append(app)
-            app.takes_strategy = takes_strategy(args)
-            if app.takes_strategy and self.strategy_ref():
-                app.args["auth_strategy"] = self.strategy_ref()
-            plan_args = dict(app.args)
-            waits = []
-            if dcr_changes and app.takes_strategy:
-                plan_args.pop("auth_strategy", None)
-                verb = "publishes" if self.dcr.plan.get("strategy_id") else "creates"
-                waits.append("the auth strategy this run %s" % verb)
-            if published and plan_args.get("registrations"):
-                # APIs the Konnect step publishes are not yet visible to the developer: that step checked them.
-                unpublished = [ref for ref in plan_args["registrations"] if ref in published]
-                if unpublished:
-                    plan_args["registrations"] = [ref for ref in plan_args["registrations"] if ref not in published]
-                    waits.append("APIs this run publishes (%s)" % ", ".join(unpublished))
-            app.plan = self.app_plan(plan_args)
+            app.takes_strategy = takes
+            app.plan = self.planned("portal_application", plan_args)
             if app.plan.get("failed"):
                 raise StepFailed(app, app.plan)
             if waits:
                 app.pending = "waits for %s: planned as a change, checked when they exist" % " and ".join(waits)
 
-    def ahead_strategy(self):
-        """The strategy reference of the applications' plans started ahead.  Without the Konnect step, the one the
-        planner sends (the display name); with it, the planner sends the strategy's id, known only from that step's
-        plan, so the name developers most likely see: the display name, else the name a strategy created without one
-        has (konnect_portal_dcr: strategy_name, which defaults to provider_name)."""
-        dcr = self.params["dcr"] or {}
-        if not self.in_phase("konnect", "dcr"):
-            return dcr.get("display_name") or None
-        return dcr.get("display_name") or dcr.get("strategy_name") or dcr.get("provider_name") or DEFAULT_PROVIDER_NAME
-
-    def app_plan_args(self):
-        """The applications' plan input as the planner sends it when the Konnect step changes nothing, the strategy
-        named by its likely name (its id is known only from the Konnect step's plan)."""
-        if "application" not in self.phases or not self.present:
-            return []
-        name = self.ahead_strategy()
+    def app_inputs(self, dcr_plan, dcr_args):
+        """What the planner sends for each application, given the Konnect step's plan and arguments (both None
+        without that step): (label, arguments, plan input, what the plan waits for, whether it takes the run's
+        strategy)."""
+        # While the Konnect step changes the strategy, the portal default or the publications, developers may not see
+        # the strategy (or the APIs) yet: that step checked them on the admin side.
+        dcr_changes = bool(dcr_plan and dcr_plan.get("changed"))
+        published = set((self.params["dcr"] or {}).get("apis") or []) if dcr_changes else set()
+        if dcr_args is None:
+            ref = (self.params["dcr"] or {}).get("display_name") or None
+        else:
+            ref = (dcr_plan or {}).get("strategy_id") or dcr_args.get("display_name") or None
         out = []
         for item in self.params["applications"]:
             args = merged(self.portal, self.app_args(item))
-            if takes_strategy(args) and name:
-                args["auth_strategy"] = name
-            out.append(args)
+            takes = takes_strategy(args)
+            if takes and ref:
+                args["auth_strategy"] = ref
+            plan_args, waits = dict(args), []
+            if dcr_changes and takes:
+                plan_args.pop("auth_strategy", None)
+                waits.append("the auth strategy this run %s" % ("publishes" if dcr_plan.get("strategy_id") else "creates"))
+            if published and plan_args.get("registrations"):
+                # APIs the Konnect step publishes are not yet visible to the developer: that step checked them.
+                unpublished = [api for api in plan_args["registrations"] if api in published]
+                if unpublished:
+                    plan_args["registrations"] = [api for api in plan_args["registrations"] if api not in published]
+                    waits.append("APIs this run publishes (%s)" % ", ".join(unpublished))
+            out.append((args.get("name"), args, plan_args, waits, takes))
         return out
-
-    def app_plan(self, plan_args):
-        """An application's plan; one started ahead with the strategy's name stands for the plan with the strategy's
-        id when it found the application on exactly that strategy (the name resolved to that id: the module refuses
-        an application on another strategy)."""
-        name = self.ahead_strategy()
-        ref = plan_args.get("auth_strategy")
-        if name and ref and ref != name:
-            future = self.ahead.pop(plan_key("portal_application", dict(plan_args, auth_strategy=name)), None)
-            if future is not None:
-                plan = future.result()
-                if not plan.get("failed") and plan.get("auth_strategy_id") == ref:
-                    return plan
-        return self.planned("portal_application", plan_args)
-
-    def strategy_ref(self):
-        if self.dcr is None:
-            return (self.params["dcr"] or {}).get("display_name") or None
-        return self.dcr.plan.get("strategy_id") or self.dcr.args.get("display_name") or None
 
     def apply_present(self):
         for step in (self.claims, self.scopes):

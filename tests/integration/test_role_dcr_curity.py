@@ -482,7 +482,14 @@ def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_p
     playbook.write_text(RECORD_PLAYBOOK % record)
     extra = {} if issuer == "issuer" else {
         "dcr_curity_issuer": sandbox.info["curity_issuer"] + "/.well-known/openid-configuration"}
-    assert_ok(*play(str(playbook), extra_vars=extra))
+    first = tmp_path / "first.yml"
+    first.write_text(RECORD_PLAYBOOK % (tmp_path / "first.json"))
+    assert_ok(*play(str(first), extra_vars=extra))
+    # The first run (everything created, a generated secret) plans each step once; only the DCR credential's plan
+    # runs again, with the fresh secret the run chose.  No plan started ahead went unused.
+    plans = [t["module"] for t in json.loads((tmp_path / "first.json").read_text())["timings"] if t["pass"] == "plan"]
+    assert sorted(plans) == sorted(["curity_claim", "curity_scope", "curity_token", "curity_token",
+                                    "konnect_portal_dcr", "portal_application"]), plans
     sandbox.clear_requests()
     rc, output = play(str(playbook), extra_vars=extra)
     assert_ok(rc, output)
@@ -499,8 +506,7 @@ def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_p
     assert posts == [("curity-runtime", "oauth-token"), ("curity-runtime", "oauth-token"), ("konnect", "verify"),
                      ("portal", "authenticate")], posts
     runs = json.loads(record.read_text())
-    # One plan per step, none repeated: the applications' plan started ahead (with the strategy's name) stood for
-    # the plan with the strategy's id.
+    # One plan per step, none repeated.
     assert runs["module_executions"] == 5, runs
     assert sorted(t["module"] for t in runs["timings"]) == sorted(
         ["curity_claim", "curity_scope", "curity_token", "konnect_portal_dcr", "portal_application"])
@@ -511,6 +517,9 @@ def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_p
     # The Konnect step's plan needs the issuer from the DCR credential's plan: it starts after that one ends.
     token, dcr = by_module["curity_token"], by_module["konnect_portal_dcr"]
     assert dcr["started"] >= token["started"] + token["seconds"] - 0.002, runs
+    # The applications' plan needs the auth strategy from the Konnect step's plan: it starts after that one ends.
+    app = by_module["portal_application"]
+    assert app["started"] >= dcr["started"] + dcr["seconds"] - 0.002, runs
 
 
 def test_a_secret_issued_before_a_failure_stays_with_the_play(play, sandbox, tmp_path):
