@@ -20,7 +20,8 @@ developer applications; a request through the gateway).  A run goes in two passe
 Plans whose input is known before the run starts (the claims, the scopes, the DCR credential, and
 for a teardown every step) are started side by side when the modules run on the controller (local
 connection, no become), and so are the plans whose input an earlier plan gives, as soon as it ends
-(the Konnect step's after the DCR credential's, the applications' after the Konnect step's).  The
+(the Konnect step's after the DCR credential's, the applications' after the Konnect step's, the
+scopes' after the claims' when they use listed claims, which the claims step may create).  The
 planner, in dependency order, takes a plan started ahead only for exactly the input it would send; one
 that turns out not to match is discarded, never used in place of the one the planner wants.  The
 apply pass, which writes, always runs one step after another.
@@ -412,9 +413,12 @@ class Setup:
         if self.token is not None:
             following = self.dcr_ahead if self.in_phase("konnect", "dcr") else None
             self.start_ahead(self.token.module, self.token.args, then=following)
-        for step in (self.claims, self.scopes):
-            if step is not None:
-                self.start_ahead(step.module, step.args)
+        # The scopes' plan waits for the claims' when the scopes use claims the claims step may create.
+        scopes_wait = bool(self.claims and self.scopes and self.scope_claims() & self.listed_claims())
+        if self.claims is not None:
+            self.start_ahead(self.claims.module, self.claims.args, then=self.scopes_ahead if scopes_wait else None)
+        if self.scopes is not None and not scopes_wait:
+            self.start_ahead(self.scopes.module, self.scopes.args)
         if not self.in_phase("konnect", "dcr"):
             for module, args in self.apps_ahead(None, None):
                 self.start_ahead(module, args)
@@ -455,16 +459,22 @@ class Setup:
             scopes = self.params["scopes"] or {}
             items = list(scopes.get("scopes") or []) + ([scopes] if scopes.get("name") else [])
             return set(item.get("name") for item in items if isinstance(item, dict))
-        if not self.scopes.plan.get("changed"):
-            return set()
-        diff = self.scopes.plan.get("diff") or {}
-        return set((diff.get("after") or {}).keys()) - set((diff.get("before") or {}).keys())
+        return created(self.scopes.plan)
 
     def new_claims(self):
-        if self.claims is None or not self.claims.plan.get("changed"):
-            return set()
-        diff = self.claims.plan.get("diff") or {}
-        return set((diff.get("after") or {}).keys()) - set((diff.get("before") or {}).keys())
+        return created(self.claims.plan) if self.claims is not None else set()
+
+    def listed_claims(self):
+        claims = self.params["claims"] or {}
+        items = list(claims.get("claims") or []) + ([claims] if claims.get("name") else [])
+        return set(item.get("name") for item in items if isinstance(item, dict))
+
+    def scopes_ahead(self, claims_plan):
+        """The scopes' plan, once the claims' plan shows that the claims they use exist (else the planner leaves it
+        pending, and a plan started now would go unused)."""
+        if created(claims_plan) & self.scope_claims():
+            return []
+        return [(self.scopes.module, self.scopes.args)]
 
     def scope_claims(self):
         scopes = self.params["scopes"] or {}
@@ -843,6 +853,14 @@ TEMPLATE_MARKS = ("{{", "{%", "{#")
 
 def _could_be_template(text):
     return text.startswith("#jinja2:") or any(mark in text for mark in TEMPLATE_MARKS)
+
+
+def created(plan):
+    """What a collection step's plan creates (the names in its diff's after and not in its before)."""
+    if not plan or not plan.get("changed"):
+        return set()
+    diff = plan.get("diff") or {}
+    return set((diff.get("after") or {}).keys()) - set((diff.get("before") or {}).keys())
 
 
 def merged(connection, args):

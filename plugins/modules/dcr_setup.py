@@ -40,8 +40,9 @@ description:
     fresh DCR credential secret, and a plan started ahead whose input turns out different (both on first runs only)."
   - "B(Plans side by side.) When the steps' modules run on the controller (C(connection: local), no C(become)), the plans
     whose input is known before the run (the claims, the scopes, the DCR credential; for state=absent, every step)
-    start at once, the Konnect step's as soon as the DCR credential's plan gives the issuer, and the applications' as
-    soon as the Konnect step's plan gives the auth strategy (at once without that step). The planner still takes them
+    start at once, the Konnect step's as soon as the DCR credential's plan gives the issuer, the applications' as
+    soon as the Konnect step's plan gives the auth strategy (at once without that step), and the scopes' after the
+    claims' when the scopes use claims the task lists (the claims step may create them). The planner still takes them
     in dependency order, and only a plan made with exactly the input it would send; others are discarded. The apply
     pass, which writes, runs one step after another. Over any other connection the plans run one after another."
   - The gateway request uses HTTP Basic C(client_id:client_secret) with the credentials this run received, or those in

@@ -206,6 +206,11 @@ def test_module_refuses_bad_input(sandbox, runner, tmp_path, case):
 ROLE_CASES = {
     "claims-not-a-list": ({"dcr_curity_claims": "application_name"}, ["dcr_curity_claims"], False),
     "scope-without-name": ({"dcr_curity_scopes": [{"description": "nameless"}]}, ["name"], False),
+    # The role's checks look at the entries' shape; their modules validate the values, in the plan.
+    "claim-unknown-key": ({"dcr_curity_claims": [{"name": "c", "nmae": "x"}]}, ["dcr_curity_claims[0]: unknown keys nmae"],
+                          False),
+    "claim-bad-value": ({"dcr_curity_claims": [{"name": "c", "required": "maybe"}]}, ["required"], False),
+    "scope-bad-value": ({"dcr_curity_scopes": [{"name": "s", "time_to_live": "forever"}]}, ["time_to_live"], False),
     "bad-state": ({"dcr_curity_state": "maybe"}, ["dcr_curity_state"], False),
     "bad-update-secret": ({"dcr_curity_client_update_secret": "sometimes"}, ["dcr_curity_client_update_secret"], False),
     "konnect-openid-scope": ({"dcr_curity_konnect_scopes": ["openid"]}, ["openid"], False),

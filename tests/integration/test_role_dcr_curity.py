@@ -485,11 +485,12 @@ def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_p
     first = tmp_path / "first.yml"
     first.write_text(RECORD_PLAYBOOK % (tmp_path / "first.json"))
     assert_ok(*play(str(first), extra_vars=extra))
-    # The first run (everything created, a generated secret) plans each step once; only the DCR credential's plan
-    # runs again, with the fresh secret the run chose.  No plan started ahead went unused.
+    # The first run (everything created, a generated secret) plans each step once, but the scopes, which use the
+    # claim the run creates (planned as a change); only the DCR credential's plan runs again, with the fresh secret
+    # the run chose.  No plan started ahead went unused: the run sends the requests a run one step after another does.
     plans = [t["module"] for t in json.loads((tmp_path / "first.json").read_text())["timings"] if t["pass"] == "plan"]
-    assert sorted(plans) == sorted(["curity_claim", "curity_scope", "curity_token", "curity_token",
-                                    "konnect_portal_dcr", "portal_application"]), plans
+    assert sorted(plans) == sorted(["curity_claim", "curity_token", "curity_token", "konnect_portal_dcr",
+                                    "portal_application"]), plans
     sandbox.clear_requests()
     rc, output = play(str(playbook), extra_vars=extra)
     assert_ok(rc, output)
@@ -520,6 +521,24 @@ def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_p
     # The applications' plan needs the auth strategy from the Konnect step's plan: it starts after that one ends.
     app = by_module["portal_application"]
     assert app["started"] >= dcr["started"] + dcr["seconds"] - 0.002, runs
+
+
+def test_a_scope_that_uses_a_claim_the_run_creates_is_not_planned_in_vain(play, sandbox, tmp_path):
+    # Its plan waits for the claims' plan, which shows the claim is new: the scope is planned as a change and applied
+    # after the claim exists; no scopes plan runs for nothing (every module run is in the timings).
+    record = tmp_path / "record.json"
+    playbook = tmp_path / "record.yml"
+    playbook.write_text(RECORD_PLAYBOOK % record)
+    extra = {"dcr_curity_claims": [{"name": "order_id", "description": "Order of the request",
+                                    "value_provider": "account-manager-claims-provider"}],
+             "dcr_curity_scopes": [{"name": "orders", "description": "Orders", "claims": ["order_id"]}]}
+    assert_ok(*play(str(playbook), extra_vars=extra))
+    timings = json.loads(record.read_text())["timings"]
+    assert [t["module"] for t in timings if t["module"] == "curity_scope"] == ["curity_scope"], timings
+    assert [t["pass"] for t in timings if t["module"] == "curity_scope"] == ["apply"], timings
+    rc, output = play(str(playbook), extra_vars=extra)  # the scope exists as asked: the next run changes nothing
+    assert_ok(rc, output)
+    assert changed_steps(output) == [], changed_steps(output)
 
 
 def test_a_secret_issued_before_a_failure_stays_with_the_play(play, sandbox, tmp_path):
