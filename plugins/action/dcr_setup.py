@@ -456,18 +456,14 @@ class Setup:
         if self.scopes is None:
             return set()
         if self.scopes.pending:
-            scopes = self.params["scopes"] or {}
-            items = list(scopes.get("scopes") or []) + ([scopes] if scopes.get("name") else [])
-            return set(item.get("name") for item in items if isinstance(item, dict))
+            return set(item.get("name") for item in entries(self.params["scopes"], "scopes"))
         return created(self.scopes.plan)
 
     def new_claims(self):
         return created(self.claims.plan) if self.claims is not None else set()
 
     def listed_claims(self):
-        claims = self.params["claims"] or {}
-        items = list(claims.get("claims") or []) + ([claims] if claims.get("name") else [])
-        return set(item.get("name") for item in items if isinstance(item, dict))
+        return set(item.get("name") for item in entries(self.params["claims"], "claims"))
 
     def scopes_ahead(self, claims_plan):
         """The scopes' plan, once the claims' plan shows that the claims they use exist (else the planner leaves it
@@ -477,9 +473,7 @@ class Setup:
         return [(self.scopes.module, self.scopes.args)]
 
     def scope_claims(self):
-        scopes = self.params["scopes"] or {}
-        items = list(scopes.get("scopes") or []) + ([scopes] if scopes.get("name") else [])
-        return set(claim for item in items if isinstance(item, dict) for claim in item.get("claims") or [])
+        return set(claim for item in entries(self.params["scopes"], "scopes") for claim in item.get("claims") or [])
 
     def issuer(self, token_plan):
         given = (self.params["dcr"] or {}).get("issuer") or (self.params["token"] or {}).get("issuer")
@@ -622,30 +616,31 @@ class Setup:
             self.scopes = self.step("scopes", "curity_scope", dict(params["scopes"], state="absent"), self.curity)
         if self.in_phase("curity", "claims"):
             self.claims = self.step("claims", "curity_claim", dict(params["claims"], state="absent"), self.curity)
-        # A teardown's plan input is known from the start: every plan starts ahead.  The claims plan goes unused
-        # when the scopes step removes scopes that use those claims.
-        for step in self.apps + [self.dcr, self.token, self.scopes, self.claims]:
+        # A teardown's plan input is known from the start: every plan starts ahead, but the claims' when the scopes
+        # step may remove scopes that use listed claims: that plan waits for the scopes' (it goes unused when they do).
+        claims_wait = bool(self.claims and self.scopes)
+        for step in self.apps + [self.dcr, self.token, self.scopes]:
             if step is not None:
-                self.start_ahead(step.module, step.args)
+                self.start_ahead(step.module, step.args, then=self.claims_ahead if claims_wait and step is self.scopes
+                                 else None)
+        if self.claims is not None and not claims_wait:
+            self.start_ahead(self.claims.module, self.claims.args)
         for step in self.apps + [self.dcr, self.token, self.scopes]:
             if step is not None:
                 self.run_plan(step)
         if self.claims is not None:
-            removed = self.removed_scope_claims()
-            wanted = set(c.get("name") for c in params["claims"].get("claims") or [] if isinstance(c, dict))
-            if params["claims"].get("name"):
-                wanted.add(params["claims"]["name"])
-            if removed & wanted:
+            waiting = removed_claims(self.scopes.plan if self.scopes else None) & self.listed_claims()
+            if waiting:
                 self.claims.pending = ("used by scopes this run removes (%s): planned as a change, checked once they are "
-                                       "gone" % ", ".join(sorted(removed & wanted)))
+                                       "gone" % ", ".join(sorted(waiting)))
             else:
                 self.run_plan(self.claims)
 
-    def removed_scope_claims(self):
-        if self.scopes is None or not self.scopes.plan.get("changed"):
-            return set()
-        before = (self.scopes.plan.get("diff") or {}).get("before") or {}
-        return set(c for scope in before.values() if isinstance(scope, dict) for c in scope.get("claims") or [])
+    def claims_ahead(self, scopes_plan):
+        """A teardown's claims plan, once the scopes' plan shows that no scope it removes uses them."""
+        if removed_claims(scopes_plan) & self.listed_claims():
+            return []
+        return [(self.claims.module, self.claims.args)]
 
     def apply_absent(self):
         for step in self.apps + [self.dcr, self.token, self.scopes, self.claims]:
@@ -853,6 +848,22 @@ TEMPLATE_MARKS = ("{{", "{%", "{#")
 
 def _could_be_template(text):
     return text.startswith("#jinja2:") or any(mark in text for mark in TEMPLATE_MARKS)
+
+
+def entries(step_args, list_option):
+    """The entries a collection step's arguments name: those of its list option, or the step's own arguments when
+    they name one entry (``name``)."""
+    step_args = step_args or {}
+    items = list(step_args.get(list_option) or []) + ([step_args] if step_args.get("name") else [])
+    return [item for item in items if isinstance(item, dict)]
+
+
+def removed_claims(plan):
+    """The claims that the scopes a scopes step's plan removes use (from its diff's before)."""
+    if not plan or not plan.get("changed"):
+        return set()
+    before = (plan.get("diff") or {}).get("before") or {}
+    return set(c for scope in before.values() if isinstance(scope, dict) for c in scope.get("claims") or [])
 
 
 def created(plan):

@@ -541,6 +541,23 @@ def test_a_scope_that_uses_a_claim_the_run_creates_is_not_planned_in_vain(play, 
     assert changed_steps(output) == [], changed_steps(output)
 
 
+def test_a_teardown_plans_each_step_once_and_no_claim_in_vain(play, sandbox, tmp_path):
+    # The scopes it removes use the claim it removes: the claims' plan waits for the scopes' and, seeing that, is left
+    # pending (planned as a change, applied once the scopes are gone); no plan started ahead goes unused.
+    assert_ok(*play())
+    record = tmp_path / "record.json"
+    playbook = tmp_path / "record.yml"
+    playbook.write_text(RECORD_PLAYBOOK % record)
+    rc, output = play(str(playbook), extra_vars={"dcr_curity_state": "absent"})
+    assert_ok(rc, output)
+    timings = json.loads(record.read_text())["timings"]
+    plans = sorted(t["module"] for t in timings if t["pass"] == "plan")
+    applied = sorted(t["module"] for t in timings if t["pass"] == "apply")
+    assert plans == ["curity_scope", "curity_token", "konnect_portal_dcr", "portal_application"], timings
+    assert applied == ["curity_claim", "curity_scope", "curity_token", "konnect_portal_dcr", "portal_application"]
+    assert curity(sandbox, "/claims/claim=application_name") is None
+
+
 def test_a_secret_issued_before_a_failure_stays_with_the_play(play, sandbox, tmp_path):
     """No credentials_file and a failure after Konnect issued the secret: the play still has it."""
     keep = tmp_path / "kept.json"
