@@ -249,8 +249,30 @@ def parse_fault(body):
 
 
 def fault_response(service, fault, environ=None):
-    """The answer of a fault: the JSON value given, an echo of the request, a large JSON body, or the body a
-    service of that kind answers with when it fails (its own error format)."""
+    """The answer of a fault, its ``headers`` sent exactly as given (see ``_as_given``)."""
+    return _as_given(_fault_answer(service, fault, environ), fault.get("headers") or {})
+
+
+def _as_given(response, headers):
+    """``response`` with ``headers`` sent byte for byte as given.  werkzeug rewrites a ``Location`` into a URI
+    (percent-encoding an ``@`` in a password, for one); a server in front of a real gateway may send it as it is."""
+    if not headers:
+        return response
+    names = set(name.lower() for name in headers)
+
+    def app(environ, start_response):
+        def start(status, wsgi_headers, exc_info=None):
+            wsgi_headers = [(k, v) for k, v in wsgi_headers if k.lower() not in names] + list(headers.items())
+            return start_response(status, wsgi_headers, exc_info)
+
+        return response(environ, start)
+
+    return app
+
+
+def _fault_answer(service, fault, environ):
+    """The JSON value given, an echo of the request, a large JSON body, or the body a service of that kind answers
+    with when it fails (its own error format)."""
     status = fault["status"]
     headers = dict(fault.get("headers") or {})
     if fault.get("retry_after") is not None:

@@ -226,6 +226,14 @@ def test_fault_headers_make_a_redirect(served, control):
     assert resp.status_code == 302 and resp.headers["Location"] == "http://elsewhere/x"
 
 
+def test_fault_headers_are_sent_exactly_as_given(served, control):
+    info = served[0]
+    location = "http://user:pa@ss@elsewhere/x y"  # neither a valid URI nor rewritten into one
+    control("POST", "/faults", json={"service": "gateway", "status": 302, "headers": {"Location": location}})
+    resp = requests.get(info["gateway_url"] + "/x", allow_redirects=False, timeout=10)
+    assert resp.status_code == 302 and resp.headers["Location"] == location
+
+
 def test_fault_trickle_sends_the_real_answer_slowly(served, control):
     info = served[0]
     control("POST", "/faults", json={"service": "curity-admin", "trickle_s": 0.01})
