@@ -38,7 +38,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import contextvars
 import heapq
 import itertools
@@ -49,17 +48,17 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from http.client import responses as HTTP_REASONS
+from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.six import string_types
-from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
-from ansible.module_utils.urls import Request
+from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.devportal.dcr.plugins.module_utils import _http
 from ansible_collections.devportal.dcr.plugins.module_utils._module import STEP_OPTION
 from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
 
@@ -142,7 +141,10 @@ class ActionModule(ActionBase):
         super(ActionModule, self).run(tmp, task_vars)
         del tmp
         self._vars = task_vars or {}
-        params = self.validated_args()
+        try:
+            params = self.validated_args()
+        except AnsibleActionFail as exc:  # bad input: one sentence, before anything is sent
+            return dict(failed=True, changed=False, msg=to_text(exc.message))
         self._warnings = []
         self.executions = []  # (pass, module, seconds, started) of every module run, for the result
         self._began = time.monotonic()
@@ -187,6 +189,14 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(msg)
         params = dict(args, **result.validated_parameters)
         params.update(bulk)
+        request = params.get("request")
+        if request:
+            problem = request_url_problem(request["url"])
+            for option, least in (("timeout", 1), ("retries", 0), ("delay", 0)):
+                if problem is None and request[option] < least:
+                    problem = "request.%s must be at least %d, got %d." % (option, least, request[option])
+            if problem:
+                raise AnsibleActionFail(problem)
         return params
 
     # -- what Setup needs from Ansible ------------------------------------------------------------
@@ -661,7 +671,7 @@ class Setup:
                                   "regenerated; give the application a credentials_file to keep it." % name}
             self.action.warnings.append(step.result["msg"])
             return
-        step.result = gateway_request(spec, credentials, name)
+        step.result = gateway_request(spec, credentials, name, self.action.warnings.append)
         if step.result.get("failed"):
             raise StepFailed(step, step.result)
 
@@ -710,8 +720,8 @@ class Setup:
             if view.get("skipped") or view.get("status") is None:
                 return "%s: %s" % (step.title, view.get("msg"))
             return "%s: Gateway answered %s to %s %s for application %s (client id %s): %s" % (
-                step.title, view["status"], self.params["request"]["method"], view.get("url"), view.get("application"),
-                view.get("client_id"), view.get("content", ""))
+                step.title, view["status"], view.get("method"), view.get("url"), view.get("application"),
+                view.get("client_id"), view.get("reason") or "no reason phrase")
         if not step.changed:
             verdict = "unchanged"
         elif step.result is not None:
@@ -891,46 +901,89 @@ def plan_key(module, args):
     return module, json.dumps(args, sort_keys=True, default=str)
 
 
-def gateway_request(spec, credentials, name):
-    """Call the gateway with HTTP Basic client credentials; redirects are never followed with them."""
-    token = base64.b64encode(("%s:%s" % (credentials["client_id"], credentials["client_secret"])).encode("utf-8"))
-    request = Request(headers={"Authorization": "Basic " + to_native(token)}, use_proxy=True, force=True,
-                      timeout=spec["timeout"], validate_certs=spec["validate_certs"], follow_redirects="none",
-                      ca_path=spec["ca_path"])
-    status, body, error = None, "", None
-    for attempt in range(spec["retries"] + 1):
+# Every status counts as an answer of the gateway: which ones are a success is the request option's status_code.
+ANY_STATUS = range(100, 600)
+# The most characters of a text from elsewhere (a redirect's location, a transport error) that an outcome shows.
+SHOWN_CHARACTERS = 300
+
+
+def gateway_request(spec, credentials, name, warn=None):
+    """Call the gateway with HTTP Basic client credentials, through the collection's transport: each attempt within
+    ``timeout`` as a whole, the credentials never replaced by ``~/.netrc``, redirects never followed with them, the
+    answer read no further than the transport's cap.  The outcome is the status and a description built by this
+    collection (the standard reason phrase, the transport's error), never the body of the answer, which may echo the
+    credentials (an upstream such as httpbin answers with the request's headers).
+
+    Only an idempotent method is tried again (``retries``, ``delay`` seconds apart) while the answer is not a success:
+    the whole check ends within ``(retries + 1) * timeout + retries * delay`` seconds."""
+    method = spec["method"].upper()
+    client_id, secret = credentials["client_id"], credentials["client_secret"]
+    hidden = _http.credential_forms((client_id, secret))
+    url = _http.redact_url(spec["url"])
+    out = dict(status=None, reason=None, method=method, url=url, application=name, client_id=client_id, attempts=0)
+    if not _http.HAS_REQUESTS:
+        return dict(out, failed=True, msg="The request through the gateway needs the Python library requests where "
+                                          "Ansible runs (the controller): python3 -m pip install requests.")
+    # UTF-8 credentials (RFC 7617); requests would otherwise encode them as Latin-1.
+    transport = _http.Transport(spec["url"], auth=(client_id.encode("utf-8"), secret.encode("utf-8")),
+                                validate_certs=spec["validate_certs"], ca_path=spec["ca_path"], timeout=spec["timeout"],
+                                retries=0, retry_budget=0, service="The gateway", warn=warn)
+    attempts = spec["retries"] + 1 if method in _http.IDEMPOTENT_METHODS else 1
+    error = None
+    for attempt in range(attempts):
         if attempt:
             time.sleep(spec["delay"])
+        out["attempts"] = attempt + 1
         try:
-            response = request.open(spec["method"], spec["url"])
-            status, body = response.getcode(), to_text(response.read(4096), errors="replace")
-        except HTTPError as exc:
-            status, body = exc.code, to_text(exc.read(4096) if exc.fp else b"", errors="replace")
-            if 300 <= status < 400:
-                location = exc.headers.get("Location") if exc.headers else None
-                return dict(failed=True, status=status, url=spec["url"], application=name,
-                            client_id=credentials["client_id"], content="", msg=(
-                    "The gateway answered %d to %s %s, a redirect to %s: not followed, because the request carries the "
-                    "credentials of application %s and a redirect could send them elsewhere. Call the final URL "
-                    "directly." % (status, spec["method"], spec["url"], redacted(location), name)))
-        except (URLError, IOError, ValueError) as exc:
-            status, error = None, to_native(getattr(exc, "reason", exc))
-        if status in spec["status_code"]:
-            break
-    out = dict(status=status, url=spec["url"], application=name, client_id=credentials["client_id"],
-               content=body[:300].replace(credentials["client_secret"], "********"))
-    if status not in spec["status_code"]:
-        out.update(failed=True, msg=(
-            "The gateway answered %s to %s %s with the credentials of application %s (client id %s), expected one of "
-            "%s: %s" % (status or "nothing", spec["method"], spec["url"], name, credentials["client_id"],
-                        ", ".join(str(c) for c in spec["status_code"]), error or out["content"])))
-    return out
+            reply = transport.request(method, spec["url"], headers={"Accept": "*/*"}, expect=ANY_STATUS,
+                                      expect_json=False, write=False)
+        except (_http.HttpError, _http.TransportError) as exc:
+            out.update(status=None, reason=None)
+            error = bounded(_http.masked(str(exc), hidden))
+            continue
+        error = None
+        out.update(status=reply.status, reason=HTTP_REASONS.get(reply.status, ""))
+        if 300 <= reply.status < 400:
+            location = reply.headers.get("Location")
+            shown = bounded(_http.masked(_http.redact_url(location), hidden)) if location else "an unnamed location"
+            return dict(out, failed=True, msg=(
+                "The gateway answered %d to %s %s, a redirect to %s: not followed, because the request carries the "
+                "credentials of application %s and a redirect could send them elsewhere. Call the final URL directly."
+                % (reply.status, method, url, shown, name)))
+        if reply.status in spec["status_code"]:
+            return out
+    expected = ", ".join(str(code) for code in spec["status_code"])
+    tries = "" if out["attempts"] == 1 else " (%d attempts)" % out["attempts"]
+    if out["status"] is None:
+        msg = ("No answer from the gateway to %s %s with the credentials of application %s (client id %s)%s: %s"
+               % (method, url, name, client_id, tries, error))
+    else:
+        msg = ("The gateway answered %s%s to %s %s with the credentials of application %s (client id %s)%s, expected "
+               "one of %s." % (out["status"], " %s" % out["reason"] if out["reason"] else "", method, url, name,
+                               client_id, tries, expected))
+        if method not in _http.IDEMPOTENT_METHODS:
+            msg += " A %s is sent once (it is not idempotent): use a GET route to check the credentials." % method
+    return dict(out, failed=True, msg=msg)
 
 
-def redacted(url):
-    if not url:
-        return "an unnamed location"
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        return url.replace("%s@" % parts.netloc.split("@")[0], "")
-    return url
+def bounded(text, limit=SHOWN_CHARACTERS):
+    """``text`` on one line, at most ``limit`` characters."""
+    text = " ".join(to_text(text, errors="surrogate_or_replace").split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def request_url_problem(url):
+    """Why ``url`` cannot be the gateway request's URL, or None."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # pylint: disable=pointless-statement  (raises ValueError on a port out of range)
+    except ValueError:
+        return "request.url is not a valid URL."
+    if parts.username is not None or parts.password is not None:
+        return ("request.url must not hold a user name or password (%s): the request authenticates with the client "
+                "credentials of the application, and a password in a URL would be shown wherever the URL is."
+                % _http.redact_url(url))
+    if parts.scheme not in ("http", "https") or not host:
+        return "request.url must be an http:// or https:// URL with a host (got %s)." % _http.redact_url(url)
+    return None

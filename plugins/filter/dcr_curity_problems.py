@@ -163,8 +163,9 @@ class Checker:
                or get("dcr_curity_state") == "absent",
                "dcr_curity_client_update_secret=always writes dcr_curity_client_secret to Curity and Konnect, so it "
                "needs dcr_curity_client_secret (playbooks/rotate_secret.yml generates one when it is not set).")
-        yield (not request_url or re.match("^https?://", _text(request_url)) is not None,
-               "dcr_curity_request_url must be an http:// or https:// URL.")
+        yield (not request_url or re.match("^https?://[^/?#@]+([/?#]|$)", _text(request_url)) is not None,
+               "dcr_curity_request_url must be an http:// or https:// URL with a host, without a user name or password "
+               "(the request authenticates with the application's client credentials).")
         yield (not present or not request_url or len(self.app_names) > 0,
                "dcr_curity_request_url needs an application in dcr_curity_applications whose credentials it uses.")
         yield (not present or not request_app or request_app in self.app_names,
