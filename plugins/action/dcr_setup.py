@@ -157,10 +157,7 @@ class ActionModule(ActionBase):
             return setup.run()
         except Exception as exc:  # pylint: disable=broad-except
             # No traceback, and what the run created (a secret shown once) stays in the result.
-            result = setup.outcome()
-            result.update(failed=True, msg="devportal.dcr.dcr_setup stopped on an unexpected error (%s: %s); what the "
-                                           "steps before it did is in this result." % (type(exc).__name__, exc))
-            return result
+            return setup.unexpected(exc)
         finally:
             self.end_plans()
             self._remove_tmp_path(self._connection._shell.tmpdir)
@@ -687,23 +684,30 @@ class Setup:
         return None
 
     # -- results -----------------------------------------------------------------------------------
+    # The result is also the last resort of an unexpected error: nothing here may raise.  Each part is built on its
+    # own from whatever the steps hold (module results carry data read from servers), and a part that cannot be built
+    # says so instead of taking the others with it - the secrets the run received, what a teardown deleted.
     def outcome(self):
-        changed = any(step.changed for step in self.steps if step.key != "request")
-        result = dict(changed=changed, check_mode=self.action.check_mode, steps=[self.summary(s) for s in self.steps],
-                      summary=[self.line(s) for s in self.steps] + self.notes,
-                      diff=[self.step_diff(s) for s in self.steps if s.changed and s.key != "request"],
-                      notes=self.notes, applications=self.applications(), warnings=self.action.warnings,
-                      module_executions=len(self.action.executions),
-                      timings=[dict(zip(("pass", "module", "seconds", "started"), e))
-                               for e in sorted(self.action.executions, key=lambda e: e[3])])
-        result.update(self.credential())
         request = next((s for s in self.steps if s.key == "request"), None)
+        result = dict(changed=guarded(lambda: any(s.changed for s in self.steps if s.key != "request"), True),
+                      check_mode=self.action.check_mode,
+                      steps=[guarded(lambda s=s: self.summary(s), dict(step=s.key, title=s.title)) for s in self.steps],
+                      summary=[guarded(lambda s=s: self.line(s), "%s: (no summary: %s)" % (s.title, UNREADABLE))
+                               for s in self.steps] + [text_of(note) for note in self.notes],
+                      diff=[guarded(lambda s=s: self.step_diff(s), dict(before={}, after={"(diff)": UNREADABLE}))
+                            for s in self.steps if s.key != "request" and guarded(lambda s=s: s.changed, True)],
+                      notes=[text_of(note) for note in self.notes], applications=self.applications(),
+                      warnings=self.action.warnings, module_executions=len(self.action.executions),
+                      timings=guarded(lambda: [dict(zip(("pass", "module", "seconds", "started"), e)) for e in
+                                               sorted(self.action.executions, key=lambda e: e[3])], []))
+        result.update(guarded(self.credential, {}))
         if request is not None and request.result:
-            result["request"] = dict((k, v) for k, v in request.result.items() if k != "failed")
+            result["request"] = guarded(lambda: dict((k, v) for k, v in as_dict(request.result).items()
+                                                     if k != "failed"), {})
         return result
 
     def summary(self, step):
-        view = step.result or step.plan or {}
+        view = as_dict(step.result or step.plan)
         out = dict(step=step.key, title=step.title, changed=step.changed, applied=step.result is not None)
         if step.pending:
             out["pending"] = step.pending
@@ -716,53 +720,53 @@ class Setup:
 
     def line(self, step):
         if step.key == "request":
-            view = step.result or {}
+            view = as_dict(step.result)
             if view.get("skipped") or view.get("status") is None:
-                return "%s: %s" % (step.title, view.get("msg"))
-            return "%s: Gateway answered %s to %s %s for application %s (client id %s): %s" % (
-                step.title, view["status"], view.get("method"), view.get("url"), view.get("application"),
-                view.get("client_id"), view.get("reason") or "no reason phrase")
+                return "%s: %s" % (step.title, text_of(view.get("msg")))
+            return "%s: Gateway answered %s to %s %s for application %s (client id %s): %s" % tuple(
+                [step.title] + [text_of(view.get(key)) for key in ("status", "method", "url", "application", "client_id")]
+                + [text_of(view.get("reason") or "no reason phrase")])
         if not step.changed:
             verdict = "unchanged"
         elif step.result is not None:
             verdict = "changed"
         else:
             verdict = "changes (check mode)" if self.action.check_mode else "planned change, not applied"
-        view = step.result or step.plan or {}
-        ids = ", ".join("%s %s" % (k, view[k]) for k in ("client_id", "provider_id", "strategy_id") if view.get(k))
+        view = as_dict(step.result or step.plan)
+        ids = ", ".join("%s %s" % (k, text_of(view[k])) for k in ("client_id", "provider_id", "strategy_id")
+                        if view.get(k))
         for key, what in (("unpublished", "unpublished"),
                           ("published_without_auth", "left published WITHOUT application auth"),
                           ("deleted_applications", "applications deleted")):
             if view.get(key):
-                ids = "; ".join(x for x in (ids, "%s: %s" % (what, ", ".join(view[key]))) if x)
+                ids = "; ".join(x for x in (ids, "%s: %s" % (what, names_of(view[key]))) if x)
         return "%s: %s%s%s" % (step.title, verdict, " (%s)" % ids if ids else "",
-                               "; %s" % step.pending if step.pending and step.result is None else "")
+                               "; %s" % text_of(step.pending) if step.pending and step.result is None else "")
 
     def step_diff(self, step):
-        view = step.result or step.plan or {}
-        diff = view.get("diff") or {}
+        view = as_dict(step.result or step.plan)
+        diff = as_dict(view.get("diff"))
+        before, after = diff.get("before") or {}, diff.get("after") or {}
         if step.pending and not step.result:
-            after = dict(diff.get("after") or {})
+            after = dict(after) if isinstance(after, dict) else {"(after)": after}
             after["(pending)"] = step.pending
-            diff = dict(diff, after=after)
-        return dict(before=diff.get("before") or {}, after=diff.get("after") or {},
-                    before_header=step.title, after_header=step.title)
+        return dict(before=before, after=after, before_header=step.title, after_header=step.title)
 
     def applications(self):
         out = {}
         for app in self.apps:
-            view = app.result or app.plan or {}
+            view = as_dict(app.result or app.plan)
             entry = dict((k, view.get(k)) for k in ("application_id", "client_id", "auth_strategy_id", "registrations",
                                                     "pending", "credentials_file") if k in view)
             if view.get("client_secret"):
                 entry["client_secret"] = view["client_secret"]
-            out[app.label] = entry
+            out[text_of(app.label)] = entry
         return out
 
     def credential(self):
         if self.token is None:
             return {}
-        view = self.token.result or self.token.plan or {}
+        view = as_dict(self.token.result or self.token.plan)
         out = dict(client_id=view.get("client_id"), changed=self.token.changed)
         # The fresh secret once the apply pass sent it to Curity (also when that step failed half-way).
         secret = view.get("client_secret") or (self.fresh if self.token.result is not None else None)
@@ -772,19 +776,79 @@ class Setup:
 
     def failure(self, exc, planning):
         step = exc.step
-        written = [s.title for s in self.steps if s.result is not None and s.result.get("changed")]
-        msg = "%s failed%s: %s" % (step.title, " while planning (reads only)" if planning else "", exc)
+        written = guarded(lambda: [s.title for s in self.steps if s.result is not None and as_dict(s.result).get("changed")],
+                          [])
+        msg = "%s failed%s: %s" % (step.title, " while planning (reads only)" if planning else "", text_of(exc))
         if planning:
             msg += " Nothing was written to Curity or Konnect."
         elif written:
             msg += " Written before the failure: %s. Run again with the same input to finish." % "; ".join(written)
         # What the failed step created (a secret shown once) stays in the result.
         if not planning:
-            step.result = dict((k, v) for k, v in exc.result.items() if k not in ("failed", "msg"))
+            step.result = dict((k, v) for k, v in as_dict(exc.result).items() if k not in ("failed", "msg"))
         result = self.outcome()
         result.update(failed=True, msg=msg, failed_step=step.key)
-        result["changed"] = bool(written) or bool(exc.result.get("changed"))
+        result["changed"] = bool(written) or bool(as_dict(exc.result).get("changed"))
         return result
+
+    def unexpected(self, exc):
+        """The result of a run stopped by an unexpected error: what the steps did, and one sentence."""
+        result = self.outcome()
+        result.update(failed=True, msg=masked_text(
+            "devportal.dcr.dcr_setup stopped on an unexpected error (%s: %s); what the steps before it did is in this "
+            "result." % (type(exc).__name__, text_of(exc)), self.hidden()))
+        return result
+
+    def hidden(self):
+        """The secrets this run holds, in the forms a text could show them (raw, URL-encoded, HTTP Basic)."""
+        found = set()
+        values = [(self.params.get(group) or {}).get(key) for group, key in (
+            ("curity", "admin_password"), ("konnect", "konnect_token"), ("portal", "developer_password"))]
+        values += [self.secret, self.fresh] + [as_dict(app.result).get("client_secret") for app in self.apps]
+        for value in values:
+            if isinstance(value, str) and value:
+                found |= _http.credential_forms(("", value))
+        return found
+
+
+# What a part of the result shows when it cannot be built from what the steps hold.
+UNREADABLE = "could not be shown: a step returned data of an unexpected shape"
+
+
+def guarded(build, fallback):
+    """``build()``, or ``fallback`` when it raises."""
+    try:
+        return build()
+    except Exception:  # pylint: disable=broad-except
+        return fallback
+
+
+def as_dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def text_of(value):
+    """Any value as one short text, never raising (None: "none")."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "none"
+    try:
+        return to_text(value if isinstance(value, BaseException) else json.dumps(value, sort_keys=True, default=str),
+                       errors="surrogate_or_replace")
+    except Exception:  # pylint: disable=broad-except
+        return "<%s>" % type(value).__name__
+
+
+def names_of(values):
+    """A list of names from a server, as one text: a missing name shows as "(no name)"."""
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    return ", ".join("(no name)" if value is None or value == "" else text_of(value) for value in values)
+
+
+def masked_text(text, secrets):
+    return guarded(lambda: _http.masked(text, secrets), text)
 
 
 class PlanPool:

@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""dcr_setup's result is its last resort: built from whatever the steps hold, it never raises and never loses the
+secrets a run received nor the record of what a teardown deleted."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.devportal.dcr.plugins.action import dcr_setup
+from ansible_collections.devportal.dcr.plugins.action.dcr_setup import Setup, Step, StepFailed
+from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
+
+
+class FakeAction:
+    """What Setup needs from the action plugin to build a result."""
+
+    def __init__(self, check_mode=False):
+        self.check_mode = check_mode
+        self.warnings = []
+        self.executions = [("plan", "konnect_portal_dcr", 0.5, 0.1)]
+
+
+def setup_of(state="present", check_mode=False, **params):
+    validated = ArgumentSpecValidator(argument_spec()).validate(dict(params, state=state))
+    assert not validated.error_messages, validated.error_messages
+    return Setup(FakeAction(check_mode), validated.validated_parameters)
+
+
+# Values a step's result may hold when a server answered something odd (the modules pass names and ids on).
+ODD_VALUES = [None, 7, ["x", None], {"a": [None]}, [None], [{"name": None}], [[1, 2]], "", [""], True]
+
+
+@pytest.mark.parametrize("odd", ODD_VALUES)
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_teardown_keeps_the_record_of_what_it_deleted_whatever_the_names(odd, check_mode):
+    setup = setup_of("absent", check_mode)
+    dcr = setup.step("dcr", "konnect_portal_dcr", {"state": "absent"}, {})
+    view = {"changed": True, "deleted_applications": [odd, "named-app"], "unpublished": odd,
+            "published_without_auth": [odd], "provider_id": odd, "diff": {"before": {"x": odd}, "after": odd}}
+    if check_mode:
+        dcr.plan = view
+    else:
+        dcr.plan, dcr.result = {"changed": True}, view
+    result = setup.outcome()
+    assert result["steps"][0]["deleted_applications"] == [odd, "named-app"]
+    line = result["summary"][0]
+    assert line.startswith("Konnect DCR provider, auth strategy and portal (konnect_portal_dcr): ")
+    assert "applications deleted: " in line and "named-app" in line, line
+    assert all(isinstance(text, str) for text in result["summary"])
+
+
+def test_a_nameless_deleted_application_reads_as_one():
+    setup = setup_of("absent")
+    dcr = setup.step("dcr", "konnect_portal_dcr", {"state": "absent"}, {})
+    dcr.plan = {"changed": True}
+    dcr.result = {"changed": True, "deleted_applications": [None, "b"]}
+    assert setup.outcome()["summary"][0].endswith("changed (applications deleted: (no name), b)")
+
+
+@pytest.mark.parametrize("odd", ODD_VALUES)
+def test_a_present_run_keeps_the_secrets_it_holds_whatever_the_steps_return(odd):
+    setup = setup_of(applications=[{"name": "app"}], token={"client_id": "konnect-dcr"})
+    setup.fresh = "Fresh-Dcr-Secret-0001"
+    setup.token = setup.step("token", "curity_token", {}, {})
+    setup.token.plan = {"changed": True, "diff": odd}
+    setup.token.result = {"changed": True, "client_id": odd, "diff": {"before": odd, "after": odd}}
+    app = setup.step("application", "portal_application", {"name": "app"}, {}, label="app")
+    setup.apps.append(app)
+    app.plan = {"changed": True, "pending": odd}
+    app.result = {"changed": True, "client_id": odd, "registrations": odd, "client_secret": "App-Secret-0001",
+                  "diff": odd}
+    app.pending = odd
+    request = Step("request", None, {})
+    request.result = {"status": odd, "method": odd, "url": odd, "reason": odd, "msg": odd, "skipped": odd}
+    setup.steps.append(request)
+    for result in (setup.outcome(), setup.unexpected(TypeError("sequence item 0: expected str instance, NoneType "
+                                                               "found"))):
+        assert result["applications"]["app"]["client_secret"] == "App-Secret-0001"
+        assert result["dcr_credential"]["client_secret"] == "Fresh-Dcr-Secret-0001"
+        assert len(result["summary"]) == 3 and all(isinstance(text, str) for text in result["summary"])
+
+
+def test_an_unexpected_error_is_one_sentence_without_the_secrets_it_may_quote():
+    setup = setup_of(applications=[{"name": "app"}], curity={"admin_password": "Admin-Pass-0001"},
+                     token={"client_id": "konnect-dcr", "secret": "Given-Dcr-Secret-0001"})
+    app = setup.step("application", "portal_application", {"name": "app"}, {}, label="app")
+    setup.apps.append(app)
+    app.plan, app.result = {"changed": True}, {"changed": True, "client_id": "c1", "client_secret": "App-Secret/0001"}
+    error = ValueError("bad answer near Admin-Pass-0001, Given-Dcr-Secret-0001, App-Secret%2F0001 and "
+                       "OkFwcC1TZWNyZXQvMDAwMQ==")
+    result = setup.unexpected(error)
+    assert result["failed"] is True and result["msg"].startswith("devportal.dcr.dcr_setup stopped on an unexpected "
+                                                                 "error (ValueError: bad answer near ")
+    for secret in ("Admin-Pass-0001", "Given-Dcr-Secret-0001", "App-Secret%2F0001", "OkFwcC1TZWNyZXQvMDAwMQ=="):
+        assert secret not in result["msg"]
+    assert result["applications"]["app"]["client_secret"] == "App-Secret/0001"
+
+
+def test_an_error_whose_text_cannot_be_read_still_gives_a_result():
+    class Unprintable(Exception):
+        def __str__(self):
+            raise RuntimeError("no text")
+
+    setup = setup_of()
+    result = setup.unexpected(Unprintable())
+    assert result["failed"] is True and "Unprintable" in result["msg"]
+
+
+def test_a_failed_step_with_odd_data_still_gives_the_failure_and_the_secrets():
+    setup = setup_of(applications=[{"name": "app"}])
+    app = setup.step("application", "portal_application", {"name": "app"}, {}, label="app")
+    setup.apps.append(app)
+    app.plan = {"changed": True}
+    failed = {"failed": True, "msg": "odd answer", "changed": True, "client_secret": "App-Secret-0002",
+              "registrations": [None], "diff": ["not", "a", "dict"]}
+    result = setup.failure(StepFailed(app, failed), planning=False)
+    assert result["failed"] is True and result["msg"].startswith("Dev Portal application app (portal_application) "
+                                                                 "failed: odd answer")
+    assert result["applications"]["app"]["client_secret"] == "App-Secret-0002"
+
+
+def test_text_of_never_raises():
+    for value in ODD_VALUES + [object(), b"\xff", float("nan")]:
+        assert isinstance(dcr_setup.text_of(value), str)
