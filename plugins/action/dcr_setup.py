@@ -354,6 +354,10 @@ class Setup:
         plan's result to the plans that can start once it is known, each (module, args) or (module, args, then),
         started before the plans still waiting (they are on the longest path)."""
         key = plan_key(module, args)
+        # The plan gets its own copy of the input: it may start later, when the planner has changed its step's
+        # arguments (a fresh secret for the DCR credential, an apply's wiring), which it only does by replacing
+        # top-level values.
+        args = dict(args)
         with self.ahead_lock:
             if key in self.ahead or key in self.asked or not self.action.start_plans():
                 return

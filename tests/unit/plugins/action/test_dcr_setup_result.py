@@ -128,3 +128,42 @@ def test_a_failed_step_with_odd_data_still_gives_the_failure_and_the_secrets():
 def test_text_of_never_raises():
     for value in ODD_VALUES + [object(), b"\xff", float("nan")]:
         assert isinstance(dcr_setup.text_of(value), str)
+
+
+# ------------------------------------------------------------------------------ plans started ahead
+class QueuedAction(FakeAction):
+    """Plans started ahead wait in a queue until ``release``, as they do when every plan thread is busy."""
+
+    def __init__(self):
+        super(QueuedAction, self).__init__(check_mode=True)
+        self.queued = []
+        self.ran = []
+
+    def start_plans(self):
+        return True
+
+    def plan_ahead(self, module, args, urgent=False):
+        from concurrent.futures import Future
+
+        future = Future()
+        self.queued.append((future, module, args))
+        return future
+
+    def release(self):
+        for future, module, args in self.queued:
+            self.ran.append(dcr_setup.plan_key(module, args))  # what the module run is given, when it starts
+            future.set_result({"changed": False})
+
+
+def test_a_plan_started_ahead_runs_with_exactly_the_input_of_its_key():
+    action = QueuedAction()
+    setup = setup_of(token={"client_id": "konnect-dcr"})
+    setup.action = action
+    token = setup.step("token", "curity_token", {"client_id": "konnect-dcr", "state": "present"}, {})
+    setup.start_ahead(token.module, token.args)
+    # The planner then chooses a fresh secret for the DCR credential, in its step's arguments (plan_dcr does).
+    token.args.update(secret="Fresh-Secret-0003", update_secret="always")
+    action.release()
+    keys = list(setup.ahead)
+    assert len(keys) == 1 and action.ran == keys, "the plan ran with an input other than its key"
+    assert "Fresh-Secret-0003" not in action.ran[0][1]
