@@ -59,6 +59,11 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _http
+from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
+    RECORD_LIMIT,
+    KonnectError,
+    read_credentials_record,
+)
 from ansible_collections.devportal.dcr.plugins.module_utils._module import STEP_OPTION
 from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
 
@@ -266,17 +271,25 @@ class ActionModule(ActionBase):
         result.pop("invocation", None)
         return result
 
-    def read_remote_json(self, path):
-        """The JSON object in ``path`` on the managed host (no module run: the connection fetches it)."""
+    def read_credentials_file(self, path):
+        """The JSON object in the credentials file ``path`` on the managed host (None when there is none), read as
+        portal_application reads it: never through a symbolic link, only from a regular file of at most 64 KiB.
+        Raises KonnectError or AnsibleError naming the problem.
+
+        With the local connection the file is on this host and is read directly; otherwise a ``stat`` (not following
+        links) comes first, then the connection fetches it.  No module run in the first case."""
         path = self._remote_expand_user(path)
+        if self._connection.transport == "local":
+            return read_credentials_record(path)
+        found = self._execute_remote_stat(path, all_vars=self._vars, follow=False, checksum=False)
+        if not found.get("exists"):
+            return None
+        check_record_stat(path, found)
         fd, local = tempfile.mkstemp(prefix=".dcr-setup-")
         os.close(fd)
         try:
             self._connection.fetch_file(path, local)
-            with open(local, "r") as handle:
-                return json.load(handle)
-        except (AnsibleError, IOError, OSError, ValueError):
-            return None
+            return read_credentials_record(local)
         finally:
             os.unlink(local)
 
@@ -665,11 +678,15 @@ class Setup:
         self.steps.append(step)
         name = spec["application"] or (self.params["applications"][0]["name"] if self.params["applications"] else None)
         app = next((a for a in self.apps if a.label == name), None)
-        credentials = self.credentials(app)
+        try:
+            credentials = self.credentials(app)
+            problem = None
+        except (KonnectError, AnsibleError) as exc:
+            credentials, problem = None, text_of(exc)
         if not credentials:
-            step.result = {"changed": False, "skipped": True,
-                           "msg": "No request: the client secret of application %s is returned only when it is created or "
-                                  "regenerated; give the application a credentials_file to keep it." % name}
+            reason = problem or ("the client secret of application %s is returned only when it is created or "
+                                 "regenerated; give the application a credentials_file to keep it." % name)
+            step.result = {"changed": False, "skipped": True, "msg": "No request: %s" % reason}
             self.action.warnings.append(step.result["msg"])
             return
         step.result = gateway_request(spec, credentials, name, self.action.warnings.append)
@@ -679,11 +696,11 @@ class Setup:
     def credentials(self, app):
         if app is None:
             return None
-        if app.result and app.result.get("client_secret"):
-            return {"client_id": app.result.get("client_id"), "client_secret": app.result["client_secret"]}
-        path = app.args.get("credentials_file")
-        record = self.action.read_remote_json(path) if path else None
-        if isinstance(record, dict) and record.get("client_id") and record.get("client_secret"):
+        record = as_dict(app.result)
+        if not record.get("client_secret"):
+            path = app.args.get("credentials_file")
+            record = as_dict(self.action.read_credentials_file(path) if path else None)
+        if all(isinstance(record.get(key), str) and record[key] for key in ("client_id", "client_secret")):
             return {"client_id": record["client_id"], "client_secret": record["client_secret"]}
         return None
 
@@ -1032,6 +1049,17 @@ def gateway_request(spec, credentials, name, warn=None):
         if method not in _http.IDEMPOTENT_METHODS:
             msg += " A %s is sent once (it is not idempotent): use a GET route to check the credentials." % method
     return dict(out, failed=True, msg=msg)
+
+
+def check_record_stat(path, found):
+    """Raise KonnectError unless ``found`` (the stat module's result, links not followed) is that of a credentials
+    file, as portal_application checks its own."""
+    if found.get("islnk"):
+        raise KonnectError("credentials_file %r is a symbolic link; give the path of the file itself." % path)
+    if not found.get("isreg"):
+        raise KonnectError("credentials_file %r is not a regular file." % path)
+    if not isinstance(found.get("size"), int) or found["size"] > RECORD_LIMIT:
+        raise KonnectError("credentials_file %r is %s bytes long: it is not a credentials file." % (path, found.get("size")))
 
 
 def bounded(text, limit=SHOWN_CHARACTERS):

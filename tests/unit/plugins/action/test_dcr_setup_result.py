@@ -167,3 +167,56 @@ def test_a_plan_started_ahead_runs_with_exactly_the_input_of_its_key():
     keys = list(setup.ahead)
     assert len(keys) == 1 and action.ran == keys, "the plan ran with an input other than its key"
     assert "Fresh-Secret-0003" not in action.ran[0][1]
+
+
+# ------------------------------------------------------------------------------ the credentials file of the request
+class Connection:
+    def __init__(self, transport, source=None):
+        self.transport = transport
+        self.source = source
+        self.fetched = []
+
+    def fetch_file(self, path, local):
+        self.fetched.append(path)
+        with open(self.source, "rb") as src, open(local, "wb") as dst:
+            dst.write(src.read())
+
+
+def reader(connection, stat=None):
+    action = dcr_setup.ActionModule.__new__(dcr_setup.ActionModule)
+    action._connection = connection
+    action._vars = {}
+    action._remote_expand_user = lambda path: path
+    action._execute_remote_stat = lambda path, all_vars, follow, checksum=True: dict(stat or {}, follow=follow)
+    return action
+
+
+@pytest.mark.parametrize("stat, problem", [
+    ({"exists": True, "islnk": True, "isreg": False, "size": 9}, "is a symbolic link"),
+    ({"exists": True, "islnk": False, "isreg": False, "size": 0}, "is not a regular file"),
+    ({"exists": True, "islnk": False, "isreg": True, "size": 10 ** 9}, "1000000000 bytes long"),
+])
+def test_over_another_connection_the_file_is_checked_before_it_is_fetched(stat, problem):
+    connection = Connection("ssh")
+    with pytest.raises(dcr_setup.KonnectError) as err:
+        reader(connection, stat).read_credentials_file("/srv/app.json")
+    assert problem in str(err.value) and connection.fetched == []
+
+
+def test_over_another_connection_a_regular_file_is_fetched_and_read(tmp_path):
+    source = tmp_path / "app.json"
+    source.write_text('{"client_id": "c1", "client_secret": "s1"}')
+    connection = Connection("ssh", str(source))
+    stat = {"exists": True, "islnk": False, "isreg": True, "size": source.stat().st_size}
+    assert reader(connection, stat).read_credentials_file("/srv/app.json") == {"client_id": "c1", "client_secret": "s1"}
+    assert connection.fetched == ["/srv/app.json"]
+    assert reader(Connection("ssh"), {"exists": False}).read_credentials_file("/srv/none.json") is None
+
+
+def test_with_the_local_connection_a_link_is_refused_without_being_read(tmp_path):
+    link = tmp_path / "app.json"
+    link.symlink_to("/dev/zero")
+    connection = Connection("local")
+    with pytest.raises(dcr_setup.KonnectError) as err:
+        reader(connection).read_credentials_file(str(link))
+    assert "is a symbolic link" in str(err.value) and connection.fetched == []
