@@ -46,7 +46,9 @@ description:
     in dependency order, and only a plan made with exactly the input it would send; others are discarded. The apply
     pass, which writes, runs one step after another. Over any other connection the plans run one after another."
   - The gateway request uses HTTP Basic C(client_id:client_secret) with the credentials this run received, or those in
-    the application's C(credentials_file) (read through the connection, no module run). It goes through the collection's
+    the application's C(credentials_file), read as M(devportal.dcr.portal_application) reads it (never through a
+    symbolic link, only a regular file of at most 64 KiB; with the local connection directly, otherwise fetched through
+    the connection after a C(stat)). It goes through the collection's
     one HTTP transport, from where Ansible runs (the controller, which needs the Python library C(requests) for it), as
     every module request does - each attempt bounded by O(request.timeout) as a whole, the credentials never replaced
     by a C(~/.netrc) entry, redirects not followed (so the credentials never go to another location), at most 32 MiB of

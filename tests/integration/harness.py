@@ -155,8 +155,10 @@ class CollectionRunner:
         env.update(extra or {})
         return env
 
-    def module(self, name, args, check=False, diff=False, env=None):
-        """Run one module as Ansible does on localhost; return (result dict, stdout+stderr text)."""
+    def module(self, name, args, check=False, diff=False, env=None, limits=None):
+        """Run one module as Ansible does on localhost; return (result dict, stdout+stderr text).
+
+        ``limits``: {resource.RLIMIT_*: bytes} for the process (a test of what could exhaust the machine)."""
         payload = dict(args)
         payload.update({"_ansible_check_mode": check, "_ansible_diff": diff, "_ansible_verbosity": 0,
                         "_ansible_no_log": False, "_ansible_debug": False})
@@ -165,7 +167,7 @@ class CollectionRunner:
             json.dump({"ANSIBLE_MODULE_ARGS": payload}, handle)
         proc = subprocess.run([sys.executable, "-m", "ansible_collections.devportal.dcr.plugins.modules." + name, path],
                               capture_output=True, text=True, env=self.env(env), cwd=self.workdir, timeout=600,
-                              check=False)
+                              check=False, preexec_fn=_limited(limits))
         os.unlink(path)
         text = proc.stdout + proc.stderr
         try:
@@ -175,8 +177,8 @@ class CollectionRunner:
         return result, text
 
     def playbook(self, playbook, extra_vars=None, check=False, diff=False, verbosity=0, inventory=None,
-                 env=None, tags=None):
-        """Run ansible-playbook; return (returncode, combined output)."""
+                 env=None, tags=None, limits=None):
+        """Run ansible-playbook; return (returncode, combined output).  ``limits``: as for ``module``."""
         args = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
                 "-i", inventory or "localhost,", "-c", "local"]
         if extra_vars:
@@ -193,5 +195,19 @@ class CollectionRunner:
         if verbosity:
             args.append("-" + "v" * verbosity)
         proc = subprocess.run(args, capture_output=True, text=True, env=self.env(env), cwd=REPO, timeout=1200,
-                              check=False)
+                              check=False, preexec_fn=_limited(limits))
         return proc.returncode, proc.stdout + proc.stderr
+
+
+def _limited(limits):
+    """A preexec_fn setting the resource limits ``limits`` ({resource.RLIMIT_*: value}), or None."""
+    if not limits:
+        return None
+
+    def apply():
+        import resource  # pylint: disable=import-outside-toplevel
+
+        for which, value in limits.items():
+            resource.setrlimit(which, (value, value))
+
+    return apply
