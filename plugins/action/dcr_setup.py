@@ -48,7 +48,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from http.client import responses as HTTP_REASONS
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleActionFail, AnsibleError
@@ -1027,7 +1027,7 @@ def gateway_request(spec, credentials, name, warn=None):
             error = bounded(_http.masked(str(exc), hidden))
             continue
         error = None
-        out.update(status=reply.status, reason=HTTP_REASONS.get(reply.status, ""))
+        out.update(status=reply.status, reason=reason_phrase(reply.status))
         if 300 <= reply.status < 400:
             location = reply.headers.get("Location")
             shown = bounded(_http.masked(_http.redact_url(location), hidden)) if location else "an unnamed location"
@@ -1060,6 +1060,14 @@ def check_record_stat(path, found):
         raise KonnectError("credentials_file %r is not a regular file." % path)
     if not isinstance(found.get("size"), int) or found["size"] > RECORD_LIMIT:
         raise KonnectError("credentials_file %r is %s bytes long: it is not a credentials file." % (path, found.get("size")))
+
+
+def reason_phrase(status):
+    """The standard reason phrase of ``status`` (RFC 9110), never the server's own words; '' when it has none."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def bounded(text, limit=SHOWN_CHARACTERS):

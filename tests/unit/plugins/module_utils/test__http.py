@@ -10,6 +10,7 @@ __metaclass__ = type
 import base64
 import json
 import os
+import re
 import socket
 import struct
 import threading
@@ -527,3 +528,22 @@ def test_a_bearer_token_echoed_by_a_server_is_masked(server):
     with pytest.raises(HttpError) as err:
         transport.request("GET", "/x")
     assert token not in str(err.value) and "bad token Bearer ********" in str(err.value)
+
+
+# ------------------------------------------------------------------------------ one transport
+PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "plugins")
+OTHER_CLIENTS = re.compile(r"^\s*(from|import)\s+(ansible\.module_utils\.urls|ansible\.module_utils\.six\.moves\.urllib\."
+                           r"request|urllib\.request|urllib2|http\.client|httplib|requests|urllib3|socket)\b", re.M)
+
+
+def test_every_request_goes_through_this_transport():
+    found = []
+    for folder, dummy, names in os.walk(PLUGINS):
+        for name in names:
+            path = os.path.join(folder, name)
+            if not name.endswith(".py") or os.path.normpath(path) == os.path.normpath(_http.__file__):
+                continue
+            with open(path) as handle:
+                found += ["%s: %s" % (os.path.relpath(path, PLUGINS), m.group(0).strip())
+                          for m in OTHER_CLIENTS.finditer(handle.read())]
+    assert found == [], "HTTP clients beside plugins/module_utils/_http.py: %s" % "; ".join(found)
