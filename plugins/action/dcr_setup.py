@@ -987,7 +987,7 @@ def plan_key(module, args):
 
 
 # Every status counts as an answer of the gateway: which ones are a success is the request option's status_code.
-ANY_STATUS = range(100, 600)
+ANY_STATUS = range(100, 1000)
 # The most characters of a text from elsewhere (a redirect's location, a transport error) that an outcome shows.
 SHOWN_CHARACTERS = 300
 
@@ -1028,6 +1028,8 @@ def gateway_request(spec, credentials, name, warn=None):
             continue
         error = None
         out.update(status=reply.status, reason=reason_phrase(reply.status))
+        if reply.status in spec["status_code"]:
+            return out
         if 300 <= reply.status < 400:
             location = reply.headers.get("Location")
             shown = bounded(_http.masked(_http.redact_url(location), hidden)) if location else "an unnamed location"
@@ -1035,8 +1037,6 @@ def gateway_request(spec, credentials, name, warn=None):
                 "The gateway answered %d to %s %s, a redirect to %s: not followed, because the request carries the "
                 "credentials of application %s and a redirect could send them elsewhere. Call the final URL directly."
                 % (reply.status, method, url, shown, name)))
-        if reply.status in spec["status_code"]:
-            return out
     expected = ", ".join(str(code) for code in spec["status_code"])
     tries = "" if out["attempts"] == 1 else " (%d attempts)" % out["attempts"]
     if out["status"] is None:

@@ -220,3 +220,105 @@ def test_with_the_local_connection_a_link_is_refused_without_being_read(tmp_path
     with pytest.raises(dcr_setup.KonnectError) as err:
         reader(connection).read_credentials_file(str(link))
     assert "is a symbolic link" in str(err.value) and connection.fetched == []
+
+
+# ------------------------------------------------------------------------------ the gateway request
+class Gateway:
+    """A local server answering the statuses given, in order, and recording what it receives."""
+
+    def __init__(self, statuses):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        gateway = self
+        self.statuses, self.seen = list(statuses), []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self):
+                gateway.seen.append((self.command, self.headers.get("Authorization")))
+                status = gateway.statuses.pop(0) if gateway.statuses else 200
+                body = b'{"headers": {"Authorization": "%s"}}' % self.headers.get("Authorization", "").encode()
+                self.send_response(status)
+                self.send_header("Location", "http://elsewhere.example/x")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/route" % self.server.server_address[1]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def request_spec(url, **extra):
+    spec = dict(url=url, method="GET", status_code=[200], retries=2, delay=0, validate_certs=True, ca_path=None,
+                timeout=5)
+    spec.update(extra)
+    return spec
+
+
+CREDENTIALS = {"client_id": "c1", "client_secret": "Client-Secret-0004"}
+
+
+@pytest.fixture
+def gateway_of():
+    servers = []
+
+    def start(*statuses):
+        servers.append(Gateway(statuses))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_an_idempotent_request_is_tried_again_until_a_success(gateway_of):
+    gateway = gateway_of(401, 503, 200)
+    out = dcr_setup.gateway_request(request_spec(gateway.url), CREDENTIALS, "app")
+    assert "failed" not in out and out["status"] == 200 and out["reason"] == "OK" and out["attempts"] == 3
+    assert [auth for method, auth in gateway.seen] == ["Basic YzE6Q2xpZW50LVNlY3JldC0wMDA0"] * 3
+    assert "content" not in out and "Client-Secret" not in repr(out)
+
+
+def test_a_post_is_sent_once(gateway_of):
+    gateway = gateway_of(401, 200)
+    out = dcr_setup.gateway_request(request_spec(gateway.url, method="post"), CREDENTIALS, "app")
+    assert out["failed"] is True and out["status"] == 401 and [m for m, a in gateway.seen] == ["POST"]
+    assert out["msg"].startswith("The gateway answered 401 Unauthorized to POST %s" % gateway.url)
+    assert "A POST is sent once" in out["msg"] and "YzE6" not in out["msg"]
+
+
+def test_a_redirect_is_never_followed_but_may_be_the_success_expected(gateway_of):
+    gateway = gateway_of(302, 302)
+    out = dcr_setup.gateway_request(request_spec(gateway.url), CREDENTIALS, "app")
+    assert out["failed"] is True and "a redirect to http://elsewhere.example/x: not followed" in out["msg"]
+    out = dcr_setup.gateway_request(request_spec(gateway.url, status_code=[302]), CREDENTIALS, "app")
+    assert "failed" not in out and out["status"] == 302 and len(gateway.seen) == 2
+
+
+def test_no_answer_is_one_sentence():
+    out = dcr_setup.gateway_request(request_spec("http://127.0.0.1:9/route", retries=1), CREDENTIALS, "app")
+    assert out["failed"] is True and out["status"] is None and out["attempts"] == 2
+    assert out["msg"].startswith("No answer from the gateway to GET http://127.0.0.1:9/route with the credentials of "
+                                 "application app (client id c1) (2 attempts): ")
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("https://u:p@gw.example.com/x", "must not hold a user name or password (https://gw.example.com/x)"),
+    ("https://:p%40ss@gw.example.com", "must not hold a user name or password"),
+    ("ftp://gw.example.com/x", "must be an http:// or https:// URL"),
+    ("https:///x", "must be an http:// or https:// URL"),
+    ("http://gw.example.com:99999/x", "is not a valid URL"),
+])
+def test_request_urls_that_are_refused(url, problem):
+    found = dcr_setup.request_url_problem(url)
+    assert found and problem in found and "p%40ss" not in found and ":p@" not in found

@@ -85,7 +85,7 @@ def test_writing_still_replaces_a_record_and_backs_up_another_clients(record_fil
     assert write_credentials_file(str(record_file), dict(RECORD, client_secret="s2")) is None
     assert read(record_file)["client_secret"] == "s2"
     backup = write_credentials_file(str(record_file), dict(RECORD, client_id="c2"))
-    assert backup and json.loads(open(backup).read())["client_id"] == "c1"
+    assert backup and json.loads(open(backup, encoding="utf-8").read())["client_id"] == "c1"
     assert oct(os.stat(backup).st_mode & 0o777) == "0o600"
 
 

@@ -543,7 +543,7 @@ def test_every_request_goes_through_this_transport():
             path = os.path.join(folder, name)
             if not name.endswith(".py") or os.path.normpath(path) == os.path.normpath(_http.__file__):
                 continue
-            with open(path) as handle:
+            with open(path, encoding="utf-8") as handle:
                 found += ["%s: %s" % (os.path.relpath(path, PLUGINS), m.group(0).strip())
                           for m in OTHER_CLIENTS.finditer(handle.read())]
     assert found == [], "HTTP clients beside plugins/module_utils/_http.py: %s" % "; ".join(found)
