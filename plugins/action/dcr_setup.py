@@ -1081,7 +1081,8 @@ def request_url_problem(url):
     try:
         parts = urlsplit(url)
         host = parts.hostname
-        parts.port  # pylint: disable=pointless-statement  (raises ValueError on a port out of range)
+        # A port out of range raises ValueError only when it is read.
+        parts.port  # pylint: disable=pointless-statement
     except ValueError:
         return "request.url is not a valid URL."
     if parts.username is not None or parts.password is not None:
