@@ -10,32 +10,14 @@ instead of filling the machine.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import resource
 import time
 
-import pytest
-
-from harness import REPO
 from reliability_helpers import TRACEBACK, portal_conn, state_writes
 
-INVENTORY = os.path.join(REPO, "playbooks", "inventories", "sandbox")
-PLAYBOOK = os.path.join(REPO, "playbooks", "dcr_curity.yml")
 LIMITS = {resource.RLIMIT_FSIZE: 64 * 1024 * 1024, resource.RLIMIT_AS: 2 * 1024 * 1024 * 1024}
-
-
-@pytest.fixture
-def play(runner, sandbox):
-    for stale in glob.glob(os.path.join(os.path.dirname(sandbox.info_file), "*.credentials.json*")):
-        os.unlink(stale)
-
-    def run(playbook=PLAYBOOK, **kwargs):
-        env = dict(kwargs.pop("env", None) or {}, DCR_SANDBOX_INFO=sandbox.info_file)
-        return runner.playbook(playbook, inventory=INVENTORY, env=env, limits=LIMITS, **kwargs)
-
-    return run
 
 
 def test_portal_application_refuses_a_link_to_dev_zero_before_any_request(sandbox, runner, tmp_path):
@@ -52,7 +34,7 @@ def test_portal_application_refuses_a_link_to_dev_zero_before_any_request(sandbo
 
 
 def test_the_gateway_request_does_not_read_a_credentials_file_through_a_link(play, sandbox):
-    rc, output = play()
+    rc, output = play(limits=LIMITS)
     assert rc == 0, output[-4000:]
     path = os.path.join(os.path.dirname(sandbox.info_file), "demo-app.credentials.json")
     with open(path, encoding="utf-8") as handle:
@@ -62,7 +44,7 @@ def test_the_gateway_request_does_not_read_a_credentials_file_through_a_link(pla
     sandbox.clear_requests()
     try:
         started = time.monotonic()
-        rc, output = play(tags="application,verify")
+        rc, output = play(tags="application,verify", limits=LIMITS)
         elapsed = time.monotonic() - started
     finally:
         os.unlink(path)

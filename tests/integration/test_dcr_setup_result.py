@@ -6,7 +6,6 @@ what a teardown deleted, or the secrets a run received."""
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 
@@ -16,22 +15,8 @@ import requests
 from harness import REPO
 from reliability_helpers import TRACEBACK
 
-INVENTORY = os.path.join(REPO, "playbooks", "inventories", "sandbox")
 TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
-PLAYBOOK = os.path.join(REPO, "playbooks", "dcr_curity.yml")
 KONNECT_STEP = "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr)"
-
-
-@pytest.fixture
-def play(runner, sandbox):
-    for stale in glob.glob(os.path.join(os.path.dirname(sandbox.info_file), "*.credentials.json*")):
-        os.unlink(stale)
-
-    def run(playbook=PLAYBOOK, **kwargs):
-        env = dict(kwargs.pop("env", None) or {}, DCR_SANDBOX_INFO=sandbox.info_file)
-        return runner.playbook(playbook, inventory=INVENTORY, env=env, **kwargs)
-
-    return run
 
 
 def strategy_id(info):

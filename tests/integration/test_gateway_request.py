@@ -12,7 +12,6 @@ of an answer, which may echo the credentials (as httpbin, the upstream of Kong's
 from __future__ import annotations
 
 import base64
-import glob
 import json
 import os
 import re
@@ -21,30 +20,14 @@ from urllib.parse import quote
 
 import pytest
 
-from harness import REPO
 from reliability_helpers import TRACEBACK
 
-INVENTORY = os.path.join(REPO, "playbooks", "inventories", "sandbox")
-PLAYBOOK = os.path.join(REPO, "playbooks", "dcr_curity.yml")
 REQUEST = re.compile(r'"Request through the gateway: Gateway answered (\d+) to GET [^"]* for application demo-app '
                      r'\(client id [^)]+\): ')
 # The outcome's last words: the status's reason phrase, nothing of the answer's body.
 OUTCOME = re.compile(r'"Request through the gateway: Gateway answered 200 to GET [^"]*\): OK"')
 # The application's phase and the request only: the rest of the setup is done once per test.
 VERIFY = "application,verify"
-
-
-@pytest.fixture
-def play(runner, sandbox):
-    """Run the role with the sandbox inventory; returns (rc, output)."""
-    for stale in glob.glob(os.path.join(os.path.dirname(sandbox.info_file), "*.credentials.json*")):
-        os.unlink(stale)
-
-    def run(playbook=PLAYBOOK, **kwargs):
-        env = dict(kwargs.pop("env", None) or {}, DCR_SANDBOX_INFO=sandbox.info_file)
-        return runner.playbook(playbook, inventory=INVENTORY, env=env, **kwargs)
-
-    return run
 
 
 def converge(play, sandbox):
