@@ -817,7 +817,7 @@ class Setup:
         result = self.outcome()
         result.update(failed=True, msg=masked_text(
             "devportal.dcr.dcr_setup stopped on an unexpected error (%s: %s); what the steps before it did is in this "
-            "result." % (type(exc).__name__, text_of(exc)), self.hidden()))
+            "result." % (type(exc).__name__, text_of(exc)), guarded(self.hidden, set())))
         return result
 
     def hidden(self):
