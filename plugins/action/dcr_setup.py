@@ -49,14 +49,13 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
-from ansible.module_utils.six import string_types
 from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 from ansible.module_utils.urls import Request
 from ansible.plugins.action import ActionBase
 
@@ -174,7 +173,7 @@ class ActionModule(ActionBase):
             if value is None:
                 continue
             if not isinstance(value, dict):
-                kind = "a string" if isinstance(value, string_types) else "a list" if isinstance(value, list) else \
+                kind = "a string" if isinstance(value, str) else "a list" if isinstance(value, list) else \
                     "a %s" % type(value).__name__
                 raise AnsibleActionFail("%s must be a dictionary (the arguments of the %s step's module), got %s."
                                         % (key, key, kind))
@@ -825,7 +824,7 @@ def resolved(value, templar):
     lists and dictionaries are walked as they are; anything else (a vaulted value, a marker of an undefined value,
     an object of another type) goes to the templar whole.
     """
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         if not _could_be_template(value):
             return value
         value = templar.resolve_to_container(value)

@@ -28,9 +28,9 @@ import json
 import os
 import re
 import tempfile
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 
