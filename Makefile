@@ -91,8 +91,12 @@ matrix: $(STAMP)
 matrix-%: $(STAMP)
 	MAKE="$(MAKE)" $(BIN)/python tests/tools/phases.py venv-$* sanity-$* units-$* e2e-$*
 
-.venv-ansible-%/.installed: tests/matrix/requirements.txt tests/matrix/constraints-%.txt
+.SECONDEXPANSION:
+.venv-ansible-%/.installed: tests/matrix/requirements.txt $$(wildcard tests/matrix/constraints-$$*.txt)
 	@if [ -z "$(call matrix_python,$*)" ]; then echo "ansible-core $* is not in MATRIX ($(MATRIX))" >&2; exit 1; fi
+	@if [ ! -f tests/matrix/constraints-$*.txt ]; then echo "ansible-core $* has no tests/matrix/constraints-$*.txt:" \
+	  "install tests/matrix/requirements.txt with ansible-core $*.x into an environment of Python" \
+	  "$(call matrix_python,$*) and write its pip freeze there" >&2; exit 1; fi
 	py="$$($(PYTHON) tests/tools/find_python.py $(call matrix_python,$*) --for 'ansible-core $*')"; \
 	rm -rf $(MVENV); "$$py" -m venv $(MVENV)
 	$(MBIN)/python -m pip install --quiet --upgrade pip
