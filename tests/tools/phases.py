@@ -28,10 +28,10 @@ def main(targets):
         status = subprocess.call([make, "--no-print-directory", target])
         seconds = time.monotonic() - started
         results.append((target, status, seconds))
-        print("=== make %s: %s in %s" % (target, "passed" if status == 0 else "FAILED (exit status %d)" % status,
-                                        minutes(seconds)), flush=True)
+        outcome = "passed" if status == 0 else "FAILED (exit status %d)" % status
+        print("=== make %s: %s in %s" % (target, outcome, minutes(seconds)), flush=True)
     total = time.monotonic() - began
-    failed = [target for target, status, _ in results if status != 0]
+    failed = [result[0] for result in results if result[1] != 0]
     width = max(len(target) for target in targets)
     print("\n=== make test: each part's wall time")
     for target, status, seconds in results:

@@ -110,8 +110,8 @@ def test_update_module_args_takes_check_mode_from_the_task_and_the_step_names_th
 
 
 def test_a_step_runs_from_a_module_file_of_its_own_and_speaks_as_its_module(action, tmp_path):
-    assert list(inspect.signature(ActionBase._configure_module).parameters) == ["self", "module_name", "module_args",
-                                                                                 "task_vars"]
+    parameters = list(inspect.signature(ActionBase._configure_module).parameters)
+    assert parameters == ["self", "module_name", "module_args", "task_vars"]
     sent = []
     transfer = action._transfer_data
 
