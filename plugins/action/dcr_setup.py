@@ -54,7 +54,6 @@ from urllib.parse import urlsplit
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
-from ansible.module_utils.six import string_types
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
@@ -178,7 +177,7 @@ class ActionModule(ActionBase):
             if value is None:
                 continue
             if not isinstance(value, dict):
-                kind = "a string" if isinstance(value, string_types) else "a list" if isinstance(value, list) else \
+                kind = "a string" if isinstance(value, str) else "a list" if isinstance(value, list) else \
                     "a %s" % type(value).__name__
                 raise AnsibleActionFail("%s must be a dictionary (the arguments of the %s step's module), got %s."
                                         % (key, key, kind))
@@ -920,7 +919,7 @@ def resolved(value, templar):
     lists and dictionaries are walked as they are; anything else (a vaulted value, a marker of an undefined value,
     an object of another type) goes to the templar whole.
     """
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         if not _could_be_template(value):
             return value
         value = templar.resolve_to_container(value)

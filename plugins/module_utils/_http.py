@@ -42,10 +42,9 @@ import socket
 import threading
 import time
 import traceback
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
 
 REQUESTS_IMPORT_ERROR = None
 try:

@@ -30,9 +30,9 @@ import os
 import re
 import stat
 import tempfile
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 

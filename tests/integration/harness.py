@@ -30,6 +30,15 @@ SERVE = os.path.join(REPO, "tests", "sandbox", "serve")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
+def deprecations(output):
+    """The deprecation warnings in the output of an Ansible run: Ansible's own (whatever they name, since a call the
+    collection makes can be what ansible-core deprecates), and Python's raised in the collection's code."""
+    lines = output.splitlines()
+    return ([line for line in lines if "[DEPRECATION WARNING]" in line]
+            + [line for line in lines if "DeprecationWarning" in line
+               and ("ansible_collections/devportal/dcr/" in line or REPO + os.sep in line)])
+
+
 def spec_dir():
     """Kong's OpenAPI files, or None (tests that need them skip with a message)."""
     for candidate in (os.environ.get("KONNECT_SPECS_DIR"), os.path.join(REPO, "..", "shared", "specs", "konnect")):
@@ -174,6 +183,9 @@ class CollectionRunner:
             result = json.loads(proc.stdout)
         except ValueError:
             result = {"failed": True, "msg": "module output was not JSON", "rc": proc.returncode}
+        # No supported ansible-core deprecates anything the collection does.
+        assert not (isinstance(result, dict) and result.get("deprecations")), result.get("deprecations")
+        assert deprecations(text) == [], text[-6000:]
         return result, text
 
     def playbook(self, playbook, extra_vars=None, check=False, diff=False, verbosity=0, inventory=None,
@@ -196,7 +208,10 @@ class CollectionRunner:
             args.append("-" + "v" * verbosity)
         proc = subprocess.run(args, capture_output=True, text=True, env=self.env(env), cwd=REPO, timeout=1200,
                               check=False, preexec_fn=_limited(limits))
-        return proc.returncode, proc.stdout + proc.stderr
+        output = proc.stdout + proc.stderr
+        # No supported ansible-core deprecates anything the collection, its role or its playbooks do.
+        assert deprecations(output) == [], output[-6000:]
+        return proc.returncode, output
 
 
 def _limited(limits):
