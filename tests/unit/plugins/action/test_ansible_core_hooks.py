@@ -11,8 +11,8 @@ ansible-core changed one of them: read the README's compatibility section before
   sets it) and ``_ansible_module_name``, which dcr_setup's override replaces with the step's module;
 * ``ActionBase._configure_module``: ``_execute_module`` names the module file it sends after the last item it
   returns (the module's path), which dcr_setup's override makes unique per run;
-* ``_make_tmp_path``, ``_remove_tmp_path``, ``_connection._shell.tmpdir``, ``_remote_expand_user`` and the
-  connection's ``fetch_file``, and ``basic._load_params`` on the module side (the step's name travels as an
+* ``_make_tmp_path``, ``_remove_tmp_path``, ``_connection._shell.tmpdir``, ``_remote_expand_user``,
+  ``_execute_remote_stat`` and the connection's ``fetch_file``, and ``basic._load_params`` on the module side (the step's name travels as an
   argument).
 """
 
@@ -137,8 +137,14 @@ def test_a_step_runs_from_a_module_file_of_its_own_and_speaks_as_its_module(acti
 
     record = tmp_path / "record.json"
     record.write_text(json.dumps({"client_id": "id"}))
-    assert action.read_remote_json(str(record)) == {"client_id": "id"}  # _remote_expand_user and fetch_file
-    assert action.read_remote_json(str(tmp_path / "missing.json")) is None
+    assert action.read_credentials_file(str(record)) == {"client_id": "id"}  # _remote_expand_user, read here
+    assert action.read_credentials_file(str(tmp_path / "missing.json")) is None
+    # Over any other connection: _execute_remote_stat (not following links), then fetch_file.
+    action._vars = {"ansible_python_interpreter": sys.executable}  # what run() keeps of the task's variables
+    action._connection.transport = "not-local"
+    assert action.read_credentials_file(str(record)) == {"client_id": "id"}
+    assert action.read_credentials_file(str(tmp_path / "missing.json")) is None
+    action._connection.transport = "local"
 
     action._remove_tmp_path(tmpdir)
     assert not os.path.exists(tmpdir)
