@@ -15,8 +15,7 @@ import json
 import re
 
 from harness import deprecations
-# play: the role tests' fixture, used by name.
-from test_role_dcr_curity import RECORD_PLAYBOOK, assert_ok, changed_steps, play, steps  # pylint: disable=unused-import
+from test_role_dcr_curity import RECORD_PLAYBOOK, assert_ok, changed_steps, steps
 
 # The local connection at -vvv: "PUT <local file> TO <remote tmp>/AnsiballZ_<module file>".
 PUT = re.compile(r"\bPUT \S+ TO \S+/AnsiballZ_([^/\s]+\.py)\b")
