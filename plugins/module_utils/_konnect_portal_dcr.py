@@ -37,7 +37,6 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     provider_view,
     publication_strategy_ids,
     settle_option,
-    settling,
     strategy_view,
 )
 

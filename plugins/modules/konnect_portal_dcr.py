@@ -159,7 +159,7 @@ options:
         initial access token from Curity with the initial client. A failure fails the task.
       - Kong's API description says the verification "Returns 200 for success, 4xx for failure", and gives a failure example with
         200 (confirmed both ways). Either way, a failure that carries the verification's answer (C(status), C(errors)) fails with
-        the explanation about the initial client (and RV(changed), RV(provider_id) of what was applied); any other 4xx fails
+        the explanation about the initial client (and C(changed), RV(provider_id) of what was applied); any other 4xx fails
         saying that Konnect did not verify.
     type: bool
     default: true

@@ -328,10 +328,10 @@ ODD = {
         ("portal", "GET", "^/api/v3/applications$"), page([application(auth_strategy="curity")]),
         "auth_strategy is a string, not an object"),
     "application auth_strategy a string, managing": (
-        "portal_application", lambda i, p: app_args(i, p), False, ("portal", "GET", "^/api/v3/applications$"),
+        "portal_application", app_args, False, ("portal", "GET", "^/api/v3/applications$"),
         page([application(auth_strategy="curity")]), "auth_strategy is a string, not an object"),
     "application auth_strategy a string, removal": (
-        "konnect_portal_dcr", lambda i, p: absent_args(i, p), True, ("konnect", "GET", "^/v3/portals/[^/]+/applications$"),
+        "konnect_portal_dcr", absent_args, True, ("konnect", "GET", "^/v3/portals/[^/]+/applications$"),
         page([application(auth_strategy="curity")]), "auth_strategy is a string, not an object"),
     "provider name a list, info": (
         "konnect_portal_dcr_info", lambda i, p: konnect_info(i, provider_names=["curity"]), False,
