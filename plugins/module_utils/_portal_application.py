@@ -268,9 +268,10 @@ class Task:
                                "next run finds it by name; then set regenerate_secret: true to get a new secret."
                                % (exc, self.params["name"]))
         if found is not None:
-            raise KonnectError("%s Yet the application %r exists (id %s): Konnect created it without this task receiving "
-                               "its secret, so it was not created again. Run the task again with regenerate_secret: true "
-                               "to get a new secret." % (refusals[-1], self.params["name"], found.get("id")))
+            raise KonnectError("%s Yet the application %r exists now (id %s), created by that request or meanwhile by "
+                               "someone else: its secret did not reach this task, and it is not created a second time. Run "
+                               "the task again with regenerate_secret: true to get a new secret."
+                               % (refusals[-1], self.params["name"], found.get("id")))
         self.app = created
         credentials = created.get("credentials") or {}
         self._received(created.get("client_secret") or credentials.get("client_secret"))

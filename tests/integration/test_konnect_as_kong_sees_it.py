@@ -132,7 +132,7 @@ def test_a_refused_creation_the_read_finds_is_never_sent_again(sandbox, runner):
                {"name": "orders-client", "owner": {"type": "developer", "id": developer["id"]}})
     worker.join(120)
     result, text = outcome["result"], outcome["text"]
-    assert_clear_failure(result, text, "Yet the application 'orders-client' exists")
+    assert_clear_failure(result, text, "Yet the application 'orders-client' exists now")
     assert "regenerate_secret: true" in result["msg"]
     assert [m for m, _status in logged(sandbox, "portal", "/api/v3/applications")].count("POST") == 1
     assert len(applications(info, portal)) == 1
