@@ -255,21 +255,6 @@ def test_absent_refuses_before_any_write_when_another_strategy_uses_the_provider
     assert published_strategy_ids(info, portal) == [applied["strategy_id"]]
 
 
-def test_a_refusal_konnect_has_not_caught_up_on_is_sent_again(sandbox, runner):
-    """Konnect still refuses the deletion (409) though nothing uses the strategy any more: sent again, once."""
-    info, portal = sandbox.info, Portal(sandbox.info, "v3")
-    secret = prepare_curity(runner, sandbox)
-    runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
-    sandbox.clear_requests()
-    sandbox.fault(service="konnect", method="DELETE", path_regex="^%s/" % STRATEGIES, status=409)
-    removed, text = runner.module("konnect_portal_dcr", absent_args(info, portal), diff=True)
-    assert removed["changed"] is True and removed.get("failed") is not True, text
-    deletes = [(e["path"].split("/")[2], e["status"]) for e in sandbox.requests("konnect", ("DELETE",))]
-    assert deletes == [("apis", 204), ("application-auth-strategies", 409), ("application-auth-strategies", 204),
-                       ("dcr-providers", 204)]
-    assert named(info, PROVIDERS, "curity") == [] and named(info, STRATEGIES, "curity") == []
-
-
 def test_a_conflict_konnect_still_answers_is_explained(sandbox, runner):
     """Something started using the strategy between the lookup and the deletion: Konnect's 409 names it."""
     info, portal = sandbox.info, Portal(sandbox.info, "v3")
