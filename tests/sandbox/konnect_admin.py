@@ -1712,7 +1712,8 @@ def dcr_failure(exc):
 
     "Unable to create one time access token" when it could not obtain its initial access token: the text
     seen from real Konnect on application creation (Kong/docs.konghq.com PR #7122, a trailing-slash Auth0
-    issuer; the status was not given, 400 is inferred).  Any other failure (the registration itself):
+    issuer; confirmed for the text, the status was not given, 400 is inferred; a failed discovery counts as
+    such a failure, since the token endpoint comes from it, inferred).  Any other failure (the registration itself):
     "Unable to create the DCR application", the words of the failed-verification example of Kong's file
     (inferred for application creation).
     """
