@@ -1,6 +1,7 @@
 # devportal.dcr: development entry points.
 #   make demo   the main job on the local sandbox (Curity + Konnect stand-ins)
-#   make test   everything: sanity, units, sandbox and integration tests, molecule, lint
+#   make test   everything: sanity, units, sandbox and integration tests, molecule, lint; then, on each other
+#               supported ansible-core release, sanity, units and the role end to end (make matrix)
 #   make bench  request counts and wall time (figures, not pass/fail)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,11 +16,33 @@ TREE := build/ansible_collections/devportal/dcr
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv ansible-test-ready tree demo test sanity units pytest integration sandbox-tests molecule lint docs-lint bench clean
+# The supported ansible-core releases (meta/runtime.yml) are the maintained ones. The development toolchain
+# (constraints-dev.txt, on $(PYTHON)) runs the newest release its Python can run, and every test. Each other
+# release is RELEASE:PYTHON here, with a Python that release supports: it gets an environment of its own,
+# .venv-ansible-RELEASE, pinned by tests/matrix/constraints-RELEASE.txt, and runs ansible-test sanity and units
+# and the end-to-end tests E2E_TESTS. tests/tools/find_python.py finds each Python (PYTHON_X_Y, PATH, pyenv, uv)
+# and, where there is none, fails saying what to install.
+MATRIX := 2.20:3.12 2.21:3.13
+MATRIX_RELEASES := $(foreach m,$(MATRIX),$(firstword $(subst :, ,$(m))))
+matrix_python = $(word 2,$(subst :, ,$(filter $(1):%,$(MATRIX))))
+MATRIX_PHASES := $(foreach r,$(MATRIX_RELEASES),venv-$(r) sanity-$(r) units-$(r) e2e-$(r))
+# The role's end to end (dry run, run, re-run that changes nothing, rotation, teardown, through the example
+# playbooks and the READMEs' examples) and the ansible-core hooks dcr_setup relies on.
+E2E_TESTS := tests/integration/test_role_dcr_curity.py tests/integration/test_readme_examples.py \
+	tests/integration/test_ansible_core_hooks.py
+# make test: every part runs (as with make -k), each timed; any failure fails the target.
+TEST_PHASES := sanity units pytest molecule lint $(MATRIX_PHASES)
+MVENV = .venv-ansible-$*
+MBIN = $(CURDIR)/.venv-ansible-$*/bin
+
+.PHONY: help venv ansible-test-ready tree demo test sanity units pytest integration sandbox-tests molecule lint docs-lint bench clean matrix
+.PRECIOUS: .venv-ansible-%/.installed
 
 help:
 	@echo "make demo   - run the main playbook against the local sandbox"
-	@echo "make test   - run every test and linter (what CI runs)"
+	@echo "make test   - run every test and linter (what CI runs), on every supported ansible-core"
+	@echo "make matrix - sanity, units and the role end to end on the other supported ansible-core releases"
+	@echo "              (one release: make matrix-2.21; one part: make sanity-2.21, units-2.21, e2e-2.21)"
 	@echo "make bench  - measure request counts and run times"
 
 $(STAMP): requirements-dev.txt constraints-dev.txt
@@ -42,7 +65,7 @@ demo: tree
 	PATH="$(BIN):$$PATH" bash tests/tools/demo.sh
 
 test: tree
-	$(MAKE) -k --no-print-directory sanity units pytest molecule lint  # every phase runs; any failure fails the target
+	MAKE="$(MAKE)" $(BIN)/python tests/tools/phases.py $(TEST_PHASES)
 
 sanity: tree ansible-test-ready
 	cd $(TREE) && $(BIN)/ansible-test sanity --venv --python $(PY_VERSION) --color no
@@ -60,6 +83,40 @@ molecule: tree
 lint: tree
 	PATH="$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
 	cd build && PATH="$(BIN):$$PATH" $(BIN)/antsibull-docs lint-collection-docs --plugin-docs ansible_collections/devportal/dcr
+
+# -- the other supported ansible-core releases ---------------------------------------------------------------
+matrix: $(STAMP)
+	MAKE="$(MAKE)" $(BIN)/python tests/tools/phases.py $(MATRIX_PHASES)
+
+matrix-%: $(STAMP)
+	MAKE="$(MAKE)" $(BIN)/python tests/tools/phases.py venv-$* sanity-$* units-$* e2e-$*
+
+.SECONDEXPANSION:
+.venv-ansible-%/.installed: tests/matrix/requirements.txt $$(wildcard tests/matrix/constraints-$$*.txt)
+	@if [ -z "$(call matrix_python,$*)" ]; then echo "ansible-core $* is not in MATRIX ($(MATRIX))" >&2; exit 1; fi
+	@if [ ! -f tests/matrix/constraints-$*.txt ]; then echo "ansible-core $* has no tests/matrix/constraints-$*.txt:" \
+	  "install tests/matrix/requirements.txt with ansible-core $*.x into an environment of Python" \
+	  "$(call matrix_python,$*) and write its pip freeze there" >&2; exit 1; fi
+	py="$$($(PYTHON) tests/tools/find_python.py $(call matrix_python,$*) --for 'ansible-core $*')"; \
+	rm -rf $(MVENV); "$$py" -m venv $(MVENV)
+	$(MBIN)/python -m pip install --quiet --upgrade pip
+	$(MBIN)/python -m pip install --quiet -r tests/matrix/requirements.txt -c tests/matrix/constraints-$*.txt
+	touch $@
+
+venv-%: .venv-ansible-%/.installed
+	@$(MBIN)/python -c 'import sys, ansible.release as r; print("ansible-core %s, Python %s" % (r.__version__, sys.version.split()[0]))'
+
+# ansible-test --python X.Y runs the pythonX.Y it finds on PATH: the environment's own comes first.
+sanity-%: tree .venv-ansible-%/.installed
+	$(MBIN)/python tests/tools/get_pip_offline.py --install-into-cache
+	cd $(TREE) && PATH="$(MBIN):$$PATH" $(MBIN)/ansible-test sanity --venv --python $(call matrix_python,$*) --color no
+
+units-%: tree .venv-ansible-%/.installed
+	$(MBIN)/python tests/tools/get_pip_offline.py --install-into-cache
+	cd $(TREE) && PATH="$(MBIN):$$PATH" $(MBIN)/ansible-test units --venv --python $(call matrix_python,$*) --color no --requirements
+
+e2e-%: .venv-ansible-%/.installed
+	PATH="$(MBIN):$$PATH" $(MBIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(E2E_TESTS)
 
 bench: tree
 	PATH="$(BIN):$$PATH" $(BIN)/python tests/tools/bench.py

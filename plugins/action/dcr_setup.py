@@ -38,7 +38,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import contextvars
 import heapq
 import itertools
@@ -49,17 +48,21 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
-from ansible.module_utils.six import string_types
-from ansible.module_utils.common.text.converters import to_native, to_text
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
-from ansible.module_utils.urls import Request
+from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.devportal.dcr.plugins.module_utils import _http
+from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
+    RECORD_LIMIT,
+    KonnectError,
+    read_credentials_record,
+)
 from ansible_collections.devportal.dcr.plugins.module_utils._module import STEP_OPTION
 from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
 
@@ -142,7 +145,10 @@ class ActionModule(ActionBase):
         super(ActionModule, self).run(tmp, task_vars)
         del tmp
         self._vars = task_vars or {}
-        params = self.validated_args()
+        try:
+            params = self.validated_args()
+        except AnsibleActionFail as exc:  # bad input: one sentence, before anything is sent
+            return dict(failed=True, changed=False, msg=to_text(exc.message))
         self._warnings = []
         self.executions = []  # (pass, module, seconds, started) of every module run, for the result
         self._began = time.monotonic()
@@ -155,10 +161,7 @@ class ActionModule(ActionBase):
             return setup.run()
         except Exception as exc:  # pylint: disable=broad-except
             # No traceback, and what the run created (a secret shown once) stays in the result.
-            result = setup.outcome()
-            result.update(failed=True, msg="devportal.dcr.dcr_setup stopped on an unexpected error (%s: %s); what the "
-                                           "steps before it did is in this result." % (type(exc).__name__, exc))
-            return result
+            return setup.unexpected(exc)
         finally:
             self.end_plans()
             self._remove_tmp_path(self._connection._shell.tmpdir)
@@ -174,7 +177,7 @@ class ActionModule(ActionBase):
             if value is None:
                 continue
             if not isinstance(value, dict):
-                kind = "a string" if isinstance(value, string_types) else "a list" if isinstance(value, list) else \
+                kind = "a string" if isinstance(value, str) else "a list" if isinstance(value, list) else \
                     "a %s" % type(value).__name__
                 raise AnsibleActionFail("%s must be a dictionary (the arguments of the %s step's module), got %s."
                                         % (key, key, kind))
@@ -187,6 +190,14 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(msg)
         params = dict(args, **result.validated_parameters)
         params.update(bulk)
+        request = params.get("request")
+        if request:
+            problem = request_url_problem(request["url"])
+            for option, least in (("timeout", 1), ("retries", 0), ("delay", 0)):
+                if problem is None and request[option] < least:
+                    problem = "request.%s must be at least %d, got %d." % (option, least, request[option])
+            if problem:
+                raise AnsibleActionFail(problem)
         return params
 
     # -- what Setup needs from Ansible ------------------------------------------------------------
@@ -259,17 +270,25 @@ class ActionModule(ActionBase):
         result.pop("invocation", None)
         return result
 
-    def read_remote_json(self, path):
-        """The JSON object in ``path`` on the managed host (no module run: the connection fetches it)."""
+    def read_credentials_file(self, path):
+        """The JSON object in the credentials file ``path`` on the managed host (None when there is none), read as
+        portal_application reads it: never through a symbolic link, only from a regular file of at most 64 KiB.
+        Raises KonnectError or AnsibleError naming the problem.
+
+        With the local connection the file is on this host and is read directly; otherwise a ``stat`` (not following
+        links) comes first, then the connection fetches it.  No module run in the first case."""
         path = self._remote_expand_user(path)
+        if self._connection.transport == "local":
+            return read_credentials_record(path)
+        found = self._execute_remote_stat(path, all_vars=self._vars, follow=False, checksum=False)
+        if not found.get("exists"):
+            return None
+        check_record_stat(path, found)
         fd, local = tempfile.mkstemp(prefix=".dcr-setup-")
         os.close(fd)
         try:
             self._connection.fetch_file(path, local)
-            with open(local, "r") as handle:
-                return json.load(handle)
-        except (AnsibleError, IOError, OSError, ValueError):
-            return None
+            return read_credentials_record(local)
         finally:
             os.unlink(local)
 
@@ -347,6 +366,10 @@ class Setup:
         plan's result to the plans that can start once it is known, each (module, args) or (module, args, then),
         started before the plans still waiting (they are on the longest path)."""
         key = plan_key(module, args)
+        # The plan gets its own copy of the input: it may start later, when the planner has changed its step's
+        # arguments (a fresh secret for the DCR credential, an apply's wiring), which it only does by replacing
+        # top-level values.
+        args = dict(args)
         with self.ahead_lock:
             if key in self.ahead or key in self.asked or not self.action.start_plans():
                 return
@@ -654,46 +677,57 @@ class Setup:
         self.steps.append(step)
         name = spec["application"] or (self.params["applications"][0]["name"] if self.params["applications"] else None)
         app = next((a for a in self.apps if a.label == name), None)
-        credentials = self.credentials(app)
+        try:
+            credentials = self.credentials(app)
+            problem = None
+        except (KonnectError, AnsibleError) as exc:
+            credentials, problem = None, text_of(exc)
         if not credentials:
-            step.result = {"changed": False, "skipped": True,
-                           "msg": "No request: the client secret of application %s is returned only when it is created or "
-                                  "regenerated; give the application a credentials_file to keep it." % name}
+            reason = problem or ("the client secret of application %s is returned only when it is created or "
+                                 "regenerated; give the application a credentials_file to keep it." % name)
+            step.result = {"changed": False, "skipped": True, "msg": "No request: %s" % reason}
             self.action.warnings.append(step.result["msg"])
             return
-        step.result = gateway_request(spec, credentials, name)
+        step.result = gateway_request(spec, credentials, name, self.action.warnings.append)
         if step.result.get("failed"):
             raise StepFailed(step, step.result)
 
     def credentials(self, app):
         if app is None:
             return None
-        if app.result and app.result.get("client_secret"):
-            return {"client_id": app.result.get("client_id"), "client_secret": app.result["client_secret"]}
-        path = app.args.get("credentials_file")
-        record = self.action.read_remote_json(path) if path else None
-        if isinstance(record, dict) and record.get("client_id") and record.get("client_secret"):
+        record = as_dict(app.result)
+        if not record.get("client_secret"):
+            path = app.args.get("credentials_file")
+            record = as_dict(self.action.read_credentials_file(path) if path else None)
+        if all(isinstance(record.get(key), str) and record[key] for key in ("client_id", "client_secret")):
             return {"client_id": record["client_id"], "client_secret": record["client_secret"]}
         return None
 
     # -- results -----------------------------------------------------------------------------------
+    # The result is also the last resort of an unexpected error: nothing here may raise.  Each part is built on its
+    # own from whatever the steps hold (module results carry data read from servers), and a part that cannot be built
+    # says so instead of taking the others with it - the secrets the run received, what a teardown deleted.
     def outcome(self):
-        changed = any(step.changed for step in self.steps if step.key != "request")
-        result = dict(changed=changed, check_mode=self.action.check_mode, steps=[self.summary(s) for s in self.steps],
-                      summary=[self.line(s) for s in self.steps] + self.notes,
-                      diff=[self.step_diff(s) for s in self.steps if s.changed and s.key != "request"],
-                      notes=self.notes, applications=self.applications(), warnings=self.action.warnings,
-                      module_executions=len(self.action.executions),
-                      timings=[dict(zip(("pass", "module", "seconds", "started"), e))
-                               for e in sorted(self.action.executions, key=lambda e: e[3])])
-        result.update(self.credential())
         request = next((s for s in self.steps if s.key == "request"), None)
+        result = dict(changed=guarded(lambda: any(s.changed for s in self.steps if s.key != "request"), True),
+                      check_mode=self.action.check_mode,
+                      steps=[guarded(lambda s=s: self.summary(s), dict(step=s.key, title=s.title)) for s in self.steps],
+                      summary=[guarded(lambda s=s: self.line(s), "%s: (no summary: %s)" % (s.title, UNREADABLE))
+                               for s in self.steps] + [text_of(note) for note in self.notes],
+                      diff=[guarded(lambda s=s: self.step_diff(s), dict(before={}, after={"(diff)": UNREADABLE}))
+                            for s in self.steps if s.key != "request" and guarded(lambda s=s: s.changed, True)],
+                      notes=[text_of(note) for note in self.notes], applications=self.applications(),
+                      warnings=self.action.warnings, module_executions=len(self.action.executions),
+                      timings=guarded(lambda: [dict(zip(("pass", "module", "seconds", "started"), e)) for e in
+                                               sorted(self.action.executions, key=lambda e: e[3])], []))
+        result.update(guarded(self.credential, {}))
         if request is not None and request.result:
-            result["request"] = dict((k, v) for k, v in request.result.items() if k != "failed")
+            result["request"] = guarded(lambda: dict((k, v) for k, v in as_dict(request.result).items()
+                                                     if k != "failed"), {})
         return result
 
     def summary(self, step):
-        view = step.result or step.plan or {}
+        view = as_dict(step.result or step.plan)
         out = dict(step=step.key, title=step.title, changed=step.changed, applied=step.result is not None)
         if step.pending:
             out["pending"] = step.pending
@@ -706,55 +740,55 @@ class Setup:
 
     def line(self, step):
         if step.key == "request":
-            view = step.result or {}
+            view = as_dict(step.result)
             if view.get("skipped") or view.get("status") is None:
-                return "%s: %s" % (step.title, view.get("msg"))
-            return "%s: Gateway answered %s to %s %s for application %s (client id %s): %s" % (
-                step.title, view["status"], self.params["request"]["method"], view.get("url"), view.get("application"),
-                view.get("client_id"), view.get("content", ""))
+                return "%s: %s" % (step.title, text_of(view.get("msg")))
+            return "%s: Gateway answered %s to %s %s for application %s (client id %s): %s" % tuple(
+                [step.title] + [text_of(view.get(key)) for key in ("status", "method", "url", "application", "client_id")]
+                + [text_of(view.get("reason") or "no reason phrase")])
         if not step.changed:
             verdict = "unchanged"
         elif step.result is not None:
             verdict = "changed"
         else:
             verdict = "changes (check mode)" if self.action.check_mode else "planned change, not applied"
-        view = step.result or step.plan or {}
-        ids = ", ".join("%s %s" % (k, view[k]) for k in ("client_id", "provider_id", "strategy_id") if view.get(k))
+        view = as_dict(step.result or step.plan)
+        ids = ", ".join("%s %s" % (k, text_of(view[k])) for k in ("client_id", "provider_id", "strategy_id")
+                        if view.get(k))
         for key, what in (("unpublished", "unpublished"),
                           ("published_without_auth", "left published WITHOUT application auth"),
                           ("deleted_applications", "applications deleted")):
             if view.get(key):
-                ids = "; ".join(x for x in (ids, "%s: %s" % (what, ", ".join(view[key]))) if x)
+                ids = "; ".join(x for x in (ids, "%s: %s" % (what, names_of(view[key]))) if x)
         if view.get("restored_default"):
-            ids = "; ".join(x for x in (ids, "portal default back to %s" % view["restored_default"]) if x)
+            ids = "; ".join(x for x in (ids, "portal default back to %s" % text_of(view["restored_default"])) if x)
         return "%s: %s%s%s" % (step.title, verdict, " (%s)" % ids if ids else "",
-                               "; %s" % step.pending if step.pending and step.result is None else "")
+                               "; %s" % text_of(step.pending) if step.pending and step.result is None else "")
 
     def step_diff(self, step):
-        view = step.result or step.plan or {}
-        diff = view.get("diff") or {}
+        view = as_dict(step.result or step.plan)
+        diff = as_dict(view.get("diff"))
+        before, after = diff.get("before") or {}, diff.get("after") or {}
         if step.pending and not step.result:
-            after = dict(diff.get("after") or {})
+            after = dict(after) if isinstance(after, dict) else {"(after)": after}
             after["(pending)"] = step.pending
-            diff = dict(diff, after=after)
-        return dict(before=diff.get("before") or {}, after=diff.get("after") or {},
-                    before_header=step.title, after_header=step.title)
+        return dict(before=before, after=after, before_header=step.title, after_header=step.title)
 
     def applications(self):
         out = {}
         for app in self.apps:
-            view = app.result or app.plan or {}
+            view = as_dict(app.result or app.plan)
             entry = dict((k, view.get(k)) for k in ("application_id", "client_id", "auth_strategy_id", "registrations",
                                                     "pending", "credentials_file") if k in view)
             if view.get("client_secret"):
                 entry["client_secret"] = view["client_secret"]
-            out[app.label] = entry
+            out[text_of(app.label)] = entry
         return out
 
     def credential(self):
         if self.token is None:
             return {}
-        view = self.token.result or self.token.plan or {}
+        view = as_dict(self.token.result or self.token.plan)
         out = dict(client_id=view.get("client_id"), changed=self.token.changed)
         # The fresh secret once the apply pass sent it to Curity (also when that step failed half-way).
         secret = view.get("client_secret") or (self.fresh if self.token.result is not None else None)
@@ -764,19 +798,79 @@ class Setup:
 
     def failure(self, exc, planning):
         step = exc.step
-        written = [s.title for s in self.steps if s.result is not None and s.result.get("changed")]
-        msg = "%s failed%s: %s" % (step.title, " while planning (reads only)" if planning else "", exc)
+        written = guarded(lambda: [s.title for s in self.steps if s.result is not None and as_dict(s.result).get("changed")],
+                          [])
+        msg = "%s failed%s: %s" % (step.title, " while planning (reads only)" if planning else "", text_of(exc))
         if planning:
             msg += " Nothing was written to Curity or Konnect."
         elif written:
             msg += " Written before the failure: %s. Run again with the same input to finish." % "; ".join(written)
         # What the failed step created (a secret shown once) stays in the result.
         if not planning:
-            step.result = dict((k, v) for k, v in exc.result.items() if k not in ("failed", "msg"))
+            step.result = dict((k, v) for k, v in as_dict(exc.result).items() if k not in ("failed", "msg"))
         result = self.outcome()
         result.update(failed=True, msg=msg, failed_step=step.key)
-        result["changed"] = bool(written) or bool(exc.result.get("changed"))
+        result["changed"] = bool(written) or bool(as_dict(exc.result).get("changed"))
         return result
+
+    def unexpected(self, exc):
+        """The result of a run stopped by an unexpected error: what the steps did, and one sentence."""
+        result = self.outcome()
+        result.update(failed=True, msg=masked_text(
+            "devportal.dcr.dcr_setup stopped on an unexpected error (%s: %s); what the steps before it did is in this "
+            "result." % (type(exc).__name__, text_of(exc)), guarded(self.hidden, set())))
+        return result
+
+    def hidden(self):
+        """The secrets this run holds, in the forms a text could show them (raw, URL-encoded, HTTP Basic)."""
+        found = set()
+        values = [(self.params.get(group) or {}).get(key) for group, key in (
+            ("curity", "admin_password"), ("konnect", "konnect_token"), ("portal", "developer_password"))]
+        values += [self.secret, self.fresh] + [as_dict(app.result).get("client_secret") for app in self.apps]
+        for value in values:
+            if isinstance(value, str) and value:
+                found |= _http.credential_forms(("", value))
+        return found
+
+
+# What a part of the result shows when it cannot be built from what the steps hold.
+UNREADABLE = "could not be shown: a step returned data of an unexpected shape"
+
+
+def guarded(build, fallback):
+    """``build()``, or ``fallback`` when it raises."""
+    try:
+        return build()
+    except Exception:  # pylint: disable=broad-except
+        return fallback
+
+
+def as_dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def text_of(value):
+    """Any value as one short text, never raising (None: "none")."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "none"
+    try:
+        return to_text(value if isinstance(value, BaseException) else json.dumps(value, sort_keys=True, default=str),
+                       errors="surrogate_or_replace")
+    except Exception:  # pylint: disable=broad-except
+        return "<%s>" % type(value).__name__
+
+
+def names_of(values):
+    """A list of names from a server, as one text: a missing name shows as "(no name)"."""
+    if not isinstance(values, (list, tuple)):
+        values = [values]
+    return ", ".join("(no name)" if value is None or value == "" else text_of(value) for value in values)
+
+
+def masked_text(text, secrets):
+    return guarded(lambda: _http.masked(text, secrets), text)
 
 
 class PlanPool:
@@ -827,7 +921,7 @@ def resolved(value, templar):
     lists and dictionaries are walked as they are; anything else (a vaulted value, a marker of an undefined value,
     an object of another type) goes to the templar whole.
     """
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         if not _could_be_template(value):
             return value
         value = templar.resolve_to_container(value)
@@ -893,46 +987,109 @@ def plan_key(module, args):
     return module, json.dumps(args, sort_keys=True, default=str)
 
 
-def gateway_request(spec, credentials, name):
-    """Call the gateway with HTTP Basic client credentials; redirects are never followed with them."""
-    token = base64.b64encode(("%s:%s" % (credentials["client_id"], credentials["client_secret"])).encode("utf-8"))
-    request = Request(headers={"Authorization": "Basic " + to_native(token)}, use_proxy=True, force=True,
-                      timeout=spec["timeout"], validate_certs=spec["validate_certs"], follow_redirects="none",
-                      ca_path=spec["ca_path"])
-    status, body, error = None, "", None
-    for attempt in range(spec["retries"] + 1):
+# Every status counts as an answer of the gateway: which ones are a success is the request option's status_code.
+ANY_STATUS = range(100, 1000)
+# The most characters of a text from elsewhere (a redirect's location, a transport error) that an outcome shows.
+SHOWN_CHARACTERS = 300
+
+
+def gateway_request(spec, credentials, name, warn=None):
+    """Call the gateway with HTTP Basic client credentials, through the collection's transport: each attempt within
+    ``timeout`` as a whole, the credentials never replaced by ``~/.netrc``, redirects never followed with them, the
+    answer read no further than the transport's cap.  The outcome is the status and a description built by this
+    collection (the standard reason phrase, the transport's error), never the body of the answer, which may echo the
+    credentials (an upstream such as httpbin answers with the request's headers).
+
+    Only an idempotent method is tried again (``retries``, ``delay`` seconds apart) while the answer is not a success:
+    the whole check ends within ``(retries + 1) * timeout + retries * delay`` seconds."""
+    method = spec["method"].upper()
+    client_id, secret = credentials["client_id"], credentials["client_secret"]
+    hidden = _http.credential_forms((client_id, secret))
+    url = _http.redact_url(spec["url"])
+    out = dict(status=None, reason=None, method=method, url=url, application=name, client_id=client_id, attempts=0)
+    if not _http.HAS_REQUESTS:
+        return dict(out, failed=True, msg="The request through the gateway needs the Python library requests where "
+                                          "Ansible runs (the controller): python3 -m pip install requests.")
+    # UTF-8 credentials (RFC 7617); requests would otherwise encode them as Latin-1.
+    transport = _http.Transport(spec["url"], auth=(client_id.encode("utf-8"), secret.encode("utf-8")),
+                                validate_certs=spec["validate_certs"], ca_path=spec["ca_path"], timeout=spec["timeout"],
+                                retries=0, retry_budget=0, service="The gateway", warn=warn)
+    attempts = spec["retries"] + 1 if method in _http.IDEMPOTENT_METHODS else 1
+    error = None
+    for attempt in range(attempts):
         if attempt:
             time.sleep(spec["delay"])
+        out["attempts"] = attempt + 1
         try:
-            response = request.open(spec["method"], spec["url"])
-            status, body = response.getcode(), to_text(response.read(4096), errors="replace")
-        except HTTPError as exc:
-            status, body = exc.code, to_text(exc.read(4096) if exc.fp else b"", errors="replace")
-            if 300 <= status < 400:
-                location = exc.headers.get("Location") if exc.headers else None
-                return dict(failed=True, status=status, url=spec["url"], application=name,
-                            client_id=credentials["client_id"], content="", msg=(
-                    "The gateway answered %d to %s %s, a redirect to %s: not followed, because the request carries the "
-                    "credentials of application %s and a redirect could send them elsewhere. Call the final URL "
-                    "directly." % (status, spec["method"], spec["url"], redacted(location), name)))
-        except (URLError, IOError, ValueError) as exc:
-            status, error = None, to_native(getattr(exc, "reason", exc))
-        if status in spec["status_code"]:
-            break
-    out = dict(status=status, url=spec["url"], application=name, client_id=credentials["client_id"],
-               content=body[:300].replace(credentials["client_secret"], "********"))
-    if status not in spec["status_code"]:
-        out.update(failed=True, msg=(
-            "The gateway answered %s to %s %s with the credentials of application %s (client id %s), expected one of "
-            "%s: %s" % (status or "nothing", spec["method"], spec["url"], name, credentials["client_id"],
-                        ", ".join(str(c) for c in spec["status_code"]), error or out["content"])))
-    return out
+            reply = transport.request(method, spec["url"], headers={"Accept": "*/*"}, expect=ANY_STATUS,
+                                      expect_json=False, write=False)
+        except (_http.HttpError, _http.TransportError) as exc:
+            out.update(status=None, reason=None)
+            error = bounded(_http.masked(str(exc), hidden))
+            continue
+        error = None
+        out.update(status=reply.status, reason=reason_phrase(reply.status))
+        if reply.status in spec["status_code"]:
+            return out
+        if 300 <= reply.status < 400:
+            location = reply.headers.get("Location")
+            shown = bounded(_http.masked(_http.redact_url(location), hidden)) if location else "an unnamed location"
+            return dict(out, failed=True, msg=(
+                "The gateway answered %d to %s %s, a redirect to %s: not followed, because the request carries the "
+                "credentials of application %s and a redirect could send them elsewhere. Call the final URL directly."
+                % (reply.status, method, url, shown, name)))
+    expected = ", ".join(str(code) for code in spec["status_code"])
+    tries = "" if out["attempts"] == 1 else " (%d attempts)" % out["attempts"]
+    if out["status"] is None:
+        msg = ("No answer from the gateway to %s %s with the credentials of application %s (client id %s)%s: %s"
+               % (method, url, name, client_id, tries, error))
+    else:
+        msg = ("The gateway answered %s%s to %s %s with the credentials of application %s (client id %s)%s, expected "
+               "one of %s." % (out["status"], " %s" % out["reason"] if out["reason"] else "", method, url, name,
+                               client_id, tries, expected))
+        if method not in _http.IDEMPOTENT_METHODS:
+            msg += " A %s is sent once (it is not idempotent): use a GET route to check the credentials." % method
+    return dict(out, failed=True, msg=msg)
 
 
-def redacted(url):
-    if not url:
-        return "an unnamed location"
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        return url.replace("%s@" % parts.netloc.split("@")[0], "")
-    return url
+def check_record_stat(path, found):
+    """Raise KonnectError unless ``found`` (the stat module's result, links not followed) is that of a credentials
+    file, as portal_application checks its own."""
+    if found.get("islnk"):
+        raise KonnectError("credentials_file %r is a symbolic link; give the path of the file itself." % path)
+    if not found.get("isreg"):
+        raise KonnectError("credentials_file %r is not a regular file." % path)
+    if not isinstance(found.get("size"), int) or found["size"] > RECORD_LIMIT:
+        raise KonnectError("credentials_file %r is %s bytes long: it is not a credentials file." % (path, found.get("size")))
+
+
+def reason_phrase(status):
+    """The standard reason phrase of ``status`` (RFC 9110), never the server's own words; '' when it has none."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def bounded(text, limit=SHOWN_CHARACTERS):
+    """``text`` on one line, at most ``limit`` characters."""
+    text = " ".join(to_text(text, errors="surrogate_or_replace").split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def request_url_problem(url):
+    """Why ``url`` cannot be the gateway request's URL, or None."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        # A port out of range raises ValueError only when it is read.
+        parts.port  # pylint: disable=pointless-statement
+    except ValueError:
+        return "request.url is not a valid URL."
+    if parts.username is not None or parts.password is not None:
+        return ("request.url must not hold a user name or password (%s): the request authenticates with the client "
+                "credentials of the application, and a password in a URL would be shown wherever the URL is."
+                % _http.redact_url(url))
+    if parts.scheme not in ("http", "https") or not host:
+        return "request.url must be an http:// or https:// URL with a host (got %s)." % _http.redact_url(url)
+    return None

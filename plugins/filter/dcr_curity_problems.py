@@ -19,7 +19,6 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_sequence
-from ansible.module_utils.six import string_types
 
 # An absolute http(s) URL with a host name, without credentials, query or fragment.
 HTTP_URL = re.compile(r"^https?://(\[[0-9A-Fa-f:.]+\]|[^/?#\s@:\[\]]+)(:[0-9]*)?(/[^?#\s]*)?$", re.IGNORECASE)
@@ -46,7 +45,7 @@ SECRETS = ("dcr_curity_admin_password", "dcr_curity_konnect_token", "dcr_curity_
 
 def _text(value):
     """A value as Jinja's ``string`` filter shows it (None is ``None``)."""
-    return value if isinstance(value, string_types) else str(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def _set(value):
@@ -116,12 +115,12 @@ class Checker:
         marker = get("dcr_curity__placeholder_marker", "")
         placeholders = [name for name in SECRETS if marker and marker in _text(get(name, ""))]
         long_names = [name for name in ("dcr_curity_provider_name", "dcr_curity_strategy_name", "dcr_curity_display_name")
-                      if isinstance(get(name), string_types) and len(get(name)) > 256]
+                      if isinstance(get(name), str) and len(get(name)) > 256]
         label_map = labels if isinstance(labels, dict) else {}
         bad_labels = []
         for key in ([k for k in label_map if not LABEL_KEY.match(_text(k))]
-                    + [k for k, v in label_map.items() if not isinstance(v, string_types)]
-                    + [k for k, v in label_map.items() if isinstance(v, string_types) and not LABEL_VALUE.match(v)]):
+                    + [k for k, v in label_map.items() if not isinstance(v, str)]
+                    + [k for k, v in label_map.items() if isinstance(v, str) and not LABEL_VALUE.match(v)]):
             if _text(key) not in bad_labels:
                 bad_labels.append(_text(key))
         ttl_scopes = [s for s in scopes if _integer(s.get("time_to_live"))]
@@ -163,8 +162,9 @@ class Checker:
                or get("dcr_curity_state") == "absent",
                "dcr_curity_client_update_secret=always writes dcr_curity_client_secret to Curity and Konnect, so it "
                "needs dcr_curity_client_secret (playbooks/rotate_secret.yml generates one when it is not set).")
-        yield (not request_url or re.match("^https?://", _text(request_url)) is not None,
-               "dcr_curity_request_url must be an http:// or https:// URL.")
+        yield (not request_url or re.match("^https?://[^/?#@]+([/?#]|$)", _text(request_url)) is not None,
+               "dcr_curity_request_url must be an http:// or https:// URL with a host, without a user name or password "
+               "(the request authenticates with the application's client credentials).")
         yield (not present or not request_url or len(self.app_names) > 0,
                "dcr_curity_request_url needs an application in dcr_curity_applications whose credentials it uses.")
         yield (not present or not request_app or request_app in self.app_names,
@@ -206,18 +206,18 @@ class Checker:
             "those with dcr_curity_issuer, dcr_curity_konnect_claims, dcr_curity_konnect_scopes and "
             "dcr_curity_auth_methods.")
         yield (not present or not ("curity" in active or "konnect" in active) or not _set(issuer) or (
-            isinstance(issuer, string_types) and HTTP_URL.match(issuer.strip()) is not None
+            isinstance(issuer, str) and HTTP_URL.match(issuer.strip()) is not None
             and len(issuer.strip().rstrip("/")) <= 256),
             "dcr_curity_issuer must be an absolute http:// or https:// URL with a host name, without a query or a "
             "fragment, and at most 256 characters long (Konnect's limit), for example "
             "https://idsvr.example.com/oauth/v2/oauth-anonymous.")
         yield (not uses_konnect or not _set(konnect_url) or (
-            isinstance(konnect_url, string_types) and HTTP_URL.match(konnect_url) is not None
+            isinstance(konnect_url, str) and HTTP_URL.match(konnect_url) is not None
             and re.search("/v[0-9]+$", konnect_url.rstrip("/")) is None),
             "dcr_curity_konnect_url must be the region's base URL: an http:// or https:// URL without an API version, "
             "query or fragment (for example https://eu.api.konghq.com).")
         yield ("application" not in active or not self.apps or not _set(portal_url) or (
-            isinstance(portal_url, string_types) and HTTP_URL.match(portal_url) is not None),
+            isinstance(portal_url, str) and HTTP_URL.match(portal_url) is not None),
             "dcr_curity_portal_url must be an absolute http:// or https:// URL with a host name (the portal's own "
             "domain), without a query or a fragment.")
         yield (all(_positive(get(name)) for name in ("dcr_curity_timeout", "dcr_curity_konnect_timeout")),
@@ -245,7 +245,7 @@ class Checker:
                 continue
             unknown = sorted(_text(key) for key in item if key not in keys)
             entry = item.get("name")
-            if not isinstance(entry, string_types) or not entry.strip():
+            if not isinstance(entry, str) or not entry.strip():
                 found.append("%s[%d]: name is required (a non-empty string)." % (name, index))
             if unknown:
                 found.append("%s[%d]: unknown keys %s; the keys of an entry are %s." % (
@@ -262,7 +262,7 @@ class Checker:
             found = [msg for ok, msg in self.application_checks(item) if not ok]
             if found:
                 name = item.get("name")
-                label = " (%s)" % name if isinstance(name, string_types) and len(name) <= 64 else ""
+                label = " (%s)" % name if isinstance(name, str) and len(name) <= 64 else ""
                 out.append("dcr_curity_applications[%d]%s: %s" % (index, label, " ".join(found)))
         return out
 
@@ -273,19 +273,19 @@ class Checker:
         redirect_uri = item.get("redirect_uri")
         registrations = item.get("registrations")
         strategy = item.get("auth_strategy")
-        yield (isinstance(name, string_types) and 1 <= len(name) <= 255,
+        yield (isinstance(name, str) and 1 <= len(name) <= 255,
                "name must be 1 to 255 characters long (Konnect's limit), got %d." % len(_text(name)))
         yield (not present or description is None or len(_text(description)) <= 255,
                "description must be at most 255 characters long (Konnect's limit).")
-        yield (not present or not _set(redirect_uri) or (isinstance(redirect_uri, string_types) and (
+        yield (not present or not _set(redirect_uri) or (isinstance(redirect_uri, str) and (
             REDIRECT_HTTP.match(redirect_uri) is not None
             or (re.match("^https?:", redirect_uri, re.IGNORECASE) is None and REDIRECT_SCHEME.match(redirect_uri)))),
             "redirect_uri must be an absolute URI without a fragment (#): https://app.example.com/callback, or a "
             "custom scheme such as com.example.app:/callback.")
         yield (not present or registrations is None or (
-            isinstance(registrations, list) and all(isinstance(r, string_types) and r.strip() for r in registrations)),
+            isinstance(registrations, list) and all(isinstance(r, str) and r.strip() for r in registrations)),
             "registrations must be a list of API names (NAME, NAME/VERSION or id), each a non-empty string.")
-        yield (not present or strategy is None or isinstance(strategy, string_types),
+        yield (not present or strategy is None or isinstance(strategy, str),
                "auth_strategy must be a string (the strategy's id or display name).")
 
 
@@ -293,7 +293,7 @@ def _kind(value):
     """How a message names the type of a value that should have been a list or a dictionary."""
     if value is None:
         return "nothing (null)"
-    if isinstance(value, string_types):
+    if isinstance(value, str):
         return "a string"
     if isinstance(value, dict):
         return "a dictionary"

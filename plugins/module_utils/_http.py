@@ -16,13 +16,18 @@ A ``requests`` session with:
   receiving the complete answer), not only the wait for each byte, so a server that trickles
   its answer cannot hold a task; all attempts of one request and the waits between them end
   within ``timeout + retry_budget`` seconds (by default four times ``timeout``);
+* a cap on what it reads: an answer's body (after decompression) larger than ``MAX_RESPONSE_BYTES``
+  (32 MiB) is not read further and fails the request as an unusable answer, so that no answer,
+  however large, can exhaust the memory of the host running the task;
 * retries through urllib3 ``Retry``: 429 (honouring ``Retry-After``, seconds or HTTP date,
   an unusable value counting as "later") and 502/503/504 for idempotent methods only; a POST
   is retried only when the connection failed before the request was sent.  Each retry is
   reported through the ``warn`` callback;
 * one error type, ``HttpError``, rendered as one readable sentence with the server's own
   detail (RESTCONF ``ietf-restconf:errors``, RFC 7807 problem+json with ``invalid_parameters``,
-  RFC 6749 OAuth errors), the method and the URL, and never a credential;
+  RFC 6749 OAuth errors), the method and the URL, and never a credential: the credentials the
+  transport sends (raw, URL-encoded, and as HTTP Basic's base64) are masked in every error text,
+  also when a server echoes them back;
 * a safety net for check mode: a transport built ``read_only`` refuses to send a write.
 """
 
@@ -30,15 +35,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import json
 import random
 import socket
 import threading
 import time
 import traceback
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -64,6 +70,12 @@ DEFAULT_RETRIES = 5
 # ``timeout`` (two minutes with the default timeout of 30 seconds).
 DEADLINE_FACTOR = 4
 MAX_RETRY_AFTER = 60.0  # never sleep longer than this on one Retry-After
+# The most the transport reads of one answer's body (after decompression).  The largest answers are Curity's
+# RESTCONF reads of a profile's authorization server, which hold its claims and scopes: with 1000 claims and 1000
+# scopes that answer is about 0.25 MiB (measured against the sandbox), so the cap leaves room for a profile of
+# about a hundred times as many.  Konnect's lists come in pages of at most 100 objects.
+MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+MASK = "********"
 
 
 def ensure_requests(module):
@@ -80,6 +92,43 @@ def redact_url(url):
         return "<invalid URL>"
     netloc = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def credential_forms(auth):
+    """What a credential looks like in a text: the secret part of ``auth`` (a ``(user, password)`` pair, or an auth
+    object of this module) raw and URL-encoded, and the pair as HTTP Basic's base64 (RFC 7617)."""
+    found = set()
+    if isinstance(auth, (tuple, list)) and len(auth) == 2:
+        user, password = (_native(item) for item in auth)
+        found.update((password, quote(password, safe="")))
+        for pair in ("%s:%s" % (user, password), "%s:%s" % (quote(user, safe=""), quote(password, safe=""))):
+            found.add(base64.b64encode(pair.encode("utf-8")).decode("ascii"))
+    for name in ("token", "header", "password"):
+        value = getattr(auth, name, None)
+        if value:
+            value = _native(value)
+            found.update((value, quote(value, safe="")))
+            if name == "header" and "=" in value:  # a cookie: name=value
+                found.add(value.split("=", 1)[1])
+    if getattr(auth, "username", None) is not None and getattr(auth, "password", None) is not None:
+        found.update(credential_forms((auth.username, auth.password)))
+    return set(value for value in found if value and len(value) >= 4)
+
+
+def _native(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def masked(text, secrets):
+    """``text`` with every value of ``secrets`` replaced by a mask, longest first."""
+    for value in sorted(secrets, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+class TooLarge(Exception):
+    """An answer's body larger than the transport reads."""
 
 
 class TransportError(Exception):
@@ -399,8 +448,9 @@ class Transport:
 
     def __init__(self, base_url, auth=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
                  warn=None, service="the server", read_only=False, retries=DEFAULT_RETRIES,
-                 retry_budget=None, headers=None, backoff_factor=0.5):
+                 retry_budget=None, headers=None, backoff_factor=0.5, max_bytes=MAX_RESPONSE_BYTES):
         self.base_url = base_url.rstrip("/")
+        self.max_bytes = max_bytes
         self.service = service
         self.read_only = read_only
         self.timeout = timeout
@@ -483,8 +533,16 @@ class Transport:
         self.watchdog.limit, self.watchdog.deadline = self.timeout, deadline
         late = False
         try:
+            # The body is read here, under the attempt's watchdog, and no further than max_bytes.
             resp = self.session.request(method, url, data=body, params=params, headers=send_headers,
-                                        timeout=self.timeout, allow_redirects=False, verify=self.verify)
+                                        timeout=self.timeout, allow_redirects=False, verify=self.verify, stream=True)
+            try:
+                content = self._content(resp)
+            finally:
+                resp.close()
+        except TooLarge as exc:
+            self.watchdog.disarm()
+            raise HttpError(method, url, 0, "", str(exc), None, self.service)
         except Exception as exc:  # pylint: disable=broad-except
             late = self.watchdog.disarm()
             raise self._failure(method, url, exc, late)
@@ -493,21 +551,47 @@ class Transport:
         if late:
             raise self._failure(method, url, None, True)
         try:
-            return self._reply(method, url, resp, expect, expect_json)
+            return self._reply(method, url, resp, content, expect, expect_json)
         except (HttpError, TransportError):
             raise
         except Exception as exc:  # pylint: disable=broad-except
-            raise HttpError(method, url, 0, "", "%s: %s" % (type(exc).__name__, exc), None, self.service)
+            raise HttpError(method, url, 0, "", self.masked("%s: %s" % (type(exc).__name__, exc)), None, self.service)
+
+    def masked(self, text):
+        """``text`` without the credentials this transport sends, in any of their forms."""
+        return masked(text, credential_forms(self.session.auth))
+
+    def _content(self, resp):
+        """The answer's body (decoded as sent: gzip, deflate), at most ``max_bytes``; ``TooLarge`` beyond."""
+        limit = self.max_bytes
+        declared = resp.headers.get("Content-Length", "")
+        if limit is not None and declared.strip().isdigit() and int(declared) > limit:
+            raise TooLarge("its body is %s bytes long; the collection reads at most %s of one answer"
+                           % (int(declared), _size(limit)))
+        chunks, size = [], 0
+        for chunk in resp.iter_content(chunk_size=1 << 16):
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise TooLarge("its body is longer than %s, the most the collection reads of one answer"
+                               % _size(limit))
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     def _failure(self, method, url, exc, late):
         """The ``TransportError`` for an exception of ``session.request`` (or for an attempt cut off in time)."""
+        error = self._failure_of(method, url, exc, late)
+        return TransportError(self.masked(str(error)), method, url)
+
+    def _failure_of(self, method, url, exc, late):
         where = "%s %s" % (method, redact_url(url))
+        limits = "timeout: %s seconds per attempt, %s seconds with retries" % (self.timeout, self.deadline_seconds)
+        if self.retry.total == 0 or not self.retry_budget:
+            limits = "timeout: %s seconds" % self.timeout
         not_idempotent = "" if method in IDEMPOTENT_METHODS else " and was not retried because it is not idempotent"
         if late:
             return TransportError(
-                "%s: %s timed out: no complete answer within the time allowed (timeout: %s seconds per attempt, "
-                "%s seconds with retries)%s." % (self.service, where, self.timeout, self.deadline_seconds, not_idempotent),
-                method, url)
+                "%s: %s timed out: no complete answer within the time allowed (%s)%s."
+                % (self.service, where, limits, not_idempotent), method, url)
         if isinstance(exc, requests.exceptions.Timeout):
             return TransportError("%s: %s timed out after %s seconds%s (%s)." % (
                 self.service, where, self.timeout, not_idempotent, _root_cause(exc)), method, url)
@@ -533,8 +617,11 @@ class Transport:
         return TransportError("%s: %s failed: %s: %s." % (self.service, where, type(exc).__name__, _root_cause(exc)),
                               method, url)
 
-    def _reply(self, method, url, resp, expect, expect_json):
-        text = resp.text or ""
+    def _reply(self, method, url, resp, content, expect, expect_json):
+        try:
+            text = content.decode(resp.encoding or "utf-8", "replace")
+        except LookupError:  # a charset Python does not know: JSON is UTF-8 (RFC 8259)
+            text = content.decode("utf-8", "replace")
         data = None
         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
         is_json = ctype == "application/json" or ctype.endswith("+json")
@@ -549,11 +636,17 @@ class Transport:
                 detail = (detail + "; " if detail else "") + "not retried because %s is not idempotent" % method
             elif resp.status_code in RETRY_STATUSES:
                 detail = (detail + "; " if detail else "") + "gave up after retries"
-            raise HttpError(method, url, resp.status_code, resp.reason or "", detail, data, self.service)
+            raise HttpError(method, url, resp.status_code, self.masked(resp.reason or ""), self.masked(detail), data,
+                            self.service)
         if expect_json and resp.status_code != 204 and text.strip() and data is None:
-            raise HttpError(method, url, 0, "", "expected a JSON body (HTTP %d) but got %s"
-                            % (resp.status_code, _snippet(text, ctype) or "nothing"), None, self.service)
+            raise HttpError(method, url, 0, "", self.masked("expected a JSON body (HTTP %d) but got %s"
+                                                            % (resp.status_code, _snippet(text, ctype) or "nothing")),
+                            None, self.service)
         return Reply(resp.status_code, resp.headers, text, data)
+
+
+def _size(count):
+    return "%d MiB" % (count // (1024 * 1024)) if count >= 1024 * 1024 and not count % (1024 * 1024) else "%d bytes" % count
 
 
 def _snippet(text, ctype):

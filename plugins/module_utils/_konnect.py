@@ -24,14 +24,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import errno
 import json
 import os
 import re
+import stat
 import tempfile
 import time
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http
 
@@ -998,15 +1000,27 @@ def _login_error(exc, email, generations):
 
 
 # --------------------------------------------------------------------------- credentials file
+# A credentials file holds one small JSON object (a few hundred bytes); a larger file is not one, and is never read.
+RECORD_LIMIT = 64 * 1024
+
+
 def check_credentials_path(path):
     """Raise KonnectError unless the credentials file can be written (checked before any request).
 
     A missing folder is fine when it can be created: the nearest existing ancestor must be a
     writable folder (the missing ones are created with mode 0700 right before the file is written).
+    An existing file must be a regular file, not a symbolic link (the file is read without following one, and
+    replaced atomically, which would replace the link), of at most ``RECORD_LIMIT`` bytes.
     """
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise KonnectError("credentials_file %r is a directory; give a file path." % path)
+    try:
+        info = os.lstat(path)
+    except OSError:
+        info = None
+    if info is not None:
+        _check_record_file(path, info)
     existing = folder
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
@@ -1035,25 +1049,71 @@ def utc_now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _read_record(path):
-    """The JSON object in ``path``; None when missing, {} when unreadable or not a JSON object."""
+def _check_record_file(path, info):
+    """Raise KonnectError unless ``info`` (of ``os.lstat`` or ``os.fstat``) is that of a credentials file."""
+    if stat.S_ISLNK(info.st_mode):
+        raise KonnectError("credentials_file %r is a symbolic link; give the path of the file itself (the module neither "
+                           "reads through a link nor writes through one)." % path)
+    if not stat.S_ISREG(info.st_mode):
+        raise KonnectError("credentials_file %r is not a regular file (a device, a pipe or a socket); give the path of "
+                           "a file." % path)
+    if info.st_size > RECORD_LIMIT:
+        raise KonnectError("credentials_file %r is %d bytes long: it is not a credentials file (they hold a few hundred "
+                           "bytes); give another path or move that file away." % (path, info.st_size))
+
+
+def read_credentials_record(path):
+    """The JSON object in the credentials file ``path``; None when there is none, {} when it holds something else.
+
+    Read without following a symbolic link, and only from a regular file of at most ``RECORD_LIMIT`` bytes: a link
+    (to /dev/zero, say), a device, a pipe or a large file fails with KonnectError, never read.
+    """
+    data = _read_record_bytes(path)
+    if data is None:
+        return None
     try:
-        with open(path, "r") as handle:
-            record = json.load(handle)
-    except (IOError, OSError) as exc:
-        if not os.path.exists(path):
-            return None
-        raise KonnectError("credentials_file %r cannot be read: %s." % (path, exc.strerror or exc))
+        record = json.loads(data.decode("utf-8"))
     except ValueError:
         return {}
     return record if isinstance(record, dict) else {}
 
 
+def _read_record_bytes(path):
+    """The bytes of the credentials file ``path`` (see ``read_credentials_record``); None when it does not exist."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return None
+        if exc.errno == errno.ELOOP or os.path.islink(path):
+            _check_record_file(path, os.lstat(path))
+        raise KonnectError("credentials_file %r cannot be read: %s." % (path, exc.strerror or exc))
+    try:
+        _check_record_file(path, os.fstat(fd))
+        chunks, size = [], 0
+        while size <= RECORD_LIMIT:
+            chunk = os.read(fd, RECORD_LIMIT + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > RECORD_LIMIT:
+            raise KonnectError("credentials_file %r grew beyond %d bytes while it was read: it is not a credentials file."
+                               % (path, RECORD_LIMIT))
+        return b"".join(chunks)
+    except OSError as exc:
+        raise KonnectError("credentials_file %r cannot be read: %s." % (path, exc.strerror or exc))
+    finally:
+        os.close(fd)
+
+
 def _backup(path):
     """Copy ``path`` to ``path.<UTC timestamp>`` (mode 0600, never overwriting); return the backup path."""
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data = _read_record_bytes(path)
+    if data is None:
+        return None
     for attempt in range(100):
         target = "%s.%s%s" % (path, stamp, "" if attempt == 0 else ".%d" % attempt)
         try:
@@ -1079,7 +1139,7 @@ def write_credentials_file(path, record):
     Raises ``OSError``/``IOError`` or ``KonnectError`` when the file cannot be written.
     """
     path = os.path.abspath(path)
-    existing = _read_record(path)
+    existing = read_credentials_record(path)
     backup = None
     if existing is not None and existing.get("client_id") != record.get("client_id"):
         backup = _backup(path)

@@ -29,11 +29,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from urllib.parse import unquote, urlsplit
+
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.parameters import remove_values
-from ansible.module_utils.six import string_types
-from ansible.module_utils.six.moves.urllib.parse import unquote, urlsplit
 
 
 # The argument that names the step when devportal.dcr.dcr_setup runs a step's module code.
@@ -102,7 +102,7 @@ def _strings(value):
         for item in value:
             out.update(_strings(item))
         return out
-    text = value if isinstance(value, string_types) else str(value)
+    text = value if isinstance(value, str) else str(value)
     return {text} if text else set()
 
 
@@ -126,7 +126,7 @@ class DcrModule(AnsibleModule):
 
     def warn(self, warning, *args, **kwargs):  # pylint: disable=arguments-differ
         # ansible-core keeps warnings as events that the result's no_log scrubbing does not reach: scrub them here.
-        if isinstance(warning, string_types):
+        if isinstance(warning, str):
             warning = remove_values(warning, self.no_log_values)
         super(DcrModule, self).warn(warning, *args, **kwargs)
 

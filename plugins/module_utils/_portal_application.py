@@ -16,8 +16,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from urllib.parse import urlsplit
+
 from ansible.module_utils.common.parameters import remove_values
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http

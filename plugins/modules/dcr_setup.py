@@ -46,8 +46,14 @@ description:
     in dependency order, and only a plan made with exactly the input it would send; others are discarded. The apply
     pass, which writes, runs one step after another. Over any other connection the plans run one after another."
   - The gateway request uses HTTP Basic C(client_id:client_secret) with the credentials this run received, or those in
-    the application's C(credentials_file) (read through the connection, no module run). Redirects are not followed, so
-    the credentials never go to another location.
+    the application's C(credentials_file), read as M(devportal.dcr.portal_application) reads it (never through a
+    symbolic link, only a regular file of at most 64 KiB; with the local connection directly, otherwise fetched through
+    the connection after a C(stat)). It goes through the collection's
+    one HTTP transport, from where Ansible runs (the controller, which needs the Python library C(requests) for it), as
+    every module request does - each attempt bounded by O(request.timeout) as a whole, the credentials never replaced
+    by a C(~/.netrc) entry, redirects not followed (so the credentials never go to another location), at most 32 MiB of
+    an answer read. Its outcome is the status with its standard reason phrase, never the body of the answer, which may
+    echo the credentials (as an upstream like httpbin does).
 author:
   - devportal.dcr contributors (@devportal-dcr)
 extends_documentation_fragment:
@@ -191,7 +197,9 @@ options:
     type: dict
     suboptions:
       url:
-        description: The gateway URL.
+        description:
+          - The gateway URL, C(http://) or C(https://), without a user name or password (the request authenticates with
+            the application's client credentials).
         type: str
         required: true
       application:
@@ -207,7 +215,12 @@ options:
         elements: int
         default: [200, 201, 202, 204]
       retries:
-        description: How many times to try again while the answer is not a success (the gateway may take a moment).
+        description:
+          - How many times to try again while the answer is not a success or there is none (the gateway may take a
+            moment to know a new application). Only for an idempotent method (GET, HEAD, OPTIONS, PUT, PATCH, DELETE); a
+            POST is sent once.
+          - The check ends within (O(request.retries) + 1) * O(request.timeout) + O(request.retries) * O(request.delay)
+            seconds.
         type: int
         default: 5
       delay:
@@ -222,7 +235,7 @@ options:
         description: CA bundle for the gateway.
         type: path
       timeout:
-        description: Seconds per request.
+        description: Seconds each attempt may take as a whole (connecting, sending, and receiving the complete answer).
         type: int
         default: 30
 notes:
@@ -292,9 +305,14 @@ dcr_credential:
   returned: when the run has the Curity DCR credential step
   type: dict
 request:
-  description: The gateway's answer - C(status), C(url), C(application), C(client_id), C(content) (first 300 characters).
-  returned: when the request was sent
+  description:
+    - The gateway's answer - C(status) (none when no answer came), C(reason) (the status's standard reason phrase),
+      C(method), C(url), C(application), C(client_id), C(attempts), and C(msg) when it failed or was skipped. The body of
+      the answer is never kept - it may echo the credentials.
+  returned: when the request was sent or skipped
   type: dict
+  sample: {status: 200, reason: OK, method: GET, url: "https://gateway.example.com/orders", application: my-app,
+           client_id: 4b1c0a, attempts: 1}
 module_executions:
   description: How many module runs the task made (the plan's and the apply's).
   returned: always

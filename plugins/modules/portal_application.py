@@ -81,6 +81,8 @@ options:
       - Missing folders are created with mode 0700 when the file is first written (C(~/.config/dcr/app.json) works on a
         fresh host, also under check mode, which creates nothing); before any request the module checks that they can
         be (the nearest existing folder must be writable).
+      - An existing file must be a regular file of at most 64 KiB, not a symbolic link (the module never reads or writes
+        through a link); anything else is refused before any request.
     type: path
   state:
     description:

@@ -5,9 +5,15 @@
 
 from __future__ import annotations
 
+import glob
+import os
+
 import pytest
 
-from harness import CollectionRunner, Sandbox, spec_dir
+from harness import REPO, CollectionRunner, Sandbox, spec_dir
+
+SANDBOX_INVENTORY = os.path.join(REPO, "playbooks", "inventories", "sandbox")
+MAIN_PLAYBOOK = os.path.join(REPO, "playbooks", "dcr_curity.yml")
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +47,17 @@ def specs():
     if folder is None:
         pytest.skip("Kong's OpenAPI files are not available (set KONNECT_SPECS_DIR or place them in ../shared/specs/konnect)")
     return folder
+
+
+@pytest.fixture
+def play(runner, sandbox):
+    """Run a playbook of the collection (default: playbooks/dcr_curity.yml) with the sandbox inventory, no
+    application credentials file left from an earlier test; returns (rc, output)."""
+    for stale in glob.glob(os.path.join(os.path.dirname(sandbox.info_file), "*.credentials.json*")):
+        os.unlink(stale)
+
+    def run(playbook=MAIN_PLAYBOOK, **kwargs):
+        env = dict(kwargs.pop("env", None) or {}, DCR_SANDBOX_INFO=sandbox.info_file)
+        return runner.playbook(playbook, inventory=SANDBOX_INVENTORY, env=env, **kwargs)
+
+    return run

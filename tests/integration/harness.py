@@ -30,6 +30,15 @@ SERVE = os.path.join(REPO, "tests", "sandbox", "serve")
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
+def deprecations(output):
+    """The deprecation warnings in the output of an Ansible run: Ansible's own (whatever they name, since a call the
+    collection makes can be what ansible-core deprecates), and Python's raised in the collection's code."""
+    lines = output.splitlines()
+    return ([line for line in lines if "[DEPRECATION WARNING]" in line]
+            + [line for line in lines if "DeprecationWarning" in line
+               and ("ansible_collections/devportal/dcr/" in line or REPO + os.sep in line)])
+
+
 def spec_dir():
     """Kong's OpenAPI files, or None (tests that need them skip with a message)."""
     for candidate in (os.environ.get("KONNECT_SPECS_DIR"), os.path.join(REPO, "..", "shared", "specs", "konnect")):
@@ -161,8 +170,10 @@ class CollectionRunner:
         env.update(extra or {})
         return env
 
-    def module(self, name, args, check=False, diff=False, env=None):
-        """Run one module as Ansible does on localhost; return (result dict, stdout+stderr text)."""
+    def module(self, name, args, check=False, diff=False, env=None, limits=None):
+        """Run one module as Ansible does on localhost; return (result dict, stdout+stderr text).
+
+        ``limits``: {resource.RLIMIT_*: bytes} for the process (a test of what could exhaust the machine)."""
         payload = dict(args)
         payload.update({"_ansible_check_mode": check, "_ansible_diff": diff, "_ansible_verbosity": 0,
                         "_ansible_no_log": False, "_ansible_debug": False})
@@ -171,18 +182,21 @@ class CollectionRunner:
             json.dump({"ANSIBLE_MODULE_ARGS": payload}, handle)
         proc = subprocess.run([sys.executable, "-m", "ansible_collections.devportal.dcr.plugins.modules." + name, path],
                               capture_output=True, text=True, env=self.env(env), cwd=self.workdir, timeout=600,
-                              check=False)
+                              check=False, preexec_fn=_limited(limits))
         os.unlink(path)
         text = proc.stdout + proc.stderr
         try:
             result = json.loads(proc.stdout)
         except ValueError:
             result = {"failed": True, "msg": "module output was not JSON", "rc": proc.returncode}
+        # No supported ansible-core deprecates anything the collection does.
+        assert not (isinstance(result, dict) and result.get("deprecations")), result.get("deprecations")
+        assert deprecations(text) == [], text[-6000:]
         return result, text
 
     def playbook(self, playbook, extra_vars=None, check=False, diff=False, verbosity=0, inventory=None,
-                 env=None, tags=None):
-        """Run ansible-playbook; return (returncode, combined output)."""
+                 env=None, tags=None, limits=None):
+        """Run ansible-playbook; return (returncode, combined output).  ``limits``: as for ``module``."""
         args = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
                 "-i", inventory or "localhost,", "-c", "local"]
         if extra_vars:
@@ -199,5 +213,22 @@ class CollectionRunner:
         if verbosity:
             args.append("-" + "v" * verbosity)
         proc = subprocess.run(args, capture_output=True, text=True, env=self.env(env), cwd=REPO, timeout=1200,
-                              check=False)
-        return proc.returncode, proc.stdout + proc.stderr
+                              check=False, preexec_fn=_limited(limits))
+        output = proc.stdout + proc.stderr
+        # No supported ansible-core deprecates anything the collection, its role or its playbooks do.
+        assert deprecations(output) == [], output[-6000:]
+        return proc.returncode, output
+
+
+def _limited(limits):
+    """A preexec_fn setting the resource limits ``limits`` ({resource.RLIMIT_*: value}), or None."""
+    if not limits:
+        return None
+
+    def apply():
+        import resource  # pylint: disable=import-outside-toplevel
+
+        for which, value in limits.items():
+            resource.setrlimit(which, (value, value))
+
+    return apply

@@ -28,7 +28,7 @@ BIN = os.path.dirname(sys.executable)
 # What the collection needs at run time (meta/ee-requirements.txt, meta/ee-bindep.txt).
 PYTHON_REQUIREMENTS = {"requests", "jmespath"}
 # Development files that must never reach an execution environment.
-DEVELOPMENT = (".venv/", "build/", ".ansible/", ".pytest_cache/", "tests/output/", ".git/")
+DEVELOPMENT = (".venv/", ".venv-ansible-", "build/", ".ansible/", ".pytest_cache/", "tests/output/", ".git/")
 
 
 def run(args, cwd):

@@ -251,6 +251,11 @@ ODD = {
     "app-trickled-read": ("portal_application", TARGETS["portal_application"]["read"], dict(trickle_s=0.5),
                           ("timed out",)),
     "token-trickled-read": ("curity_token", TARGETS["curity_token"]["read"], dict(trickle_s=0.2), ("timed out",)),
+    # Larger than the transport reads of one answer (32 MiB): refused, never read whole.
+    "claim-huge-read": ("curity_claim", TARGETS["curity_claim"]["read"], dict(body_bytes=40 * 1024 * 1024),
+                        ("32 MiB", "GET")),
+    "dcr-huge-read": ("konnect_portal_dcr", TARGETS["konnect_portal_dcr"]["read"], dict(body_bytes=40 * 1024 * 1024),
+                      ("32 MiB", "/v2/dcr-providers")),
 }
 
 

@@ -14,7 +14,6 @@ were revoked (credential cache); see ``tests/sandbox/gateway_push.py``.
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
@@ -26,8 +25,6 @@ import requests
 from harness import REPO
 from konnect_helpers import admin_get, admin_send
 
-INVENTORY = os.path.join(REPO, "playbooks", "inventories", "sandbox")
-PLAYBOOK = os.path.join(REPO, "playbooks", "dcr_curity.yml")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # Requests that write no configuration: developer sessions, token requests (the modules' and
 # Konnect's checks of the DCR credential, the gateway's check of a client) and Konnect's provider
@@ -120,19 +117,6 @@ def curity(sandbox, path):
         return None
     resp.raise_for_status()
     return resp.json()
-
-
-@pytest.fixture
-def play(runner, sandbox, tmp_path):
-    """Run a playbook of the collection with the sandbox inventory; returns (rc, output)."""
-    for stale in glob.glob(os.path.join(os.path.dirname(sandbox.info_file), "*.credentials.json*")):
-        os.unlink(stale)
-
-    def run(playbook=PLAYBOOK, **kwargs):
-        env = dict(kwargs.pop("env", None) or {}, DCR_SANDBOX_INFO=sandbox.info_file)
-        return runner.playbook(playbook, inventory=INVENTORY, env=env, **kwargs)
-
-    return run
 
 
 def assert_ok(rc, output):

@@ -7,7 +7,9 @@ and the modules send no secret where it should not go (a redirect, a foreign tok
 The secrets: the Curity admin password, the Konnect token, the developer password, the DCR
 credential's secret (Konnect's initial client secret) and every application client secret
 issued during the scenario.  Each is looked for as it is and in the forms it takes on the
-wire (HTTP Basic credentials in base64, JSON-escaped), in everything ansible-playbook prints.
+wire (HTTP Basic credentials in base64, JSON-escaped, URL-encoded), in everything
+ansible-playbook prints.  Servers that echo the request back (the sandbox's ``echo`` fault, as
+httpbin, the upstream of Kong's quickstarts, does) must not make any of them appear either.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -37,9 +41,8 @@ INVENTORY = os.path.join(PLAYBOOKS, "inventories", "sandbox")
 
 
 def forms(value):
-    """A secret as it is, JSON-escaped, and inside HTTP Basic credentials."""
-    out = {value, json.dumps(value)[1:-1]}
-    return out
+    """A secret as it is, JSON-escaped and URL-encoded (HTTP Basic credentials: ``basic_forms``)."""
+    return {value, json.dumps(value)[1:-1], quote(value, safe="")}
 
 
 def basic_forms(user, password):
@@ -67,19 +70,19 @@ class Scenario:
         self.outputs = []
         self.app_secrets = []
 
-    def play(self, name, check=False, **extra):
+    def play(self, name, check=False, fails=False, **extra):
         variables = role_vars(self.desired, **extra)
         rc, out = self.runner.playbook(os.path.join(PLAYBOOKS, name), extra_vars=variables, inventory=INVENTORY,
                                        env=role_env(self.sandbox), check=check, diff=True, verbosity=4)
         where = "%s%s" % (name, " --check" if check else "")
         self.outputs.append((where, out))
         if os.path.exists(self.desired.credentials_file):
-            secret = read_credentials(self.desired.credentials_file)["client_secret"]
-            if secret not in self.app_secrets:
-                self.app_secrets.append(secret)
+            record = read_credentials(self.desired.credentials_file)
+            if (record["client_id"], record["client_secret"]) not in self.app_secrets:
+                self.app_secrets.append((record["client_id"], record["client_secret"]))
         # The scan comes first: a failed run must not print secrets either.
         scan(out, self.secrets(), where)
-        assert rc == 0, "%s failed:\n%s" % (where, self.masked(out)[-4000:])
+        assert (rc != 0) == fails, "%s %s:\n%s" % (where, "did not fail" if fails else "failed", self.masked(out)[-4000:])
         assert TRACEBACK not in out, self.masked(out)[-4000:]
         return out
 
@@ -88,8 +91,8 @@ class Scenario:
         named = {name: forms(value) for name, value in self.desired.secrets().items()}
         named["Curity admin password"] |= basic_forms(info["curity_admin_username"], info["curity_admin_password"])
         named["initial client secret"] |= basic_forms(self.desired.client_id, self.desired.client_secret)
-        for number, secret in enumerate(self.app_secrets, 1):
-            named["application client secret #%d" % number] = forms(secret)
+        for number, (client_id, secret) in enumerate(self.app_secrets, 1):
+            named["application client secret #%d" % number] = forms(secret) | basic_forms(client_id, secret)
         return named
 
     def masked(self, text):
@@ -113,6 +116,63 @@ def test_role_prints_no_secret_check_converge_noop(sandbox, runner, tmp_path):
     assert len(scenario.app_secrets) == 1, "the converge wrote no credentials file"
     assert_converged(sandbox, scenario.desired, sandbox.requests())
     scenario.scan_all()
+
+
+def test_an_echoing_gateway_upstream_prints_no_secret(sandbox, runner, tmp_path):
+    scenario = Scenario(sandbox, runner, tmp_path)
+    route = re.escape(sandbox.info["route_path"])
+    # The first run's request, the no-op run's, a rotation's: each with the application's credentials echoed back.
+    sandbox.fault(service="gateway", path_regex=route, echo=True, count=100)
+    scenario.play("dcr_curity.yml")
+    scenario.play("dcr_curity.yml")
+    scenario.play("rotate_secret.yml", rotate_applications=[scenario.desired.app])
+    assert len(scenario.app_secrets) == 2, "the rotation issued no new application secret"
+    assert len([e for e in sandbox.requests("gateway") if e.get("fault")]) == 3
+    # A refusal that echoes the request: the failure shows the status only.
+    sandbox.clear_faults()
+    sandbox.fault(service="gateway", path_regex=route, echo=True, status=401, count=100)
+    out = scenario.play("dcr_curity.yml", fails=True)
+    assert "The gateway answered 401 Unauthorized to GET" in out, scenario.masked(out)[-4000:]
+    scenario.scan_all()
+
+
+def echoing_module_runs(desired):
+    """(module, service echoing, path regex, arguments, check mode) for each kind of credential a module sends."""
+    info = desired.info
+    return [
+        ("curity_claim_info", "curity-admin", ".*", curity_conn(info), False),
+        ("curity_claim", "curity-admin", ".*", curity_conn(info, name="echo_claim"), True),
+        ("curity_token", "curity-runtime", r"/oauth-token$",
+         curity_conn(info, client_id=desired.client_id, secret=desired.client_secret, issuer=info["curity_issuer"],
+                     verify=True), True),
+        ("konnect_portal_dcr_info", "konnect", ".*", konnect_conn(info), False),
+        ("portal_application_info", "portal", r"/developer/authenticate$",
+         portal_conn(info), False),
+        ("portal_application", "portal", r"/developer/authenticate$", portal_conn(info, name="echo-app"), True),
+    ]
+
+
+@pytest.mark.parametrize("status", [200, 400, 502])
+def test_servers_that_echo_the_request_make_no_module_print_a_secret(sandbox, runner, tmp_path, status):
+    desired = Desired(sandbox.info, str(tmp_path), tag="sec")
+    info = sandbox.info
+    named = {name: forms(value) for name, value in desired.secrets().items()}
+    named["Curity admin password"] |= basic_forms(info["curity_admin_username"], info["curity_admin_password"])
+    named["initial client secret"] |= basic_forms(desired.client_id, desired.client_secret) | basic_forms(
+        quote(desired.client_id, safe=""), quote(desired.client_secret, safe=""))
+    runs = echoing_module_runs(desired)
+    # The DCR credential exists, so that curity_token checks its secret at the token endpoint.
+    created, text = runner.module(runs[2][0], runs[2][3])
+    assert created.get("changed") is True and not created.get("failed"), text
+    for module, service, regex, args, check in runs:
+        sandbox.clear_faults()
+        sandbox.clear_requests()
+        sandbox.fault(service=service, path_regex=regex, echo=True, status=status, count=100)
+        result, text = runner.module(module, args, check=check)
+        sandbox.clear_faults()
+        assert TRACEBACK not in text, (module, result)
+        assert any(e.get("fault") for e in sandbox.requests(service)), "%s: no echo" % module
+        scan(text, named, "%s with an echoing %s (HTTP %d)" % (module, service, status))
 
 
 def test_rotation_and_teardown_print_no_secret(sandbox, runner, tmp_path):

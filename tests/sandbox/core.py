@@ -189,7 +189,7 @@ def parse_fault(body):
     if not isinstance(body, dict):
         raise ValueError("fault must be a JSON object")
     unknown = set(body) - {"service", "method", "path_regex", "status", "retry_after", "delay_s", "reset_connection", "count",
-                           "body", "trickle_s", "headers"}
+                           "body", "trickle_s", "headers", "echo", "body_bytes"}
     if unknown:
         raise ValueError("unknown fault keys: %s" % ", ".join(sorted(unknown)))
     service = body.get("service")
@@ -208,7 +208,15 @@ def parse_fault(body):
     trickle = body.get("trickle_s") or 0
     if not isinstance(trickle, (int, float)) or trickle < 0:
         raise ValueError("trickle_s must be a non-negative number")
-    if "body" in body and status is None:
+    echo = body.get("echo", False)
+    if not isinstance(echo, bool):
+        raise ValueError("echo must be true or false")
+    size = body.get("body_bytes")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        raise ValueError("body_bytes must be a non-negative integer")
+    if len([k for k in ("body", "body_bytes") if k in body]) + bool(echo) > 1:
+        raise ValueError("give at most one of body, body_bytes and echo")
+    if ("body" in body or size is not None or echo) and status is None:
         status = 200
     extra = body.get("headers") or {}
     if not isinstance(extra, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in extra.items()):
@@ -235,20 +243,51 @@ def parse_fault(body):
         "body": body.get("body"),
         "trickle_s": float(trickle),
         "headers": extra,
+        "echo": echo,
+        "body_bytes": size,
     }
 
 
-def fault_response(service, fault):
-    """The body a service of that kind answers with when it fails (its own error format)."""
+def fault_response(service, fault, environ=None):
+    """The answer of a fault, its ``headers`` sent exactly as given (see ``_as_given``)."""
+    return _as_given(_fault_answer(service, fault, environ), fault.get("headers") or {})
+
+
+def _as_given(response, headers):
+    """``response`` with ``headers`` sent byte for byte as given.  werkzeug rewrites a ``Location`` into a URI
+    (percent-encoding an ``@`` in a password, for one); a server in front of a real gateway may send it as it is."""
+    if not headers:
+        return response
+    names = set(name.lower() for name in headers)
+
+    def app(environ, start_response):
+        def start(status, wsgi_headers, exc_info=None):
+            wsgi_headers = [(k, v) for k, v in wsgi_headers if k.lower() not in names] + list(headers.items())
+            return start_response(status, wsgi_headers, exc_info)
+
+        return response(environ, start)
+
+    return app
+
+
+def _fault_answer(service, fault, environ):
+    """The JSON value given, an echo of the request, a large JSON body, or the body a service of that kind answers
+    with when it fails (its own error format)."""
     status = fault["status"]
     headers = dict(fault.get("headers") or {})
     if fault.get("retry_after") is not None:
         headers["Retry-After"] = str(fault["retry_after"])
     phrase = _reason(status)
+    mimetype = {"curity-admin": "application/yang-data+json"}.get(service, "application/json")
     if fault.get("has_body"):
-        body = fault["body"]
-        mimetype = {"curity-admin": "application/yang-data+json"}.get(service, "application/json")
-        return Response(json.dumps(body), status=status, mimetype=mimetype, headers=headers)
+        return Response(json.dumps(fault["body"]), status=status, mimetype=mimetype, headers=headers)
+    if fault.get("echo"):
+        return Response(json.dumps(echo_of(Request(environ or {})), sort_keys=True), status=status,
+                        mimetype="application/json", headers=headers)
+    if fault.get("body_bytes") is not None:
+        size = fault["body_bytes"]
+        headers["Content-Length"] = str(size + len(PADDED_HEAD) + len(PADDED_TAIL))
+        return Response(_padded(size), status=status, mimetype=mimetype, headers=headers, direct_passthrough=True)
     if service == "curity-admin":
         body = {"ietf-restconf:errors": {"error": [{
             "error-type": "application", "error-tag": "operation-failed", "error-message": phrase}]}}
@@ -264,6 +303,26 @@ def fault_response(service, fault):
         body = {"message": phrase}
         mimetype = "application/json"
     return Response(json.dumps(body), status=status, mimetype=mimetype, headers=headers)
+
+
+def echo_of(request):
+    """The request as an echo service (httpbin's ``/anything``, mockbin) returns it: every header included, the
+    ``Authorization`` header too, as the upstream of Kong's quickstarts does."""
+    return {"args": request.args.to_dict(flat=False), "data": request.get_data(as_text=True),
+            "headers": dict(request.headers.items()), "method": request.method, "url": request.url}
+
+
+PADDED_HEAD, PADDED_TAIL = b'{"padding": "', b'"}'
+
+
+def _padded(size, chunk=1 << 16):
+    """A JSON object whose one string member holds ``size`` bytes, produced piece by piece (never held whole)."""
+    yield PADDED_HEAD
+    block = b"x" * chunk
+    while size > 0:
+        yield block[:min(size, chunk)]
+        size -= chunk
+    yield PADDED_TAIL
 
 
 def _reason(status):
@@ -305,7 +364,7 @@ class Recorder:
             if fault["status"] is not None:
                 entry["status"] = fault["status"]
                 self.journal.log(entry)
-                answer = fault_response(self.service, fault)(environ, start_response)
+                answer = fault_response(self.service, fault, environ)(environ, start_response)
                 return _trickle(answer, fault["trickle_s"]) if fault["trickle_s"] else answer
 
         def recording_start_response(status, headers, exc_info=None):

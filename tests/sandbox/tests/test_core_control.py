@@ -226,6 +226,14 @@ def test_fault_headers_make_a_redirect(served, control):
     assert resp.status_code == 302 and resp.headers["Location"] == "http://elsewhere/x"
 
 
+def test_fault_headers_are_sent_exactly_as_given(served, control):
+    info = served[0]
+    location = "http://user:pa@ss@elsewhere/x y"  # neither a valid URI nor rewritten into one
+    control("POST", "/faults", json={"service": "gateway", "status": 302, "headers": {"Location": location}})
+    resp = requests.get(info["gateway_url"] + "/x", allow_redirects=False, timeout=10)
+    assert resp.status_code == 302 and resp.headers["Location"] == location
+
+
 def test_fault_trickle_sends_the_real_answer_slowly(served, control):
     info = served[0]
     control("POST", "/faults", json={"service": "curity-admin", "trickle_s": 0.01})
@@ -235,10 +243,33 @@ def test_fault_trickle_sends_the_real_answer_slowly(served, control):
     assert time.monotonic() - start_at >= 0.01 * (len(resp.content) - 1) * 0.9
 
 
+def test_fault_echo_answers_with_the_request_headers_included(served, control):
+    info = served[0]
+    control("POST", "/faults", json={"service": "gateway", "path_regex": "^/anything", "echo": True, "count": 2})
+    first = requests.post(info["gateway_url"] + "/anything/x?a=1", auth=("id", "secret"), data="payload", timeout=10)
+    assert first.status_code == 200
+    echoed = first.json()
+    assert echoed["method"] == "POST" and echoed["args"] == {"a": ["1"]} and echoed["data"] == "payload"
+    assert echoed["headers"]["Authorization"] == "Basic aWQ6c2VjcmV0"  # base64 of id:secret, as httpbin shows it
+    control("POST", "/faults", json={"service": "gateway", "echo": True, "status": 401})
+    assert requests.get(info["gateway_url"] + "/x", timeout=10).status_code == 401
+
+
+def test_fault_body_bytes_sends_a_large_json_answer_in_pieces(served, control):
+    info = served[0]
+    size = 5 * 1024 * 1024 + 3
+    control("POST", "/faults", json={"service": "curity-admin", "body_bytes": size})
+    resp = admin_get(info)
+    assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("application/yang-data+json")
+    assert int(resp.headers["Content-Length"]) == len(resp.content) and len(resp.json()["padding"]) == size
+
+
 @pytest.mark.parametrize("body", [{"service": "nope", "status": 500}, {"status": 99}, {"count": 0, "status": 500},
                                   {"trickle_s": -1}, {"trickle_s": "slow"}, {"headers": {"A": "b"}},
                                   {"status": 302, "headers": {"A": 1}},
-                                  {"service": "konnect"}, {"status": 500, "path_regex": "("}, {"status": 500, "bogus": 1}])
+                                  {"service": "konnect"}, {"status": 500, "path_regex": "("}, {"status": 500, "bogus": 1},
+                                  {"echo": "yes"}, {"body_bytes": -1}, {"body_bytes": True}, {"echo": True, "body": {}},
+                                  {"body_bytes": 10, "body": {}}])
 def test_bad_fault_is_refused(control, body):
     resp = control("POST", "/faults", json=body)
     assert resp.status_code == 400 and resp.json()["error"]

@@ -10,19 +10,13 @@ __metaclass__ = type
 import pytest
 
 from ansible.errors import AnsibleError
+from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.action import ActionBase
+# Every supported ansible-core (2.19 and later) has these: test_ansible_core_hooks.py checks the hook itself.
+from ansible._internal._datatag._tags import TrustedAsTemplate
+from ansible._internal._templating._engine import TemplateEngine
 
 from ansible_collections.devportal.dcr.plugins.action.dcr_setup import ActionModule
-
-try:  # ansible-core 2.19 and later template task arguments through ActionBase.finalize_task_arg
-    from ansible._internal._datatag._tags import TrustedAsTemplate
-    from ansible._internal._templating._engine import TemplateEngine
-    from ansible.parsing.dataloader import DataLoader
-except ImportError:  # pragma: no cover - older ansible-core: the default templating applies
-    TemplateEngine = None
-
-pytestmark = pytest.mark.skipif(TemplateEngine is None or not hasattr(ActionBase, "finalize_task_arg"),
-                                reason="this ansible-core has no finalize_task_arg hook; the default templating applies")
 
 
 def trusted(value):

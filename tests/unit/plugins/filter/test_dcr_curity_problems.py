@@ -56,6 +56,8 @@ def test_connections_may_come_from_the_environment(monkeypatch):
     ({"dcr_curity_konnect_scopes": ["openid"]}, 'dcr_curity_konnect_scopes holds "openid"'),
     ({"dcr_curity_client_update_secret": "always"}, "dcr_curity_client_update_secret=always writes"),
     ({"dcr_curity_request_url": "ftp://gw.example.com/x"}, "dcr_curity_request_url must be an http://"),
+    ({"dcr_curity_request_url": "https://user:Url-Secret@gw.example.com/x"}, "without a user name or password"),
+    ({"dcr_curity_request_url": "https://:p%40ss@gw.example.com"}, "without a user name or password"),
     ({"dcr_curity_regenerate_secrets": ["other"]}, "dcr_curity_regenerate_secrets names applications"),
     ({"dcr_curity_client_secret": "x-REPLACE_WITH_VAULT_VALUE"}, "placeholder (REPLACE_WITH_VAULT_VALUE); put the real "
                                                                  "value in the vault (dcr_curity_client_secret)"),

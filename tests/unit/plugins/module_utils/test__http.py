@@ -10,6 +10,7 @@ __metaclass__ = type
 import base64
 import json
 import os
+import re
 import socket
 import struct
 import threading
@@ -83,13 +84,32 @@ class Handler(BaseHTTPRequestHandler):
                 pass
             self.close_connection = True
             return
+        if answer[0] == "stream":  # a JSON body of about answer[1] bytes, in pieces, without announcing its length
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            for key, value in (answer[2] if len(answer) > 2 else {}).items():
+                self.send_header(key, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                self.wfile.write(b'{"padding": "')
+                for dummy in range(answer[1] // 65536 + 1):
+                    self.wfile.write(b"x" * 65536)
+                self.wfile.write(b'"}')
+            except OSError:
+                pass
+            return
         status, headers, payload = answer
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.wfile.write(payload)
+        except OSError:  # the client stopped reading (an answer larger than it reads)
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
@@ -444,3 +464,86 @@ def test_unexpected_exception_becomes_a_transport_error(server, monkeypatch):
     with pytest.raises(TransportError) as err:
         transport.request("GET", "/x")
     assert "ValueError" in str(err.value) and "year 10000" in str(err.value)
+
+
+# ------------------------------------------------------------------------------ what the transport reads
+LIMIT = 32 * 1024 * 1024  # the documented cap (README, the transport's docstring)
+
+
+def test_the_cap_is_the_documented_one():
+    assert getattr(_http, "MAX_RESPONSE_BYTES", None) == LIMIT
+
+
+def test_an_answer_within_the_cap_is_read_whole(server):
+    payload = json.dumps({"padding": "x" * (LIMIT - 64)}).encode()
+    server.script.answers.append((200, {"Content-Type": "application/json"}, payload))
+    transport, dummy = make(server)
+    assert len(transport.request("GET", "/big").json["padding"]) == LIMIT - 64
+
+
+@pytest.mark.parametrize("kind", ["announced", "streamed", "gzip"])
+def test_an_answer_larger_than_the_cap_fails_clearly_without_being_read_whole(server, kind):
+    if kind == "announced":  # its length given: refused before its body is read
+        server.script.answers.append((200, {"Content-Type": "application/json"},
+                                      json.dumps({"padding": "x" * (LIMIT + 1024)}).encode()))
+    elif kind == "streamed":  # no length given: read up to the cap only
+        server.script.answers.append(("stream", 4 * LIMIT))
+    else:  # a small compressed answer that inflates beyond the cap
+        import gzip
+        packed = gzip.compress(json.dumps({"padding": "x" * (LIMIT + 1024)}).encode())
+        assert len(packed) < LIMIT // 100
+        server.script.answers.append((200, {"Content-Type": "application/json", "Content-Encoding": "gzip"}, packed))
+    transport, dummy = make(server, retries=0)
+    with pytest.raises(HttpError) as err:
+        transport.request("GET", "/huge")
+    assert err.value.status == 0 and "32 MiB" in str(err.value) and "GET" in str(err.value), str(err.value)
+
+
+def echo_server_answer(status, ctype, text):
+    return (status, {"Content-Type": ctype}, text.encode())
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/json"])
+def test_credentials_echoed_by_a_server_are_masked_in_every_form(server, ctype):
+    user, password = "admin", "pa ss/w@rd:1"
+    basic = base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+    echo = "Authorization: Basic %s; password %s; url-encoded %s" % (basic, password, "pa%20ss%2Fw%40rd%3A1")
+    text = echo if ctype == "text/plain" else json.dumps({"message": echo})
+    for auth in ((user, password), (user.encode(), password.encode())):
+        server.script.answers += [echo_server_answer(400, ctype, text), echo_server_answer(200, "text/html", text)]
+        transport, dummy = make(server, auth=auth, retries=0)
+        for dummy in range(2):  # an error status, then a body that is not the JSON expected
+            with pytest.raises(HttpError) as err:
+                transport.request("GET", "/x")
+            message = str(err.value)
+            assert basic not in message and password not in message and "pa%20ss%2Fw%40rd%3A1" not in message, message
+            assert "********" in message
+
+
+def test_a_bearer_token_echoed_by_a_server_is_masked(server):
+    token = "kpat_" + "A1b2" * 10
+    server.script.answers.append(echo_server_answer(401, "application/json",
+                                                    json.dumps({"message": "bad token Bearer %s" % token})))
+    transport, dummy = make(server, auth=_http.BearerAuth(token), retries=0)
+    with pytest.raises(HttpError) as err:
+        transport.request("GET", "/x")
+    assert token not in str(err.value) and "bad token Bearer ********" in str(err.value)
+
+
+# ------------------------------------------------------------------------------ one transport
+PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "plugins")
+OTHER_CLIENTS = re.compile(r"^\s*(from|import)\s+(ansible\.module_utils\.urls|ansible\.module_utils\.six\.moves\.urllib\."
+                           r"request|urllib\.request|urllib2|http\.client|httplib|requests|urllib3|socket)\b", re.M)
+
+
+def test_every_request_goes_through_this_transport():
+    found = []
+    for folder, dummy, names in os.walk(PLUGINS):
+        for name in names:
+            path = os.path.join(folder, name)
+            if not name.endswith(".py") or os.path.normpath(path) == os.path.normpath(_http.__file__):
+                continue
+            with open(path, encoding="utf-8") as handle:
+                found += ["%s: %s" % (os.path.relpath(path, PLUGINS), m.group(0).strip())
+                          for m in OTHER_CLIENTS.finditer(handle.read())]
+    assert found == [], "HTTP clients beside plugins/module_utils/_http.py: %s" % "; ".join(found)

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, devportal.dcr contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""dcr_setup's result is built from whatever the servers answered: odd data never costs the summary, the record of
+what a teardown deleted, or the secrets a run received."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import requests
+
+from harness import REPO
+from reliability_helpers import TRACEBACK
+
+TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
+KONNECT_STEP = "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr)"
+
+
+def strategy_id(info):
+    portal = requests.get("%s/v3/portals/%s" % (info["konnect_url"], info["portal_id"]), timeout=30,
+                          headers={"Authorization": "Bearer " + info["konnect_token"]}).json()
+    return portal["default_application_auth_strategy_id"]
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_teardown_with_a_nameless_application_on_the_strategy_keeps_its_summary(play, sandbox, check):
+    info = sandbox.info
+    rc, output = play()
+    assert rc == 0, output[-4000:]
+    # Konnect's list of the portal's applications holds one without a name on the strategy the teardown deletes.
+    nameless = {"id": "7d3c1d2e-0d5e-4f51-9b7a-3a2f0e9c1b11", "name": None,
+                "auth_strategy": {"id": strategy_id(info), "name": "x"}, "created_at": "2026-01-01T00:00:00Z",
+                "updated_at": "2026-01-01T00:00:00Z"}
+    sandbox.fault(service="konnect", method="GET", path_regex=r"^/v3/portals/[^/]+/applications$", count=20,
+                  body={"data": [nameless], "meta": {"page": {"number": 1, "size": 100, "total": 1}}})
+    rc, output = play(TEARDOWN, check=check, verbosity=2,
+                      extra_vars={"dcr_curity_applications_in_use": "delete", "dcr_curity_request_url": ""})
+    assert TRACEBACK not in output and "sequence item" not in output, output[-4000:]
+    assert rc == 0, output[-4000:]
+    verdict = "changes (check mode)" if check else "changed"
+    line = re.search(r'"%s: %s \(([^"]*)\)"' % (re.escape(KONNECT_STEP), re.escape(verdict)), output)
+    assert line and "applications deleted: (no name)" in line.group(1), output[-4000:]
