@@ -733,7 +733,7 @@ class Setup:
             out["pending"] = step.pending
         for key in ("portal_id", "provider_id", "strategy_id", "verified", "issuer", "token_endpoint",
                     "registration_endpoint", "client_id", "application_id", "pending", "registrations", "status",
-                    "unpublished", "published_without_auth", "deleted_applications"):
+                    "unpublished", "published_without_auth", "deleted_applications", "restored_default"):
             if key in view and key not in out:
                 out[key] = view[key]
         return out
@@ -760,6 +760,8 @@ class Setup:
                           ("deleted_applications", "applications deleted")):
             if view.get(key):
                 ids = "; ".join(x for x in (ids, "%s: %s" % (what, names_of(view[key]))) if x)
+        if view.get("restored_default"):
+            ids = "; ".join(x for x in (ids, "portal default back to %s" % text_of(view["restored_default"])) if x)
         return "%s: %s%s%s" % (step.title, verdict, " (%s)" % ids if ids else "",
                                "; %s" % text_of(step.pending) if step.pending and step.result is None else "")
 

@@ -93,3 +93,22 @@ notes:
   - The module logs in through the portal's C(developer/authenticate) endpoint and uses the C(portalaccesstoken) session cookie,
     which never appears in the output.
 """
+
+    SETTLE = r"""
+options:
+  settle_timeout:
+    description:
+      - Konnect is eventually consistent. Right after an auth strategy, a portal's default, a publication or a
+        registration changed, it can refuse for a while what refers to it. Kong's own end-to-end tests, which run against
+        a real Konnect organisation, retry creating an application six times five seconds apart and wait for the portal's
+        caches after configuring it (kongctl); the refusals themselves are not documented (inferred).
+      - Such refusals (HTTP 400, 404 or 409; for a look-up, what is not listed yet) are met with up to five more attempts,
+        1, 2, 3, 5 and 8 seconds apart, as long as they end within this many seconds; then the last refusal fails the task.
+        V(0) sends each request once.
+      - A PATCH, PUT or DELETE, which cannot do anything twice, is sent again as it is. A POST is sent again only when the
+        read that follows its refusal shows that nothing was created; when that read finds the object, it is used, never
+        created a second time.
+      - A refusal that does not pass, a name that does not exist for example, is therefore reported after this many seconds.
+    type: int
+    default: 20
+"""

@@ -30,6 +30,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback
@@ -316,6 +317,241 @@ def registration_view(item, generation, labels=None):
             "status": item.get("status")}
 
 
+# --------------------------------------------------------------------------- what Konnect answers, checked
+# Every field the collection reads from a Konnect answer, by kind of object: "str" must be a string, "str?" a
+# string or null (or absent), "bool?" a boolean or null, "obj?" an object or null, "strs?" an array of strings or
+# null, "objs?" an array of objects or null; a dict is a nested object (null or absent allowed) checked the same
+# way; ("objs", SHAPE) is an array of such objects.  Fields not named here are never read.  An answer that breaks
+# them is an ``HttpError`` naming the object and the field (``conform``), never a traceback further on.
+REFERENCE = {"id": "str?", "name": "str?"}
+SHAPES = {
+    "DCR provider": {"id": "str", "name": "str", "provider_type": "str?", "issuer": "str?",
+                     "dcr_config": {"initial_client_id": "str?"}, "labels": "obj?"},
+    "application auth strategy": {
+        "id": "str", "name": "str", "display_name": "str?", "strategy_type": "str?", "labels": "obj?",
+        "dcr_provider": REFERENCE,
+        "configs": {OIDC: {"issuer": "str?", "credential_claim": "strs?", "scopes": "strs?", "auth_methods": "strs?"}}},
+    "Dev Portal": {"id": "str", "name": "str", "default_application_auth_strategy_id": "str?", "default_domain": "str?",
+                   "canonical_domain": "str?", "custom_domain": "str?"},
+    "API": {"id": "str", "name": "str", "version": "str?"},
+    "API publication": {"api_id": "str?", "portal_id": "str?", "auth_strategy_ids": "strs?", "visibility": "str?",
+                        "auto_approve_registrations": "bool?"},
+    "portal product version": {"id": "str?", "product_version_id": "str?", "auth_strategies": ("objs", REFERENCE),
+                               "publish_status": "str?"},
+    "API product": {"id": "str", "name": "str", "portal_ids": "strs?"},
+    "API product version": {"id": "str", "name": "str"},
+    "application": {"id": "str", "name": "str", "description": "str?", "redirect_uri": "str?", "client_id": "str?",
+                    "reference_id": "str?", "client_secret": "str?", "auth_strategy": REFERENCE,
+                    "credentials": {"client_id": "str?", "client_secret": "str?"}, "developer": REFERENCE,
+                    "owner": REFERENCE},
+    "registration": {"id": "str", "status": "str?", "api_id": "str?", "api_name": "str?", "api_version": "str?",
+                     "api": {"id": "str?", "name": "str?", "version": "str?"}, "product_version_id": "str?",
+                     "product_version": REFERENCE, "product_version_name": "str?", "product_name": "str?",
+                     "product": REFERENCE},
+    "auth strategy": {"id": "str", "name": "str?"},
+    "new client secret": {"client_id": "str?", "client_secret": "str?"},
+    "verification": {"status": "str", "errors": "strs?"},
+}
+# (path pattern, kind of object answered there, alone or as the items of a list); the first match wins.
+ANSWERS = (
+    (r"^/v2/dcr-providers/[^/]+/verify$", "verification"),
+    (r"^/v2/dcr-providers(/[^/]+)?$", "DCR provider"),
+    (r"^/v2/application-auth-strategies(/[^/]+)?$", "application auth strategy"),
+    (r"^/v[23]/portals/[^/]+/applications/[^/]+/registrations(/[^/]+)?$", "registration"),
+    (r"^/v[23]/portals/[^/]+/applications(/[^/]+)?$", "application"),
+    (r"^/v2/portals/[^/]+/product-versions(/[^/]+)?$", "portal product version"),
+    (r"^/v3/(apis/[^/]+/publications/[^/]+|api-publications|portals/[^/]+/api-publications)$", "API publication"),
+    (r"^/v[23]/portals(/[^/]+)?$", "Dev Portal"),
+    (r"^/(api/)?v3/apis(/[^/]+)?$", "API"),
+    (r"^/v2/api-products(/[^/]+)?$", "API product"),
+    (r"^/v2/api-products/[^/]+/product-versions(/[^/]+)?$", "API product version"),
+    (r"^/api/v3/application-auth-strategies$|^/api/v2/applications/auth-strategies$", "auth strategy"),
+    (r"^/api/v3/applications/[^/]+/regenerate-secret$|^/api/v2/applications/[^/]+/refresh-token$", "new client secret"),
+    (r"^/api/v[23]/applications/[^/]+/registrations(/[^/]+)?$", "registration"),
+    (r"^/api/v[23]/applications(/[^/]+)?$", "application"),
+    (r"^/api/v2/products(/[^/]+)?$", "API product"),
+    (r"^/api/v2/products/[^/]+/versions(/[^/]+)?$", "API product version"),
+)
+KINDS = {"str": "a string", "bool": "a boolean", "obj": "an object", "strs": "an array of strings",
+         "objs": "an array of objects"}
+
+
+def answered_kind(path):
+    """The kind of object Konnect answers at ``path`` (see ``ANSWERS``), or None."""
+    path = urlsplit(path).path
+    for pattern, kind in ANSWERS:
+        if re.search(pattern, path):
+            return kind
+    return None
+
+
+def _json_kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _fits(value, kind):
+    if kind == "str":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "obj":
+        return isinstance(value, dict)
+    if kind == "strs":
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)  # objs
+
+
+def shape_problem(item, shape, prefix=""):
+    """What is wrong with ``item`` against ``shape`` (see ``SHAPES``) in words, naming the field; None when it fits."""
+    for name, want in shape.items():
+        field = prefix + name
+        present = name in item and item[name] is not None
+        value = item.get(name)
+        if isinstance(want, dict):
+            if not present:
+                continue
+            if not isinstance(value, dict):
+                return "%s is %s, not an object" % (field, _json_kind(value))
+            problem = shape_problem(value, want, field + ".")
+            if problem:
+                return problem
+            continue
+        if isinstance(want, tuple):  # ("objs", SHAPE)
+            if not present:
+                continue
+            if not _fits(value, "objs"):
+                return "%s is %s, not an array of objects" % (field, _json_kind(value))
+            for index, element in enumerate(value):
+                problem = shape_problem(element, want[1], "%s[%d]." % (field, index))
+                if problem:
+                    return problem
+            continue
+        kind, optional = want.rstrip("?"), want.endswith("?")
+        if not present:
+            if not optional:
+                return "%s is %s (expected %s)" % (field, "missing" if name not in item else "null", KINDS[kind])
+            continue
+        if not _fits(value, kind):
+            if kind in ("strs", "objs") and isinstance(value, list):
+                bad = [element for element in value if not _fits(element, kind[:-1])][0]
+                return "%s holds %s, not only %ss" % (field, _json_kind(bad), KINDS[kind[:-1]].split(" ", 1)[1])
+            return "%s is %s, not %s" % (field, _json_kind(value), KINDS[kind])
+    return None
+
+
+def object_label(kind, item, index=None):
+    """``the DCR provider 'curity' (id ...)`` as far as the object's own name and id can say (else its place)."""
+    name, object_id = item.get("name"), item.get("id")
+    if isinstance(name, str) and isinstance(object_id, str):
+        return "the %s %r (id %s)" % (kind, name, object_id)
+    if isinstance(object_id, str):
+        return "the %s with id %s" % (kind, object_id)
+    if isinstance(name, str):
+        return "the %s %r" % (kind, name)
+    return "the %s" % kind if index is None else "the %s %s of the list" % (_ordinal(index), kind)
+
+
+def _ordinal(index):
+    number = index + 1
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return "%d%s" % (number, suffix)
+
+
+def conform(kind, item, index=None):
+    """None when ``item`` fits the shape of ``kind``, else one sentence naming the object and the field."""
+    problem = shape_problem(item, SHAPES[kind])
+    if problem is None:
+        return None
+    return "in %s, %s" % (object_label(kind, item, index), problem)
+
+
+# --------------------------------------------------------------------------- eventual consistency
+# Konnect is eventually consistent right after set-up: kongctl's end-to-end harness, which runs against a real
+# organisation, retries creating an application (6 times, 5 s apart) and waits for "portal caches" after
+# configuring a portal (the evidence audit of Kong's tools, section 5).  What a fresh auth strategy, portal
+# default, publication, registration or DCR credential can make fail for a while is retried with these waits
+# between attempts (the last one repeated), within the task's settle_timeout; only where a retry cannot
+# duplicate anything (see the callers).
+SETTLE_DELAYS = (1, 2, 3, 5, 8)
+SETTLE_ATTEMPTS = 6
+DEFAULT_SETTLE_TIMEOUT = 20
+# What such a refusal looks like: the strategy, the API or the reference is not there yet (400 or 404), or a
+# conflict with a state Konnect has already left (409).
+SETTLING_STATUSES = (400, 404, 409)
+
+
+def settle_option():
+    """The ``settle_timeout`` option (fragment ``devportal.dcr.konnect.settle``)."""
+    return dict(type="int", default=DEFAULT_SETTLE_TIMEOUT)
+
+
+class NotYet(KonnectError):
+    """What a settle loop looks for is not there (yet); the message is the error if it never comes."""
+
+
+def settling(exc):
+    """Whether ``exc`` is a refusal that a change Konnect has not finished spreading can explain."""
+    return isinstance(exc, NotYet) or (isinstance(exc, _http.HttpError) and exc.status in SETTLING_STATUSES)
+
+
+class Settle:
+    """Retries, bounded in count (``SETTLE_ATTEMPTS``) and time (``timeout`` seconds), of one step.
+
+    ``run(attempt, retry)`` calls ``attempt()`` until it returns; when it raises, ``retry(exc)`` decides
+    whether another attempt may follow (False re-raises at once).  Once the attempts or the time are used up,
+    the last exception is raised.  ``retried`` counts the attempts sent again.
+    """
+
+    def __init__(self, timeout, sleep=time.sleep, clock=time.monotonic):
+        if timeout < 0:
+            raise KonnectError("settle_timeout must be 0 or more seconds, got %d." % timeout)
+        self.timeout = timeout
+        self.sleep = sleep
+        self.clock = clock
+        self.retried = 0
+
+    def run(self, attempt, retry=settling):
+        deadline = self.clock() + self.timeout
+        for number in range(SETTLE_ATTEMPTS):
+            try:
+                return attempt()
+            except (_http.HttpError, KonnectError) as exc:
+                wait = SETTLE_DELAYS[min(number, len(SETTLE_DELAYS) - 1)]
+                if not retry(exc) or number + 1 >= SETTLE_ATTEMPTS or self.clock() + wait > deadline:
+                    raise
+            self.retried += 1
+            self.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def create(self, post, find):
+        """``(answer, None)`` of the POST ``post()``, sent again only while a refusal it met may pass and the read
+        ``find()`` that follows it shows that nothing was created; ``(None, found)`` when that read finds the object
+        (Konnect created it after all: never a second one).  Any other failure is raised."""
+        seen = {}
+
+        def retry(exc):
+            seen.pop("found", None)
+            if not settling(exc):
+                return False
+            seen["found"] = find()
+            return seen["found"] is None
+
+        try:
+            return self.run(post, retry), None
+        except (_http.HttpError, KonnectError):
+            if seen.get("found") is not None:
+                return None, seen["found"]
+            raise
+
+
 # --------------------------------------------------------------------------- transports
 def _transport(module, base_url, service, auth=None):
     params = module.params
@@ -371,12 +607,25 @@ class PagedClient:
         return self.transport.request(method, path, **kwargs)
 
     def _object(self, reply, method, path, what="a JSON object"):
-        """``reply.json`` when it is a JSON object or empty; an ``HttpError`` naming the answer otherwise."""
-        if reply.json is None or isinstance(reply.json, dict):
+        """``reply.json`` when it is a JSON object or empty; an ``HttpError`` naming the answer otherwise.
+
+        An object of a kind the collection reads (``answered_kind``) must have the shape of ``SHAPES``.
+        """
+        if reply.json is None:
+            return reply.json
+        if isinstance(reply.json, dict):
+            kind = answered_kind(path) if what == "a JSON object" else None
+            problem = conform(kind, reply.json) if kind else None
+            if problem:
+                raise self._unusable(method, path, problem)
             return reply.json
         raise _http.HttpError(method, self.transport.url(path), 0, "", "expected %s but got a JSON %s (HTTP %d)"
                               % (what, type(reply.json).__name__.replace("list", "array").replace("str", "string"),
                                  reply.status), None, self.transport.service)
+
+    def _unusable(self, method, path, problem):
+        """The ``HttpError`` of an answer whose content the collection cannot use."""
+        return _http.HttpError(method, self.transport.url(path), 0, "", problem, None, self.transport.service)
 
     def list_all(self, path, params=None):
         """Every item of a paginated list (``page[size]=100``, ``page[number]`` from 1, ``meta.page``).
@@ -404,6 +653,11 @@ class PagedClient:
             if problem:
                 raise _http.HttpError("GET", self.transport.url(path), 0, "", "not a list page: %s" % problem, None,
                                       self.transport.service)
+            kind = answered_kind(path)
+            for index, item in enumerate(data if kind else []):
+                problem = conform(kind, item, len(items) + index)
+                if problem:
+                    raise self._unusable("GET", path, problem)
             items.extend(data)
             if not data or total is None or number * size >= total or len(items) >= total:
                 return items

@@ -22,16 +22,21 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     OIDC,
     KonnectAdmin,
     KonnectError,
+    NotYet,
+    Settle,
     canonical_issuer,
+    conform,
     check_issuer,
     check_items,
     check_labels,
     check_konnect_url,
     check_length,
+    is_uuid,
     konnect_argument_spec,
     portal_api_option,
     provider_view,
     publication_strategy_ids,
+    settle_option,
     strategy_view,
 )
 
@@ -39,6 +44,15 @@ MANAGED_OIDC_KEYS = ("issuer", "credential_claim", "scopes", "auth_methods")
 AUTH_METHODS = ["client_credentials", "bearer", "session", "password", "authorization_code", "introspection",
                 "kong_oauth2", "refresh_token"]
 SECRET = "initial_client_secret"
+# The portal's default application auth strategy before this module made the strategy its default is kept with the
+# strategy, in a label per portal (labels are the data Konnect keeps with an object): the previous strategy's id,
+# or NO_DEFAULT when the portal had none.  state=absent gives the portal that default back.
+PREVIOUS_DEFAULT = "ANSIBLE-prev-default-"
+NO_DEFAULT = "none"
+
+
+def previous_default_key(portal_id):
+    return PREVIOUS_DEFAULT + str(portal_id)
 
 
 def argument_spec():
@@ -66,6 +80,7 @@ def argument_spec():
         applications_in_use=dict(type="str", default="fail", choices=["fail", "delete"]),
         ignore_applications=dict(type="list", elements="str", default=[]),
         state=dict(type="str", default="present", choices=["present", "absent"]),
+        settle_timeout=settle_option(),
     )
     return spec
 
@@ -74,6 +89,7 @@ def argument_spec():
 def check_input(params):
     """Every input error, before any request."""
     check_konnect_url(params["konnect_url"])
+    Settle(params["settle_timeout"])
     params["strategy_name"] = params["strategy_name"] or params["provider_name"]
     for option in ("provider_name", "strategy_name", "display_name"):
         check_length(params[option], option, 256, 1)
@@ -96,6 +112,10 @@ def check_input(params):
     if not params["auth_methods"]:
         raise KonnectError("auth_methods must name at least one method (for example client_credentials).")
     check_labels(params["labels"])
+    reserved = sorted(key for key in params["labels"] or {} if key.startswith(PREVIOUS_DEFAULT))
+    if reserved:
+        raise KonnectError("labels: %s start with %s, which this module keeps for the portal's previous default "
+                           "strategy; choose other keys." % (", ".join(reserved), PREVIOUS_DEFAULT))
     clash = sorted(set(params["oidc_config"] or {}) & set(MANAGED_OIDC_KEYS))
     if clash:
         raise KonnectError("oidc_config must not set %s: use the options issuer, claims, scopes and auth_methods."
@@ -143,14 +163,18 @@ class VerifyFailed(FailedWithResult):
 
 
 class Names:
-    """Shows strategy ids by the managed strategy's name (it may not exist yet in check mode)."""
+    """Shows strategy ids by the managed strategy's name (it may not exist yet in check mode), and by the name of
+    the other strategies it was told (``known``)."""
 
     def __init__(self, strategy, name):
         self.strategy_id = strategy["id"] if strategy else None
         self.name = name
+        self.known = {}
 
     def label(self, strategy_id):
-        return self.name if strategy_id and strategy_id == self.strategy_id else strategy_id
+        if strategy_id and strategy_id == self.strategy_id:
+            return self.name
+        return self.known.get(strategy_id, strategy_id)
 
     def labels(self, strategy_ids):
         return [self.label(i) for i in strategy_ids or []]
@@ -160,10 +184,11 @@ class Names:
 class Publications:
     """Where the strategy is published: API publications (new portal) or portal product versions (classic)."""
 
-    def __init__(self, admin, generation, portal_id):
+    def __init__(self, admin, generation, portal_id, settle):
         self.admin = admin
         self.generation = generation
         self.portal_id = portal_id
+        self.settle = settle
 
     def resolve(self, ref, missing_ok=False):
         """``{"id", "label", "current"}``; ``current`` is the publication or None when not published.
@@ -214,17 +239,23 @@ class Publications:
             for key in ("visibility", "auto_approve_registrations"):
                 if current.get(key) is not None:
                     body[key] = current[key]
-            self.admin.send("PUT", self._path(target["id"]), body, expect=(200, 201))
+            self._idempotent("PUT", self._path(target["id"]), body, (200, 201))
         else:
-            self.admin.send("PATCH", self._path(target["id"]), {"auth_strategy_ids": rest}, expect=(200,))
+            self._idempotent("PATCH", self._path(target["id"]), {"auth_strategy_ids": rest}, (200,))
+
+    def _idempotent(self, method, path, body, expect):
+        """A PUT or PATCH, sent again while Konnect refuses a strategy it does not know everywhere yet (settle)."""
+        return self.settle.run(lambda: self.admin.send(method, path, body, expect=expect))
 
     def unpublish(self, target):
         """Take the API off the portal (new portal: delete the publication; classic: the product version becomes
         unpublished, without strategies, application registration left as it is).
 
-        The gateway service keeps its ``konnect-application-auth`` plugin (installed when the API was linked to
-        it, or while application registration is enabled on the classic product version), which then has no
-        strategy for this portal: it refuses anonymous callers and every credential of the removed strategy.
+        Inferred, no public source says it: the gateway service keeps its ``konnect-application-auth`` plugin
+        (installed when the API was linked to it, or while application registration is enabled on the classic
+        product version), which then has no strategy for this portal, so it refuses anonymous callers and every
+        credential of the removed strategy.  Konnect's teardown order is evidenced (publications before the
+        strategy, Kong's kongctl planner); what the gateway does afterwards is not.
         """
         if self.generation == "v3":
             self.admin.send("DELETE", self._path(target["id"]), expect=(204, 404))
@@ -233,20 +264,26 @@ class Publications:
                             expect=(200,))
 
     def apply(self, target, strategy_id):
+        """Publish with the strategy.  A v3 publication is a PUT, which replaces: every field is sent, the current
+        ``visibility`` and ``auto_approve_registrations`` again (a field left out would take its default, Kong's
+        SDK; confirmed), a new publication is private."""
         current = target["current"]
         if self.generation == "v3":
             body = {"auth_strategy_ids": [strategy_id]}
             for key in ("visibility", "auto_approve_registrations"):
                 if current and current.get(key) is not None:
                     body[key] = current[key]
-            self.admin.send("PUT", self._path(target["id"]), body, expect=(200, 201))
+            self._idempotent("PUT", self._path(target["id"]), body, (200, 201))
         elif current is not None:
-            self.admin.send("PATCH", self._path(target["id"]), {"auth_strategy_ids": [strategy_id]}, expect=(200,))
+            self._idempotent("PATCH", self._path(target["id"]), {"auth_strategy_ids": [strategy_id]}, (200,))
         else:
-            self.admin.send("POST", "/v2/portals/%s/product-versions" % self.portal_id, {
-                "product_version_id": target["id"], "auth_strategy_ids": [strategy_id], "publish_status": "published",
-                "application_registration_enabled": True, "auto_approve_registration": False, "deprecated": False},
-                expect=(201,))
+            body = {"product_version_id": target["id"], "auth_strategy_ids": [strategy_id], "publish_status": "published",
+                    "application_registration_enabled": True, "auto_approve_registration": False, "deprecated": False}
+            dummy, found = self.settle.create(
+                lambda: self.admin.send("POST", "/v2/portals/%s/product-versions" % self.portal_id, body, expect=(201,)),
+                lambda: self.admin.get(self._path(target["id"])))
+            if found is not None and target["id"] and strategy_id not in (publication_strategy_ids(found) or []):
+                self._idempotent("PATCH", self._path(target["id"]), {"auth_strategy_ids": [strategy_id]}, (200,))
 
 
 # --------------------------------------------------------------------------- present
@@ -270,8 +307,10 @@ class Present:
                 "else). Set initial_client_secret to the secret of that Curity client. Nothing was changed."
                 % (self.params["provider_name"], self.params["initial_client_id"]))
         self.names = Names(self.strategy, self.params["strategy_name"])
-        self.publications = Publications(admin, generation, portal["id"])
+        self.settle = Settle(self.params["settle_timeout"])
+        self.publications = Publications(admin, generation, portal["id"], self.settle)
         self.targets = [self.publications.resolve(ref) for ref in self.params["apis"] or []]
+        self.record = None  # the label that keeps the portal's previous default on the strategy (before it changes)
         self.plan = self._plan()
 
     def _plan(self):
@@ -285,10 +324,14 @@ class Present:
             "auth_strategy", strategy_view(self.strategy), desired_strategy(params, self.strategy is not None)))
         self.portal_change = None
         if params["set_portal_default"]:
-            current = {"default_application_auth_strategy": self.names.label(
-                self.portal.get("default_application_auth_strategy_id"))}
+            previous = self.portal.get("default_application_auth_strategy_id")
+            if previous and previous != self.names.strategy_id:
+                self._name(previous)
+            current = {"default_application_auth_strategy": self.names.label(previous)}
             self.portal_change = plan.add(_engine.compare(
                 "portal", current, {"default_application_auth_strategy": params["strategy_name"]}))
+            if self.portal_change.changed:
+                self.record = previous_default_record(self.portal["id"], previous, self.strategy)
         self.target_changes = []
         for target in self.targets:
             ids = self.publications.strategy_ids(target)
@@ -297,18 +340,32 @@ class Present:
                 "publication %s" % target["label"], current, {"auth_strategy_ids": [params["strategy_name"]]}))))
         return plan
 
+    def _name(self, strategy_id):
+        """Show another strategy by its name in the diff (one GET; its id when it cannot be read)."""
+        other = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id) if is_uuid(strategy_id) else None
+        if other:
+            self.names.known[strategy_id] = other["name"]
+
     def apply(self):
+        """Provider, strategy (with the record of the portal's previous default), portal default, publications.
+
+        Konnect may refuse a reference to what this run just created, until the change has reached every part of it
+        (eventual consistency): the writes that refer to the fresh provider or strategy are sent again within
+        settle_timeout; a PATCH or PUT as it is, a POST only when a read shows that it created nothing.
+        """
         provider_id = self._apply_provider()
         strategy_id = self._apply_strategy(provider_id)
         if self.portal_change is not None and self.portal_change.changed:
-            self.admin.send("PATCH", "/%s/portals/%s" % (self.generation, self.portal["id"]),
-                            {"default_application_auth_strategy_id": strategy_id}, expect=(200,))
+            path = "/%s/portals/%s" % (self.generation, self.portal["id"])
+            self.settle.run(lambda: self.admin.send("PATCH", path, {"default_application_auth_strategy_id": strategy_id},
+                                                    expect=(200,)))
         for target, change in self.target_changes:
             if change.changed:
                 self.publications.apply(target, strategy_id)
-        self.provider = self.admin.get("/v2/dcr-providers/%s" % provider_id) if self.provider_change.changed else self.provider
-        self.strategy = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id) \
-            if self.strategy_change.changed else self.strategy
+        if self.provider_change.changed:
+            self.provider = self.admin.get("/v2/dcr-providers/%s" % provider_id) or {"id": provider_id}
+        if self.strategy_change.changed:
+            self.strategy = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id) or {"id": strategy_id}
 
     def _apply_provider(self):
         params, change = self.params, self.provider_change
@@ -337,23 +394,51 @@ class Present:
         if change.action == _engine.CREATE:
             body = {"name": params["strategy_name"], "display_name": after["display_name"], "strategy_type": "openid_connect",
                     "configs": configs, "dcr_provider_id": provider_id}
-            if params["labels"] is not None:
-                body["labels"] = params["labels"]
-            return self.admin.send("POST", "/v2/application-auth-strategies", body, expect=(201,))["id"]
+            if params["labels"] is not None or self.record:
+                body["labels"] = dict(params["labels"] or {}, **(self.record or {}))
+            created, found = self.settle.create(
+                lambda: self.admin.send("POST", "/v2/application-auth-strategies", body, expect=(201,)),
+                lambda: self.admin.find_by_name("/v2/application-auth-strategies", params["strategy_name"],
+                                                "application auth strategies"))
+            return (created or found)["id"]
+        body = {}
         if change.action == _engine.UPDATE:
             fields = change.changed_fields()
-            body = {}
             for field, value in (("display_name", after.get("display_name")), ("dcr_provider", provider_id),
                                  ("configs", configs), ("labels", params["labels"])):
                 if field in fields:
                     body["dcr_provider_id" if field == "dcr_provider" else field] = value
-            self.admin.send("PATCH", "/v2/application-auth-strategies/%s" % self.strategy["id"], body, expect=(200,))
+        if self.record:  # kept before the portal's default changes, so that no interruption loses it
+            body["labels"] = dict(body.get("labels") or {}, **self.record)
+        if body:
+            path = "/v2/application-auth-strategies/%s" % self.strategy["id"]
+            self.settle.run(lambda: self.admin.send("PATCH", path, body, expect=(200,)))
         return self.strategy["id"]
 
     def verify(self):
-        """POST .../verify; a clear error when Konnect cannot use the initial client."""
-        answer = self.admin.send("POST", "/v2/dcr-providers/%s/verify" % self.provider["id"], expect=(200,),
-                                 write=False) or {}
+        """POST .../verify; a clear error when Konnect cannot use the initial client.
+
+        Kong's file and SDK: "Returns 200 for success, 4xx for failure", with a 200 example of a failure
+        (confirmed both ways): a 4xx that carries the verification's own answer (``status``, ``errors``) is a
+        failed verification like that 200, any other 4xx says Konnect did not verify.  When this run created or
+        changed the provider, a failure is asked again within settle_timeout (the DCR credential may be that
+        fresh too); a verification of a provider the run keeps is asked once, so that a drifted secret shows at once.
+        """
+        path = "/v2/dcr-providers/%s/verify" % self.provider["id"]
+        fresh = self.provider_change.changed and not self.module.check_mode
+
+        def attempt():
+            answer = verification(self.admin, path)
+            if answer.get("status") != "success" and fresh:
+                raise NotYet(answer)
+            return answer
+
+        try:
+            answer = self.settle.run(attempt, lambda exc: isinstance(exc, NotYet))
+        except NotYet as exc:
+            answer = exc.args[0]
+        except (_http.HttpError, _http.TransportError) as exc:
+            raise FailedWithResult("%s %s" % (exc, self._applied_note()), self.result(None))
         if answer.get("status") == "success":
             return True
         message = ("Konnect could not use the initial client of DCR provider %r: %s. %s, but "
@@ -368,11 +453,50 @@ class Present:
                         "update_secret: always.")
         raise VerifyFailed(message, self.result(False))
 
+    def _applied_note(self):
+        if self.module.check_mode:
+            return "Check mode changed nothing; whether Konnect can use the initial client is not known."
+        return ("The settings were applied; whether Konnect can use the initial client is not known: run the task "
+                "again, or verify the DCR provider %r in Konnect." % self.params["provider_name"])
+
     def result(self, verified):
         return dict(changed=self.plan.changed, diff=self.plan.diff(), portal_id=self.portal["id"],
                     portal_api=self.generation, provider_id=(self.provider or {}).get("id"),
                     strategy_id=(self.strategy or {}).get("id"), verified=verified, unpublished=[],
-                    published_without_auth=[], deleted_applications=[])
+                    published_without_auth=[], deleted_applications=[], restored_default=None)
+
+
+def previous_default_record(portal_id, previous, strategy):
+    """``{label key: previous default id or NO_DEFAULT}`` to keep on the strategy, or None when it already holds it
+    (or the key would be longer than the 63 characters of a Konnect label: a portal id that is no UUID)."""
+    key = previous_default_key(portal_id)
+    value = previous or NO_DEFAULT
+    if len(key) > 63 or not is_uuid(value) and value != NO_DEFAULT:
+        return None
+    if ((strategy or {}).get("labels") or {}).get(key) == value:
+        return None
+    return {key: value}
+
+
+def verification(admin, path):
+    """The answer of ``POST /v2/dcr-providers/{id}/verify`` (``status``, ``errors``), given as a 200 or a 4xx.
+
+    A 4xx without that answer is an ``HttpError`` that says so (403: the role the token lacks).
+    """
+    try:
+        return admin.send("POST", path, expect=(200,), write=False) or {}
+    except _http.HttpError as exc:
+        body = exc.body if isinstance(exc.body, dict) else None
+        if not 400 <= exc.status < 500 or exc.status in (401, 403):
+            raise
+        if body is not None and "status" in body and "errors" in body:
+            problem = conform("verification", body)
+            if problem:
+                raise _http.HttpError(exc.method, exc.url, 0, "", problem, None, exc.service)
+            return body
+        raise _http.HttpError(exc.method, exc.url, exc.status, exc.reason, (
+            "%sKonnect refused the verification without saying whether it can use the initial client"
+            % ("%s; " % exc.detail if exc.detail else "")), exc.body, exc.service)
 
 
 def check_types(provider, strategy):
@@ -399,6 +523,7 @@ class Absent:
     """
 
     def __init__(self, module, admin, generation, portal):
+        self.module = module
         self.params = module.params
         self.check_mode = module.check_mode
         self.admin = admin
@@ -408,7 +533,8 @@ class Absent:
         self.strategy = admin.find_by_name("/v2/application-auth-strategies", self.params["strategy_name"],
                                            "application auth strategies")
         self.names = Names(self.strategy, self.params["strategy_name"])
-        self.publications = Publications(admin, generation, portal["id"])
+        self.settle = Settle(self.params["settle_timeout"])
+        self.publications = Publications(admin, generation, portal["id"], self.settle)
         self._refuse_when_used_elsewhere()
         self.targets = self.publications.using(self.strategy["id"], self.params["apis"]) if self.strategy else []
         self.applications = self._applications_in_use()
@@ -434,13 +560,37 @@ class Absent:
                 self.left_public.append(target)
             self.plan.add(_engine.Change("publication %s" % target["label"], _engine.UPDATE, before, after))
         self.unset_default = bool(self.strategy) and portal.get("default_application_auth_strategy_id") == self.strategy["id"]
+        self.restore = None  # the strategy the portal's default goes back to
         if self.unset_default:
+            self.restore = self._previous_default()
             self.plan.add(_engine.Change("portal", _engine.UPDATE,
                                          {"default_application_auth_strategy": self.params["strategy_name"]},
-                                         {"default_application_auth_strategy": None}))
+                                         {"default_application_auth_strategy": (self.restore or {}).get("name")}))
         self.plan.add(_engine.compare("auth_strategy", strategy_view(self.strategy), None, "absent"))
         self.plan.add(_engine.compare("dcr_provider", provider_view(self.provider), None, "absent"))
         self._refuse_orphans_and_applications()
+
+    def _previous_default(self):
+        """The strategy that was the portal's default before this module made the removed strategy its default, as
+        recorded on it (``previous_default_record``); None, with a warning when that is not what it had, when it had
+        none, when that strategy is gone, or when nothing was recorded (its default is then left unset rather than
+        guessed)."""
+        value = (self.strategy.get("labels") or {}).get(previous_default_key(self.portal["id"]))
+        if value == NO_DEFAULT:
+            return None
+        previous = self.admin.get("/v2/application-auth-strategies/%s" % value) if is_uuid(value) else None
+        if previous is not None:
+            return previous
+        if is_uuid(value):
+            why = "the strategy that was its default before (id %s) no longer exists" % value
+        else:
+            why = ("nothing records which strategy was its default before (the label %s of the strategy, which this "
+                   "module writes when it makes the strategy a portal's default)" % previous_default_key(self.portal["id"]))
+        self.module.warn("The default application auth strategy of portal %r is the strategy removed, and %s: the "
+                         "portal is left without a default (null) rather than given a guessed one. Set its default "
+                         "strategy in Konnect (Dev Portal > Settings > Security) if it needs one; a new Dev Portal's "
+                         "own default is its Key Auth strategy." % (self.portal.get("name"), why))
+        return None
 
     def _refuse_when_used_elsewhere(self):
         """Konnect would answer 409 to the deletions: say what uses them before anything is changed."""
@@ -500,7 +650,7 @@ class Absent:
                 self.publications.detach(target, self.strategy["id"])
         if self.unset_default:
             self.admin.send("PATCH", "/%s/portals/%s" % (self.generation, self.portal["id"]),
-                            {"default_application_auth_strategy_id": None}, expect=(200,))
+                            {"default_application_auth_strategy_id": (self.restore or {}).get("id")}, expect=(200,))
         if self.strategy:
             self._delete("/v2/application-auth-strategies/%s" % self.strategy["id"], "application auth strategy",
                          self.params["strategy_name"],
@@ -510,17 +660,34 @@ class Absent:
                          lambda: self.admin.provider_users(self.provider["id"]))
 
     def _delete(self, path, what, name, users):
+        """DELETE, refused by Konnect with a 4xx while something uses the object.
+
+        Kong's file gives 409 for a strategy in use (confirmed); for a provider in use it gives no status at all
+        (kongctl: "Konnect rejects deleting a DCR provider that is still referenced by an auth strategy"), so any
+        4xx but 401, 403 and 404 is read as such a refusal.  When the users are read again and none is found, the
+        refusal may be one Konnect has not caught up on (what this run took away a moment ago): the DELETE, which
+        cannot do anything twice, is sent again within settle_timeout.  Otherwise the message names the users.
+        """
+        found = {}
+
+        def refused(exc):
+            if not isinstance(exc, _http.HttpError) or not 400 <= exc.status < 500 or exc.status in (401, 403, 404):
+                return False
+            found["users"] = users()
+            return not found["users"]
+
         try:
-            self.admin.send("DELETE", path, expect=(204, 404))
+            self.settle.run(lambda: self.admin.send("DELETE", path, expect=(204, 404)), refused)
         except _http.HttpError as exc:
-            if exc.status != 409:
+            if "users" not in found:
                 raise
             done = [c.key for c in self.plan.changes
                     if c.changed and (c.action == _engine.UPDATE or c.key.startswith("application "))]
             if what == "DCR provider" and self.strategy:
                 done.append("auth_strategy")
             note = ("This run already changed: %s." % ", ".join(done)) if done else "Nothing was changed."
-            raise FailedWithResult(in_use_message(what, name, users(), "", note),
+            answer = "HTTP %d%s" % (exc.status, ": %s" % exc.detail.rstrip(".") if exc.detail else "")
+            raise FailedWithResult(in_use_message(what, name, found["users"], "", note, answer),
                                    dict(self.result(), changed=bool(done)))
 
     def result(self):
@@ -528,14 +695,16 @@ class Absent:
                     portal_api=self.generation, provider_id=None, strategy_id=None, verified=None,
                     unpublished=[t["label"] for t in self.unpublish],
                     published_without_auth=[t["label"] for t in self.left_public],
-                    deleted_applications=[a.get("name") for a in self.applications])
+                    deleted_applications=[a.get("name") for a in self.applications],
+                    restored_default=(self.restore or {}).get("name"))
 
 
-def in_use_message(what, name, users, where, note):
+def in_use_message(what, name, users, where, note, answer=None):
     found = (": " + "; ".join(users)) if users else (
         " (Konnect did not say by what, and no portal default, publication or strategy using it was found)")
-    return ("Konnect refuses to delete the %s %r because it is in use%s%s. Take it out of those first, then run the task "
-            "again. %s" % (what, name, where, found, note))
+    said = " (Konnect answered %s)" % answer if answer else ""
+    return ("Konnect refuses to delete the %s %r because it is in use%s%s%s. Take it out of those first, then run the "
+            "task again. %s" % (what, name, where, found, said, note))
 
 
 # --------------------------------------------------------------------------- main

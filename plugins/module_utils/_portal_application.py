@@ -26,7 +26,9 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     DeveloperPortal,
     KonnectAdmin,
     KonnectError,
+    NotYet,
     REQUIRED_PORTAL,
+    Settle,
     check_credentials_path,
     check_http_url,
     check_konnect_url,
@@ -36,6 +38,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     portal_argument_spec,
     registration_view,
     require_options,
+    settle_option,
     utc_now,
     write_credentials_file,
 )
@@ -56,6 +59,7 @@ def argument_spec():
         regenerate_secret=dict(type="bool", default=False, no_log=False),
         credentials_file=dict(type="path"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
+        settle_timeout=settle_option(),
     )
     return spec
 
@@ -77,6 +81,7 @@ def check_input(params):
         raise KonnectError("description must not be longer than 255 characters.")
     check_http_url(params["portal_url"], "portal_url")
     check_no_credentials(params["konnect_url"], "konnect_url")
+    Settle(params["settle_timeout"])
     if params["redirect_uri"] is not None:
         check_redirect_uri(params["redirect_uri"])
     if params["credentials_file"]:
@@ -104,6 +109,8 @@ class Task:
     def __init__(self, module):
         self.module = module
         self.params = module.params
+        # What a fresh strategy, publication or registration makes Konnect refuse for a while is asked again.
+        self.settle = Settle(self.params["settle_timeout"])
         self.portal = DeveloperPortal.from_module(module)
         self.base = self.portal.base
         self.generation = self.portal.generation
@@ -123,15 +130,23 @@ class Task:
 
     # -- reads ------------------------------------------------------------------
     def _strategy(self):
+        """The strategy of ``auth_strategy`` among those developers can use on the portal.  One the portal got a
+        moment ago (its default, a publication) may not be listed yet: looked for again within settle_timeout."""
         ref = self.params["auth_strategy"]
         path = "/api/v3/application-auth-strategies" if self.generation == "v3" else "/api/v2/applications/auth-strategies"
-        strategies = self.portal.list_all(path)
-        found = [s for s in strategies if s.get("id") == ref] or [s for s in strategies if s.get("name") == ref]
-        if len(found) != 1:
-            raise KonnectError("%s auth strategy %r on this portal. Strategies developers can use here: %s."
-                               % ("More than one" if found else "No", ref,
-                                  ", ".join(sorted(str(s.get("name")) for s in strategies)) or "none"))
-        strategy = found[0]
+
+        def lookup():
+            strategies = self.portal.list_all(path)
+            found = [s for s in strategies if s.get("id") == ref] or [s for s in strategies if s.get("name") == ref]
+            if len(found) > 1:
+                raise KonnectError("More than one auth strategy %r on this portal. Strategies developers can use here: "
+                                   "%s." % (ref, ", ".join(sorted(str(s.get("name")) for s in strategies))))
+            if not found:
+                raise NotYet("No auth strategy %r on this portal. Strategies developers can use here: %s."
+                             % (ref, ", ".join(sorted(str(s.get("name")) for s in strategies)) or "none"))
+            return found[0]
+
+        strategy = self.settle.run(lookup)
         if self.app and (self.app.get("auth_strategy") or {}).get("id") != strategy["id"]:
             raise KonnectError("The application %r uses the auth strategy %r, and Konnect cannot change the strategy of an "
                                "application: delete it (state: absent) and create it again, or drop auth_strategy."
@@ -139,9 +154,24 @@ class Task:
         return strategy
 
     def _target(self, ref):
-        if self.generation == "v3":
-            return self.portal.find_api("/api/v3/apis", ref)
-        return self.portal.find_product_version("/api/v2/products", "/api/v2/products/%s/versions", ref)
+        """An API (product version) developers see on the portal; one published a moment ago may not be listed
+        yet: looked for again within settle_timeout, the last time for the error naming what is listed."""
+        def lookup():
+            if self.generation == "v3":
+                found = self.portal.find_api("/api/v3/apis", ref, missing_ok=True)
+            else:
+                found = self.portal.find_product_version("/api/v2/products", "/api/v2/products/%s/versions", ref,
+                                                         missing_ok=True)
+            if found is None:
+                raise NotYet(ref)
+            return found
+
+        try:
+            return self.settle.run(lookup)
+        except NotYet:
+            if self.generation == "v3":
+                return self.portal.find_api("/api/v3/apis", ref)
+            return self.portal.find_product_version("/api/v2/products", "/api/v2/products/%s/versions", ref)
 
     def _registrations(self):
         items = self.portal.list_all("%s/applications/%s/registrations" % (self.base, self.app["id"]))
@@ -217,12 +247,32 @@ class Task:
         body = _engine.user_set(self.params, ("name", "description", "redirect_uri"))
         if self.strategy:
             body["auth_strategy_id"] = self.strategy["id"]
+        refusals = []
+
+        def post():
+            try:
+                return self.portal.send("POST", self.base + "/applications", body, expect=(201,))
+            except _http.HttpError as exc:
+                refusals.append(exc)
+                raise
+
+        def find():
+            return self.portal.find_by_name(self.base + "/applications", self.params["name"], "applications of this developer")
+
+        # Right after its strategy reached the portal, Konnect may refuse an application (the strategy not found or
+        # not enabled yet, no initial token from a DCR credential just set): sent again within settle_timeout, but
+        # only while the read that follows each refusal shows that no application of that name was created.
         try:
-            created = self.portal.send("POST", self.base + "/applications", body, expect=(201,))
+            created, found = self.settle.create(post, find)
         except _http.TransportError as exc:
             raise KonnectError("%s Konnect may have created the application %r without the module receiving its secret: the "
                                "next run finds it by name; then set regenerate_secret: true to get a new secret."
                                % (exc, self.params["name"]))
+        if found is not None:
+            raise KonnectError("%s Yet the application %r exists now (id %s), created by that request or meanwhile by "
+                               "someone else: its secret did not reach this task, and it is not created a second time. Run "
+                               "the task again with regenerate_secret: true to get a new secret."
+                               % (refusals[-1], self.params["name"], found.get("id")))
         self.app = created
         credentials = created.get("credentials") or {}
         self._received(created.get("client_secret") or credentials.get("client_secret"))
@@ -250,18 +300,23 @@ class Task:
         self.written = self.params["credentials_file"]
 
     def _register(self, target):
+        """Register to the target.  Right after it was published with the strategy, Konnect may refuse it (400,
+        404): sent again within settle_timeout while the registrations read after each refusal do not show it; a 409
+        (already registered) or a registration the read shows is taken as it is, never created twice."""
         path = "%s/applications/%s/registrations" % (self.base, self.app["id"])
         key = "api_id" if self.generation == "v3" else "product_version_id"
+
+        def existing():
+            return next((r for r in self._registrations() if r["target_id"] == target["id"]), None)
+
         try:
-            return self._registration(self.portal.send("POST", path, {key: target["id"]}, expect=(201,)))
+            created, found = self.settle.create(
+                lambda: self._registration(self.portal.send("POST", path, {key: target["id"]}, expect=(201,))), existing)
         except _http.HttpError as exc:
-            if exc.status == 409:
-                for registration in self._registrations():
-                    if registration["target_id"] == target["id"]:
-                        return registration
             raise KonnectError("Cannot register the application to %s: %s The %s must be published to this portal with the "
                                "application's auth strategy (see the apis option of konnect_portal_dcr)."
                                % (target["label"], exc, "API" if self.generation == "v3" else "product version"))
+        return created or found
 
     def _approve(self):
         if not self.admin_portal:
@@ -269,7 +324,12 @@ class Task:
         base = "/%s/portals/%s/applications/%s/registrations" % (self.generation, self.admin_portal["id"], self.app["id"])
         for registration in self.current:
             if registration["status"] == "pending":
-                answer = self.admin.send("PATCH", "%s/%s" % (base, registration["id"]), {"status": "approved"}, expect=(200,))
+                path = "%s/%s" % (base, registration["id"])
+                # A registration made a moment ago may not be known to the admin API yet (404): the PATCH, which
+                # sets the same status however often it is sent, is sent again within settle_timeout.
+                answer = self.settle.run(
+                    lambda: self.admin.send("PATCH", path, {"status": "approved"}, expect=(200,)),
+                    lambda exc: isinstance(exc, _http.HttpError) and exc.status == 404)
                 registration["status"] = (answer or {}).get("status", "approved")
 
     def _regenerate(self):

@@ -21,10 +21,18 @@ description:
     because a portal default only applies to APIs published after it is set.
   - Objects are identified by name. Only fields Konnect returns are compared; the write-only initial client secret follows O(update_secret).
   - With O(state=absent), takes the strategy out of every API publication (new Dev Portal) or API product version (classic Dev Portal)
-    of the portal that uses it, unsets the portal default when it points at it, then deletes the strategy and the provider.
-    A publication whose only strategy it is would stay published without application auth, open to anyone at the gateway,
-    so by default it is unpublished instead (O(orphaned_publications)). Applications of the portal that still use the
-    strategy make the task fail before any write, unless O(applications_in_use=delete).
+    of the portal that uses it, gives the portal back the default strategy it had before this module made the strategy its
+    default (see below), then deletes the strategy and the provider.
+    A publication whose only strategy it is would stay published without application auth (Kong's SDK, confirmed; a publication
+    whose C(auth_strategy_ids) is null "will not require application authentication"), so by default it is unpublished instead
+    (O(orphaned_publications)). Applications of the portal that still use the strategy make the task fail before any write, unless
+    O(applications_in_use=delete).
+  - "The portal's previous default strategy. Every new Dev Portal gets a Key Auth strategy, its default when the portal is private
+    (Kong's docs, dev-portal/auth-strategies.md; confirmed). When this module makes the strategy a portal's default, it first keeps the
+    default it replaces on the strategy itself, in the label C(ANSIBLE-prev-default-<portal id>) (the previous strategy's id, or
+    V(none) when the portal had no default); O(state=absent) restores that default (RV(restored_default)). When nothing is recorded
+    (a default set by hand or by an older version of this collection) or that strategy no longer exists, the portal is left without
+    a default rather than given a guessed one, and the task warns."
   - "Request budget, O(state=present) - reads: the portal by name (C(GET /v3/portals?filter[name][eq]=...), then the classic list
     with O(portal_api=auto) when no new Dev Portal has that name; one C(GET) by id for an id), the DCR provider and the strategy
     by name (one C(GET) of each list), and for each entry of O(apis) its lookup by name (one C(GET); a second one for
@@ -32,14 +40,21 @@ description:
     changes nothing sends only these. Writes, each only when something differs - one C(POST) or C(PATCH) of the provider, one
     C(POST) or C(PATCH) of the strategy, one C(PATCH) of the portal default, and per API one C(PUT) of its publication (classic:
     one C(PATCH) or C(POST) of the portal product version); then one C(GET) of the provider and of the strategy when they changed.
-    With O(verify=true), one C(POST /v2/dcr-providers/{id}/verify), which changes nothing (in check mode only for a provider the run keeps)."
+    With O(verify=true), one C(POST /v2/dcr-providers/{id}/verify), which changes nothing (in check mode only for a provider the run keeps).
+    When the portal default changes from another strategy, one C(GET) of that strategy (to name it in the diff), and the strategy's
+    C(POST) or C(PATCH) carries the label that records it (one C(PATCH) of the strategy when nothing else of it changes).
+    What Konnect refuses for a while after a change (O(settle_timeout)) is sent again: the PATCH and PUT requests as they are, the
+    strategy's or a classic product version's C(POST) after the read (one C(GET)) that shows it was not created, and the
+    verification of a provider this run created or changed."
   - "Request budget, O(state=absent) - the same portal, provider and strategy reads, the portal's publications (or product
     versions) using the strategy, and the look-ups that check nothing else uses the strategy or the provider (every portal's
     default, the classic portals' product versions, C(/v3/api-publications) filtered by the strategy, the strategies using the
-    provider), and the portal's applications. Then, only for what exists, one C(DELETE) per application in use (with
+    provider), and the portal's applications; when the portal's default is the strategy, one C(GET) of the default it had before.
+    Then, only for what exists, one C(DELETE) per application in use (with
     O(applications_in_use=delete)), one C(PUT) or C(PATCH) per publication to take the strategy out, or one C(DELETE) of it (classic:
     C(PATCH) to unpublish) when it is unpublished, one C(PATCH) of the portal default, and one C(DELETE) of the strategy and of the
-    provider."
+    provider. A deletion Konnect refuses is followed by the look-up of what uses the object; when nothing is found, it is sent again
+    (O(settle_timeout))."
 options:
   portal:
     description:
@@ -142,6 +157,10 @@ options:
     description:
       - After applying (not in check mode), ask Konnect to verify the provider (C(POST /v2/dcr-providers/{id}/verify)), which obtains an
         initial access token from Curity with the initial client. A failure fails the task.
+      - Kong's API description says the verification "Returns 200 for success, 4xx for failure", and gives a failure example with
+        200 (confirmed both ways). Either way, a failure that carries the verification's answer (C(status), C(errors)) fails with
+        the explanation about the initial client (and C(changed), RV(provider_id) of what was applied); any other 4xx fails
+        saying that Konnect did not verify.
     type: bool
     default: true
   state:
@@ -157,12 +176,16 @@ options:
     description:
       - With O(state=absent), what to do with an API publication (classic portal, API product version) of O(portal) whose
         only application auth strategy is the one removed. Without a strategy it would stay published with no
-        application auth, and the gateway would let anyone call the API.
+        application auth (Kong's SDK, confirmed), and the gateway would then let anyone call the API (inferred).
       - V(unpublish) takes the API off the portal (new Dev Portal, C(DELETE /v3/apis/{id}/publications/{portal}); classic
-        portal, the product version becomes C(unpublished)). The gateway then refuses anonymous callers and the
-        removed applications' credentials. RV(unpublished) lists them; the diff shows C(published) going to V(false).
+        portal, the product version becomes C(unpublished)). RV(unpublished) lists them; the diff shows C(published) going to
+        V(false). What the gateway then does is inferred, no public source says it; the application auth plugin that linking
+        the API to its gateway service installed stays, with no strategy for this portal, and refuses anonymous callers and the
+        removed applications' credentials (which it may still accept for a short time, since Konnect caches credentials unless the
+        strategy sets C(cache_tokens=false), Kong's DCR docs, confirmed).
       - V(fail) fails before any write, naming those APIs, when there is at least one.
-      - V(keep_public) leaves them published without application auth (open to anyone at the gateway);
+      - V(keep_public) leaves them published without application auth (C(auth_strategy_ids) null, which "will not require
+        application authentication", Kong's SDK, confirmed; that the gateway then lets anyone call the API is inferred);
         RV(published_without_auth) lists them. Choose it only for an API meant to be public.
       - Publications that keep another strategy only lose this one, whatever the choice.
     type: str
@@ -190,6 +213,7 @@ options:
     default: []
 extends_documentation_fragment:
   - devportal.dcr.konnect
+  - devportal.dcr.konnect.settle
   - devportal.dcr.attributes
   - devportal.dcr.attributes.actiongroup_konnect
 notes:
@@ -198,8 +222,14 @@ notes:
     at most 128 characters; O(auth_methods) at most 10 items; O(labels) at most 50, with keys and values of 1 to 63 characters.
   - Provider and strategy names must be unique in the Konnect region; the task fails when a name matches several objects.
   - Changing the type of an existing provider or strategy with the same name is refused; delete it first.
-  - With O(state=absent), Konnect refuses to delete a strategy that another portal or its publications still use, or a provider
-    that another strategy uses; the task looks them up and fails before changing anything, naming them.
+  - With O(state=absent), Konnect refuses to delete a strategy that another portal or its publications still use (HTTP 409, Kong's
+    file, confirmed), or a provider that another strategy uses (confirmed by Kong's kongctl; the status is not documented, so any
+    4xx is taken as such a refusal); the task looks them up and fails before changing anything, naming them, and names them too
+    when Konnect refuses a deletion later (something started using the object meanwhile).
+  - The labels whose key starts with C(ANSIBLE-prev-default-) are kept by this module (see the previous default above) and refused in
+    O(labels).
+  - What this module relies on in Konnect, and whether it is confirmed (source) or inferred, is listed in the collection's README
+    ("What the collection relies on in Konnect").
 author:
   - devportal.dcr contributors (@devportal-dcr)
 """
@@ -319,11 +349,21 @@ unpublished:
 published_without_auth:
   description:
     - With O(state=absent) and O(orphaned_publications=keep_public), the APIs or classic product versions left published
-      without application auth (open to anyone at the gateway); in check mode, those that would be. Empty otherwise.
+      without application auth (which the gateway then opens to anyone, inferred); in check mode, those that would be.
+      Empty otherwise.
   returned: always
   type: list
   elements: str
   sample: []
+restored_default:
+  description:
+    - With O(state=absent), when the portal's default application auth strategy was the strategy removed, the name of the strategy
+      made its default again (the one it had before this module made the strategy its default); V(null) when it had none, and
+      when that is not known or that strategy is gone (the task then warns, and the portal is left without a default).
+      In check mode, the one that would be. V(null) otherwise.
+  returned: always
+  type: str
+  sample: key-auth
 deleted_applications:
   description:
     - With O(state=absent) and O(applications_in_use=delete), the names of the applications of the portal deleted

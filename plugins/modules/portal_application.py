@@ -30,6 +30,9 @@ description:
   - "Writes, each only when needed - one C(POST) to create the application or one C(PATCH) of its description or redirect URI, one
     C(POST) per missing registration, one admin API C(PATCH) per pending registration to approve, one C(POST) to regenerate the
     secret, then one C(GET) of the application. O(state=absent) sends the login, the lookup and one C(DELETE)."
+  - "Right after the portal's DCR settings changed, Konnect may refuse for a while what refers to them (O(settle_timeout)):
+    then a look-up of O(auth_strategy) or of an entry of O(registrations) is sent again, a refused creation or registration
+    again after the read (one C(GET)) that shows it was not created, and a refused approval again."
 options:
   name:
     description:
@@ -90,6 +93,7 @@ options:
 extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.konnect.portal
+  - devportal.dcr.konnect.settle
   - devportal.dcr.attributes
   - devportal.dcr.attributes.actiongroup_konnect
 notes:
@@ -99,7 +103,10 @@ notes:
     the task fails with RV(client_id) and RV(client_secret) in its result, so that the C(register)ed result of a task with
     C(no_log=true) and C(ignore_errors=true) (or a C(rescue) block) still holds it.
   - When the creation request fails without an answer (a time-out or a reset connection), Konnect may have created the application and
-    its secret is lost; the next run finds the application by name, and O(regenerate_secret=true) issues a new secret.
+    its secret is lost; the next run finds the application by name, and O(regenerate_secret=true) issues a new secret. The same holds
+    when Konnect refuses the creation and the read that follows finds the application all the same.
+  - What this module relies on in Konnect, and whether it is confirmed (source) or inferred, is listed in the collection's README
+    ("What the collection relies on in Konnect").
 author:
   - devportal.dcr contributors (@devportal-dcr)
 """

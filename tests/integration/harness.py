@@ -123,6 +123,12 @@ class Sandbox:
     def violations(self):
         return self._control("GET", "/violations")
 
+    def gateway_delays(self, config_delay_s=0, credential_cache_s=0):
+        """What reaches the gateway and when: Konnect's configuration push delay and the credential cache
+        (``tests/sandbox/gateway_push.py``); both off after each reset."""
+        return self._control("PUT", "/gateway", json={"config_delay_s": config_delay_s,
+                                                      "credential_cache_s": credential_cache_s})
+
     def konnect_problems(self):
         """What is wrong with the Konnect traffic since the last reset (empty when all is well).
 

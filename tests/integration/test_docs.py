@@ -71,3 +71,29 @@ def test_every_module_documents_the_requests_it_sends(docs):
     for name, doc in docs.items():
         description = " ".join(doc["doc"]["description"])
         assert "Request budget" in description, name
+
+
+def test_what_the_gateway_does_after_a_teardown_is_marked_confirmed_or_inferred(docs):
+    """No public source says what the gateway does once an API is unpublished or left without a strategy: the
+    documentation of konnect_portal_dcr says so wherever it speaks of it."""
+    doc, returned = docs["konnect_portal_dcr"]["doc"], docs["konnect_portal_dcr"]["return"]
+    texts = list(doc["options"]["orphaned_publications"]["description"])
+    for key in ("unpublished", "published_without_auth"):
+        texts += returned[key]["description"] if isinstance(returned[key]["description"], list) else [
+            returned[key]["description"]]
+    texts += [item for item in doc["description"] if "unpublish" in item or "without application auth" in item]
+    about_the_gateway = [text for text in texts if "gateway" in text or "open to anyone" in text]
+    assert len(about_the_gateway) >= 3, texts
+    for text in about_the_gateway:
+        assert "inferred" in text or "confirmed" in text, text
+
+
+def test_the_readme_marks_each_konnect_behaviour_confirmed_or_inferred():
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        section = handle.read().split("## What the collection relies on in Konnect", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ") for line in section.splitlines() if line.startswith("| ") and not line.startswith("| Behaviour")]
+    assert len(rows) >= 20
+    for behaviour, status, dummy in rows:
+        assert status.startswith(("confirmed", "inferred")), behaviour
+        if "confirmed" in status:
+            assert ":" in status or "(" in status, "a confirmed behaviour names its source: %s" % behaviour

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 
@@ -162,6 +163,9 @@ def test_absent_keep_public_takes_the_strategy_out_of_the_publications_then_dele
     """orphaned_publications: keep_public, explicitly: the publications stay, without application auth."""
     info, portal = sandbox.info, Portal(sandbox.info, generation)
     secret = prepare_curity(runner, sandbox)
+    # The new portal's own default is its Key Auth strategy; the classic one has none.
+    previous = portal_record(info, portal)["default_application_auth_strategy_id"]
+    assert (previous is not None) == (generation == "v3")
     applied, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))  # publishes with apis
     assert applied["verified"] is True, text
     published = publication_of(info, portal)
@@ -180,7 +184,8 @@ def test_absent_keep_public_takes_the_strategy_out_of_the_publications_then_dele
                    "portal": {"default_application_auth_strategy": "curity"},
                    "auth_strategy": checked["diff"]["before"]["auth_strategy"],
                    "dcr_provider": checked["diff"]["before"]["dcr_provider"]},
-        "after": {publication_key: {"auth_strategy_ids": []}, "portal": {"default_application_auth_strategy": None}}}
+        "after": {publication_key: {"auth_strategy_ids": []},
+                  "portal": {"default_application_auth_strategy": "key-auth" if previous else None}}}
     assert checked["diff"]["before"]["auth_strategy"]["name"] == "curity"
     assert checked["diff"]["before"]["dcr_provider"]["initial_client_id"] == "konnect-dcr"
 
@@ -188,12 +193,14 @@ def test_absent_keep_public_takes_the_strategy_out_of_the_publications_then_dele
     assert removed["changed"] is True and removed["diff"] == checked["diff"], text
     assert removed["published_without_auth"] == checked["published_without_auth"] == [label]
     assert removed["unpublished"] == [] and removed["deleted_applications"] == []
+    assert removed["restored_default"] == checked["restored_default"] == ("key-auth" if previous else None)
+    assert not removed.get("warnings"), removed.get("warnings")
     detach = ("PUT", "apis") if generation == "v3" else ("PATCH", "portals")
     assert [(r[1], r[2].split("/")[2]) for r in state_changes(sandbox)] == [
         detach, ("PATCH", "portals"), ("DELETE", "application-auth-strategies"), ("DELETE", "dcr-providers")]
     # Konnect, read independently: nothing left, the API still published (same settings) without the strategy.
     assert named(info, PROVIDERS, "curity") == [] and named(info, STRATEGIES, "curity") == []
-    assert portal_record(info, portal)["default_application_auth_strategy_id"] is None
+    assert portal_record(info, portal)["default_application_auth_strategy_id"] == previous
     after = publication_of(info, portal)
     assert after is not None and (published_strategy_ids(info, portal) or []) == []
     if generation == "v3":
@@ -249,19 +256,30 @@ def test_absent_refuses_before_any_write_when_another_strategy_uses_the_provider
 
 
 def test_a_conflict_konnect_still_answers_is_explained(sandbox, runner):
-    """Something started using the strategy between the lookup and the deletion: Konnect's 409 is explained."""
+    """Something started using the strategy between the lookup and the deletion: Konnect's 409 names it."""
     info, portal = sandbox.info, Portal(sandbox.info, "v3")
     secret = prepare_curity(runner, sandbox)
-    runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    applied = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))[0]
     sandbox.clear_requests()
-    sandbox.fault(service="konnect", method="DELETE", path_regex="^%s/" % STRATEGIES, status=409)
-    removed, text = runner.module("konnect_portal_dcr", absent_args(info, portal), diff=True)
-    assert_clear_failure(removed, text, "refuses to delete the application auth strategy 'curity' because it is in use")
+    # The deletion is held back a moment, while the classic portal makes the strategy its default.
+    sandbox.fault(service="konnect", method="DELETE", path_regex="^%s/" % STRATEGIES, delay_s=2)
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(zip(("result", "text"), runner.module(
+        "konnect_portal_dcr", absent_args(info, portal), diff=True))))
+    worker.start()
+    wait_for_request(sandbox, "PATCH", "/v3/portals/%s" % info["portal_id"])
+    admin_send(info, "PATCH", "/v2/portals/%s" % info["classic_portal_id"],
+               {"default_application_auth_strategy_id": applied["strategy_id"]})
+    worker.join(120)
+    removed, text = outcome["result"], outcome["text"]
+    assert_clear_failure(removed, text, "refuses to delete the application auth strategy 'curity' because it is in use: "
+                                        "default of portal 'sandbox-classic-portal' (Konnect answered HTTP 409")
     assert "This run already changed: publication %s/v1, portal." % info["api_name"] in removed["msg"]
     assert removed["changed"] is True and "auth_strategy" in removed["diff"]["before"]
-    assert [r[1] for r in state_changes(sandbox)] == ["DELETE", "PATCH", "DELETE"]  # unpublished, default unset
+    assert [r[1] for r in state_changes(sandbox)] == ["DELETE", "PATCH", "PATCH", "DELETE"]  # unpublished, default back
     assert len(named(info, PROVIDERS, "curity")) == 1
-    # The next run finishes the removal.
+    # Once the classic portal no longer uses it, the next run finishes the removal.
+    admin_send(info, "PATCH", "/v2/portals/%s" % info["classic_portal_id"], {"default_application_auth_strategy_id": None})
     again, text = runner.module("konnect_portal_dcr", absent_args(info, portal), diff=True)
     assert again["changed"] is True and list(again["diff"]["after"]) == [], text
     assert named(info, PROVIDERS, "curity") == [] and named(info, STRATEGIES, "curity") == []

@@ -6,6 +6,10 @@
 The playbooks use the sandbox inventory (playbooks/inventories/sandbox), which reads the sandbox's
 info file from DCR_SANDBOX_INFO.  Outcomes are checked independently of the modules: through the
 sandbox's request log, Konnect's admin API, Curity's RESTCONF API and the gateway.
+
+Every test here runs with the gateway as it is in front of a real Konnect: what Konnect changes reaches it
+after a delay (configuration push), and it keeps accepting a client's credentials for a while after they
+were revoked (credential cache); see ``tests/sandbox/gateway_push.py``.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 
 import pytest
 import requests
 
 from harness import REPO
-from konnect_helpers import admin_send
+from konnect_helpers import admin_get, admin_send
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # Requests that write no configuration: developer sessions, token requests (the modules' and
@@ -66,10 +71,30 @@ def read_credentials(sandbox, app="demo-app"):
         return json.load(handle)
 
 
+# The gateway's delays in this suite (seconds): Konnect's configuration push, the credential cache.
+CONFIG_DELAY = 1.0
+CREDENTIAL_CACHE = 2.0
+
+
+@pytest.fixture(autouse=True)
+def gateway_as_in_front_of_konnect(sandbox):
+    sandbox.gateway_delays(config_delay_s=CONFIG_DELAY, credential_cache_s=CREDENTIAL_CACHE)
+
+
 def gateway(sandbox, auth=None):
     info = sandbox.info
     return requests.get(info["gateway_url"] + info["route_path"], auth=auth, timeout=30,
                         verify=info.get("ca_path") or True)
+
+
+def gateway_settles(sandbox, auth=None, status=None, within=CONFIG_DELAY + CREDENTIAL_CACHE + 5):
+    """The gateway's answer once it stays ``status`` (polled for ``within`` seconds: the push delay and the cache)."""
+    deadline = time.monotonic() + within
+    while True:
+        answer = gateway(sandbox, auth).status_code
+        if answer == status or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
 
 
 def konnect(sandbox, path):
@@ -169,6 +194,18 @@ def test_converge_is_idempotent_and_the_gateway_accepts_the_application(play, sa
     assert_ok(rc, checked)
     assert recap(checked)["changed"] == 0, checked
     assert config_writes(sandbox) == []
+
+
+def test_an_application_konnect_refuses_right_after_the_set_up_is_created_once(play, sandbox):
+    # Konnect is eventually consistent: right after the strategy was set up, the portal refuses the application twice.
+    sandbox.fault(service="portal", method="POST", path_regex="^/api/v3/applications$", status=404, count=2)
+    rc, output = play()
+    assert_ok(rc, output)
+    assert REQUEST.findall(output) == ["200"], output
+    names = [a["name"] for a in konnect(sandbox, "/v3/portals/%s/applications" % sandbox.info["portal_id"])["data"]]
+    assert names == ["demo-app"]
+    assert [e["status"] for e in sandbox.requests("portal", ("POST",)) if e["path"] == "/api/v3/applications"] == \
+        [404, 404, 201]
 
 
 def test_secrets_never_appear_in_verbose_diff_output(play, sandbox, tmp_path):
@@ -329,7 +366,8 @@ def test_rotate_secret_playbook_rotates_both_secrets(play, sandbox):
     assert any(w.endswith("/regenerate-secret") for w in writes), writes
     new = read_credentials(sandbox)
     assert new["client_id"] == old["client_id"] and new["client_secret"] != old["client_secret"]
-    assert gateway(sandbox, (old["client_id"], old["client_secret"])).status_code == 401
+    # The old secret is refused once the gateway's cache of it has expired.
+    assert gateway_settles(sandbox, (old["client_id"], old["client_secret"]), 401) == 401
     assert gateway(sandbox, (new["client_id"], new["client_secret"])).status_code == 200
     assert re.search(r"Gateway answered 200 ", output), output
 
@@ -347,7 +385,7 @@ def test_create_application_playbook_adds_an_application(play, sandbox):
     names = [a["name"] for a in konnect(sandbox, "/v3/portals/%s/applications" % sandbox.info["portal_id"])["data"]]
     assert sorted(names) == ["demo-app", "second-app"]
     credentials = read_credentials(sandbox, "second-app")
-    assert gateway(sandbox, (credentials["client_id"], credentials["client_secret"])).status_code == 200
+    assert gateway_settles(sandbox, (credentials["client_id"], credentials["client_secret"]), 200) == 200
 
 
 TEARDOWN = os.path.join(REPO, "playbooks", "teardown.yml")
@@ -374,6 +412,7 @@ def only_our_portal_serves_the_route(sandbox):
 
 def test_teardown_removes_everything_never_widens_access_and_check_mode_predicts_it(play, sandbox):
     only_our_portal_serves_the_route(sandbox)
+    key_auth = admin_get(sandbox.info, "/v3/portals/%s" % sandbox.info["portal_id"])["default_application_auth_strategy_id"]
     assert_ok(*play())
     old = read_credentials(sandbox)
     assert "registration_endpoint" in discovery(sandbox)
@@ -387,17 +426,23 @@ def test_teardown_removes_everything_never_widens_access_and_check_mode_predicts
     rc, output = play(TEARDOWN)
     assert_ok(rc, output)
     assert changed_steps(output) == changed_steps(checked)
+    assert "portal default back to key-auth" in output, output[-4000:]
+    # The portal has its own default back, the Key Auth strategy it came with; nothing else is left.
+    assert admin_get(sandbox.info, "/v3/portals/%s" % sandbox.info["portal_id"])["default_application_auth_strategy_id"] \
+        == key_auth
     assert curity(sandbox, "/client-store/config-backed/client=konnect-dcr") is None
     assert curity(sandbox, "/scopes/scope=demo-api") is None
     assert curity(sandbox, "/claims/claim=application_name") is None
     # Curity's DCR settings went with the credential: discovery no longer offers registration.
     assert "registration_endpoint" not in discovery(sandbox)
     assert konnect(sandbox, "/v2/dcr-providers")["data"] == []
-    assert konnect(sandbox, "/v2/application-auth-strategies")["data"] == []
+    assert [s["id"] for s in konnect(sandbox, "/v2/application-auth-strategies")["data"]] == [key_auth]
     assert konnect(sandbox, "/v3/portals/%s/applications" % sandbox.info["portal_id"])["data"] == []
-    # The API was left without application auth, so it is no longer published: nobody gets through.
-    assert gateway(sandbox).status_code in (401, 403, 404)
-    assert gateway(sandbox, (old["client_id"], old["client_secret"])).status_code in (401, 403, 404)
+    # The API was left without application auth, so it is no longer published: nobody gets through, the old
+    # credentials too once the gateway has the new configuration and its cache of them has expired.
+    assert gateway(sandbox).status_code == 401
+    assert gateway_settles(sandbox, (old["client_id"], old["client_secret"]), 401) == 401
+    assert gateway(sandbox).status_code == 401
     rc, again = play(TEARDOWN)
     assert_ok(rc, again)
     assert recap(again)["changed"] == 0
@@ -409,8 +454,8 @@ def test_teardown_keeps_the_api_public_only_when_asked(play, sandbox):
     old = read_credentials(sandbox)
     rc, output = play(TEARDOWN, extra_vars={"dcr_curity_orphaned_publications": "keep_public"})
     assert_ok(rc, output)
-    # Explicitly asked for: published without application auth, so the gateway lets anyone through.
-    assert gateway(sandbox).status_code == 200
+    # Explicitly asked for: published without application auth, so the gateway lets anyone through (once pushed).
+    assert gateway_settles(sandbox, None, 200) == 200
     assert gateway(sandbox, (old["client_id"], old["client_secret"])).status_code == 200
 
 

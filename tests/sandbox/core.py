@@ -394,7 +394,7 @@ def _trickle(answer, interval):
 
 
 def create_control_app(sandbox):
-    """The control API: request log, faults, reset, health, OpenAPI violations."""
+    """The control API: request log, faults, reset, health, OpenAPI violations, the gateway's delays."""
     journal = sandbox.journal
 
     def app(environ, start_response):
@@ -426,6 +426,10 @@ def create_control_app(sandbox):
                 resp = Response(status=204)
             elif route == ("GET", "/info"):
                 resp = _json(sandbox.info())
+            elif route == ("GET", "/gateway"):
+                resp = _json(sandbox.ctx.konnect.data_plane.settings())
+            elif route == ("PUT", "/gateway"):
+                resp = _json(sandbox.gateway_settings(request.get_json(force=True, silent=True)))
             else:
                 resp = _json({"error": "not found"}, 404)
         except ValueError as exc:
@@ -571,6 +575,11 @@ class Sandbox:
             self.ctx.curity.reset()
             self.ctx.konnect.reset()
         self.journal.clear_faults()
+
+    def gateway_settings(self, body):
+        """The gateway's configuration push delay and credential cache (``gateway_push``); ValueError if malformed."""
+        with self.ctx.lock:
+            return self.ctx.konnect.data_plane.configure(body, self.ctx.konnect)
 
     def info(self):
         data = {}

@@ -34,6 +34,18 @@ Outcome: 401 for missing or rejected credentials, 403 for a known client whose
 application has no *approved* registration for the API / product version behind
 the route (on the portal that published it with that strategy), 200 otherwise.
 Those status codes approximate ``konnect-application-auth`` (inferred).
+
+A client is known when a Konnect application using one of the route's strategies
+has its client id.  The plugin takes the client id of ``Basic`` credentials and
+looks it up among Konnect's applications *before* any call to the identity
+provider, and answers 401 when none has it, whatever the identity provider would
+say (confirmed, the plugin's handler: an unknown client is 401 "Unauthorized");
+a client the identity provider vouches for through a ``Bearer`` token but that no
+application has is 401 too (inferred, the same lookup after the token).
+
+What the gateway enforces is what Konnect pushed to it, and the identity
+provider's acceptance of a client's credentials is cached: both are delayed
+through ``gateway_push`` (off unless the control API turns them on).
 """
 
 import base64
@@ -79,18 +91,26 @@ def parse_authorization(header):
 def _strategy_view(strategy):
     config = strategy["configs"]["openid-connect"]
     return {"id": strategy["id"], "issuer": config["issuer"], "auth_methods": list(config.get("auth_methods") or []),
-            "scopes": list(config.get("scopes") or []), "credential_claim": list(config.get("credential_claim") or ["sub"])}
+            "scopes": list(config.get("scopes") or []), "credential_claim": list(config.get("credential_claim") or ["sub"]),
+            # Kong's DCR page: credentials stay cached after revocation unless cache_tokens is false (confirmed).
+            "cache_tokens": config.get("cache_tokens") is not False}
 
 
 def authenticate(ctx, strategy, credentials):
     """The client id the strategy's identity provider vouches for, or None."""
     kind, value = credentials
+    cache = ctx.konnect.data_plane if strategy["cache_tokens"] else None
+    if kind == "basic" and "client_credentials" in strategy["auth_methods"] and cache is not None \
+            and cache.cached(strategy["issuer"], *value):
+        return value[0]  # accepted recently: the gateway does not ask again (gateway_push)
     try:
         metadata = store.discover(ctx, strategy["issuer"])
         if kind == "basic" and "client_credentials" in strategy["auth_methods"]:
             client_id, secret = value
             store.client_credentials_token(ctx, metadata.get("token_endpoint", ""), client_id, secret,
                                            " ".join(strategy["scopes"]) or None)
+            if cache is not None:
+                cache.remember(strategy["issuer"], client_id, secret)
             return client_id
         if kind == "bearer" and "bearer" in strategy["auth_methods"]:
             return _bearer_client(ctx, metadata, strategy, value)
@@ -127,7 +147,7 @@ def create_gateway_app(ctx):
 
 def handle(ctx, request):
     with ctx.lock:
-        state = ctx.konnect
+        state = ctx.konnect.data_plane.view(ctx.konnect)  # what Konnect pushed to the gateway (gateway_push)
         route = state.route_for(request.path)
         if route is None:
             return kong_error(404, "no Route matched with those values")
@@ -141,6 +161,12 @@ def handle(ctx, request):
     credentials = parse_authorization(request.headers.get("Authorization"))
     if credentials is None:
         return unauthorized()
+    strategy_ids = set(binding[3]["id"] for binding in bindings)
+    if credentials[0] == "basic":
+        with ctx.lock:
+            known = state.knows_client(credentials[1][0], strategy_ids)
+        if not known:
+            return unauthorized()  # no Konnect application has this client id: no identity provider call
     known_client = False
     verdicts = {}
     for kind, target, portal, strategy in bindings:
@@ -148,11 +174,11 @@ def handle(ctx, request):
         if key not in verdicts:
             verdicts[key] = authenticate(ctx, strategy, credentials)  # HTTP to the IdP: no lock held
         client_id = verdicts[key]
-        if client_id is None:
-            continue
-        known_client = True
         with ctx.lock:
-            application = ctx.konnect.approved_application((kind, target, portal, {"id": strategy["id"]}), client_id)
+            if client_id is None or not state.knows_client(client_id, strategy_ids):
+                continue
+            known_client = True
+            application = state.approved_application((kind, target, portal, {"id": strategy["id"]}), client_id)
         if application is not None:
             return upstream(request, route, application)
     if known_client:

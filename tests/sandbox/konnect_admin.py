@@ -85,6 +85,19 @@ def install_conventions(app):
         return Problem(exc.code or 500).response()
 
 
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def install_push(app, ctx):
+    """After every successful write, hand the gateway's data plane what Konnect holds now (see gateway_push)."""
+    @app.after_request
+    def _push(response):
+        if request.method in WRITES and response.status_code < 400:
+            with ctx.lock:
+                ctx.konnect.data_plane.changed(ctx.konnect)
+        return response
+
+
 def read_json(required=True):
     """The JSON object of the request body, or 400 the way Konnect words it."""
     raw = request.get_data(cache=True)
@@ -713,6 +726,8 @@ def create_admin_app(ctx):
         if request.path.startswith(("/v2/", "/v3/")):
             authorize(ctx.konnect)
 
+    install_push(app, ctx)
+
     for install in (_dcr_provider_routes, _strategy_routes, _portal_routes, _developer_routes, _api_routes,
                     _product_routes, _application_routes):
         install(app, ctx)
@@ -1228,11 +1243,15 @@ def _api_routes(app, ctx):
         with ctx.lock:
             key = publication_key(api_id, portal_id)
             current = state.publications.get(key)
+            # PUT replaces: a field left out takes its default, never the current value.  Kong's SDK
+            # (models/components/apipublication.go, confirmed): auth_strategy_ids "Omitting this property means
+            # the portal's default application auth strategy will be used. Setting to null means the API will
+            # not require application authentication", and visibility has default "private"; kongctl re-sends
+            # the current values before each PUT for that reason (inferred from it: no merge).
+            # auto_approve_registrations left out is false (inferred: the SDK's zero value).
             if "auth_strategy_ids" in body:
                 strategy_ids = body["auth_strategy_ids"]
-            elif current is not None:
-                strategy_ids = current["auth_strategy_ids"]
-            else:  # omitted on first publication: the portal default at publish time
+            else:  # the portal default at publish time
                 default = state.portals[portal_id]["default_application_auth_strategy_id"]
                 strategy_ids = [default] if default else None
             for strategy_id in strategy_ids or []:
@@ -1241,9 +1260,8 @@ def _api_routes(app, ctx):
                                                "application auth strategy does not exist")])
             stamp = store.now()
             publication = {"api_id": api_id, "portal_id": portal_id, "auth_strategy_ids": strategy_ids,
-                           "visibility": body.get("visibility", (current or {}).get("visibility", "private")),
-                           "auto_approve_registrations": body.get("auto_approve_registrations",
-                                                                  (current or {}).get("auto_approve_registrations", False)),
+                           "visibility": body.get("visibility", "private"),
+                           "auto_approve_registrations": body.get("auto_approve_registrations", False),
                            "created_at": (current or {}).get("created_at", stamp), "updated_at": stamp}
             state.publications[key] = publication
             return reply(render_publication(state, publication))
@@ -1658,9 +1676,8 @@ def _application_routes(app, ctx):
         elif provider is not None:
             try:
                 plan["client_id"], _secret, plan["dcr"] = store.register_client(ctx, provider, strategy, plan)
-            except store.IdpError:
-                raise bad_request([invalid("auth_strategy_id", "invalid", "Unable to create the DCR application")],
-                                  "Unable to create the DCR application") from None
+            except store.IdpError as exc:
+                raise dcr_failure(exc) from None
             # The admin API cannot hand the secret out: it is dropped here and only rotation reveals a new one.
         with ctx.lock:
             application = commit_application(ctx, plan)
@@ -1690,6 +1707,21 @@ def _application_routes(app, ctx):
 
 
 # --------------------------------------------------------------------------- shared with the developer portal
+def dcr_failure(exc):
+    """The 400 Konnect answers when it cannot register an application's client at the identity provider.
+
+    "Unable to create one time access token" when it could not obtain its initial access token: the text
+    seen from real Konnect on application creation (Kong/docs.konghq.com PR #7122, a trailing-slash Auth0
+    issuer; confirmed for the text, the status was not given, 400 is inferred; a failed discovery counts as
+    such a failure, since the token endpoint comes from it, inferred).  Any other failure (the registration itself):
+    "Unable to create the DCR application", the words of the failed-verification example of Kong's file
+    (inferred for application creation).
+    """
+    detail = "Unable to create one time access token" if isinstance(exc, store.InitialTokenError) else \
+        "Unable to create the DCR application"
+    return bad_request([invalid("auth_strategy_id", "invalid", detail)], detail)
+
+
 def resolve_strategy(state, portal, strategy_id):
     """The strategy an application of ``portal`` uses: the one asked for, else the portal default."""
     strategy_id = strategy_id or portal["default_application_auth_strategy_id"]

@@ -28,11 +28,11 @@ from flask import Flask, Response, request
 
 import konnect_store as store
 import openapi_check
-from konnect_admin import (Problem, bad_request, check_unique_name, commit_application, field, find, install_conventions,
-                           invalid, listing, no_content, not_found, plan_application, read_json, register_to_api,
-                           registration_status, reply, resolve_strategy, string_filters, strategy_ref,
-                           supports_multiple_credentials, timestamps, touch, v_array, v_nullable, v_object, v_string,
-                           v_uuid, validate)
+from konnect_admin import (Problem, bad_request, check_unique_name, commit_application, dcr_failure, field, find,
+                           install_conventions, install_push, invalid, listing, no_content, not_found, plan_application,
+                           read_json, register_to_api, registration_status, reply, resolve_strategy, string_filters,
+                           strategy_ref, supports_multiple_credentials, timestamps, touch, v_array, v_nullable, v_object,
+                           v_string, v_uuid, validate)
 
 ACCESS_COOKIE = "portalaccesstoken"
 REFRESH_COOKIE = "portalrefreshtoken"
@@ -169,6 +169,7 @@ def create_portal_app(ctx):
     """The developer Portal API of every portal listener, checked against Kong's OpenAPI files."""
     app = Flask("konnect_portal")
     install_conventions(app)
+    install_push(app, ctx)
     for version in ("v3", "v2"):
         _developer_routes(app, ctx, version)
         _application_routes(app, ctx, version)
@@ -313,9 +314,8 @@ def _application_routes(app, ctx, version):
         if provider is not None:  # Dynamic Client Registration at the identity provider, lock released
             try:
                 plan["client_id"], secret, plan["dcr"] = store.register_client(ctx, provider, strategy, plan)
-            except store.IdpError:
-                raise bad_request([invalid("auth_strategy_id", "invalid", "Unable to create the DCR application")],
-                                  "Unable to create the DCR application") from None
+            except store.IdpError as exc:
+                raise dcr_failure(exc) from None
         with ctx.lock:
             application = commit_application(ctx, plan)
             out = render_application(state, application, version)

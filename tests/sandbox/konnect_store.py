@@ -18,7 +18,8 @@ Seed (identical ids, token and developer password after every reset; generated
 once per process):
 
 * a new Dev Portal (v3) and a classic Dev Portal (v2), each with one approved
-  developer (same e-mail and password on both);
+  developer (same e-mail and password on both); the new Dev Portal came with its
+  Key Auth strategy, its default (``new_portal_v3``);
 * an API (``/v3/apis``) implemented by the gateway service behind
   ``route_path`` and published to the v3 portal **without** an auth strategy
   (``auth_strategy_ids: null``);
@@ -49,6 +50,8 @@ import threading
 import uuid
 from urllib.parse import urlsplit
 
+import gateway_push
+
 DEVELOPER_EMAIL = "developer@example.com"
 DEVELOPER_NAME = "Sandbox Developer"
 PORTAL_NAME = "sandbox-portal"
@@ -59,6 +62,11 @@ PRODUCT_NAME = "demo-product"
 PRODUCT_VERSION_NAME = "v1"
 ROUTE_PATH = "/demo"
 IDP_TIMEOUT = 10
+# The Key Auth strategy every new Dev Portal gets (see ``new_portal_v3``): its name, display name and key
+# name are not published; these are inferred from Konnect's UI ("Key Auth") and Kong's key-auth default.
+KEY_AUTH_NAME = "key-auth"
+KEY_AUTH_DISPLAY_NAME = "Key Auth"
+KEY_AUTH_KEY_NAMES = ["apikey"]
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -117,7 +125,7 @@ _PROCESS_LOCK = threading.Lock()
 _PROCESS_MATERIAL = {}
 SEED_OBJECTS = ("portal", "classic_portal", "developer", "classic_developer", "api", "implementation", "product",
                 "product_version", "portal_product_version", "control_plane", "service", "route", "organization",
-                "featureset")
+                "featureset", "key_auth_strategy")
 
 
 def _process_material():
@@ -144,6 +152,7 @@ class KonnectState:
         self._seed_time = material["seed_time"]
         self.seed_ids = material["ids"]
         self.org_id = self.seed_ids["organization"]  # the Konnect organisation every object belongs to
+        self.data_plane = gateway_push.DataPlane()  # what the gateway sees of this state, and when
         self.reset()
 
     # -- lifecycle --------------------------------------------------------------
@@ -166,13 +175,15 @@ class KonnectState:
             self.gateway_services = {}
             self.routes = {}
             self._seed()
+            self.data_plane.reset()
 
     def _seed(self):
         ids, stamp = self.seed_ids, self._seed_time
         self.gateway_services[ids["service"]] = {
             "id": ids["service"], "control_plane_id": ids["control_plane"], "name": "demo-service"}
         self.routes[ids["route"]] = {"id": ids["route"], "paths": [ROUTE_PATH], "service_id": ids["service"]}
-        self.portals[ids["portal"]] = self.new_portal_v3({"name": PORTAL_NAME}, ids["portal"], stamp)
+        self.portals[ids["portal"]] = self.new_portal_v3({"name": PORTAL_NAME}, ids["portal"], stamp,
+                                                         ids["key_auth_strategy"])
         self.portals[ids["classic_portal"]] = self.new_portal_v2({"name": CLASSIC_PORTAL_NAME}, ids["classic_portal"], stamp)
         for key, portal_key in (("developer", "portal"), ("classic_developer", "classic_portal")):
             self.developers[ids[key]] = {
@@ -225,19 +236,38 @@ class KonnectState:
     def _domain(self, portal_id):
         return host_of(self.ctx.portal_url(portal_id))
 
-    def new_portal_v3(self, body, portal_id=None, stamp=None):
+    def new_portal_v3(self, body, portal_id=None, stamp=None, key_auth_id=None):
+        """A new Dev Portal, and the Key Auth strategy Konnect creates with it (stored at once).
+
+        Kong's docs (dev-portal/auth-strategies.md, confirmed): "By default, a Key Auth strategy is created
+        for every Dev Portal. If your portal is marked as Private, this strategy is also set as the default
+        in your security settings" (self-service.md says the same).  A private portal is one whose developers
+        log in, ``authentication_enabled`` (inferred: the files' word for it).  An explicit
+        ``default_application_auth_strategy_id`` in ``body`` is applied afterwards by the caller.
+        """
         portal_id, stamp = portal_id or new_id(), stamp or now()
         domain = self._domain(portal_id)
+        key_auth = self.new_key_auth_strategy(key_auth_id or new_id(), stamp)
+        private = body.get("authentication_enabled", True) is not False
         portal = {
             "id": portal_id, "generation": "v3", "name": body["name"], "display_name": body.get("display_name") or body["name"],
             "description": body.get("description"), "authentication_enabled": True, "rbac_enabled": False,
             "sipr_enabled": False, "default_api_visibility": "private", "default_page_visibility": "private",
-            "default_application_auth_strategy_id": None, "auto_approve_developers": False,
+            "default_application_auth_strategy_id": key_auth["id"] if private else None, "auto_approve_developers": False,
             "auto_approve_applications": False, "default_domain": domain, "canonical_domain": domain, "labels": {},
             "notifications_developer_pii_visibility_enabled": False, "created_at": stamp, "updated_at": stamp}
         return portal
 
+    def new_key_auth_strategy(self, strategy_id, stamp):
+        """The Key Auth strategy a new Dev Portal comes with (see ``new_portal_v3``), stored in the state."""
+        strategy = {"id": strategy_id, "name": KEY_AUTH_NAME, "display_name": KEY_AUTH_DISPLAY_NAME,
+                    "strategy_type": "key_auth", "configs": {"key-auth": {"key_names": list(KEY_AUTH_KEY_NAMES)}},
+                    "dcr_provider_id": None, "labels": {}, "principals": None, "created_at": stamp, "updated_at": stamp}
+        self.auth_strategies[strategy_id] = strategy
+        return strategy
+
     def new_portal_v2(self, body, portal_id=None, stamp=None):
+        # A classic portal gets no strategy: Kong's statement above is about the new Dev Portal (inferred).
         portal_id, stamp = portal_id or new_id(), stamp or now()
         return {
             "id": portal_id, "generation": "v2", "name": body["name"], "display_name": body.get("display_name") or body["name"],
@@ -280,6 +310,11 @@ class KonnectState:
                 if ppv["portal_id"] == portal_id and ppv["publish_status"] == "published":
                     ids += ppv["auth_strategy_ids"]
         return [i for i in dict.fromkeys(ids) if i in self.auth_strategies]
+
+    def knows_client(self, client_id, strategy_ids):
+        """Whether an application using one of ``strategy_ids`` has the client id ``client_id``."""
+        return any(a.get("client_id") == client_id and a["auth_strategy_id"] in strategy_ids
+                   for a in self.applications.values())
 
     def apps_of_developer(self, developer_id):
         return [a for a in self.applications.values() if a["developer_id"] == developer_id]
@@ -396,6 +431,10 @@ class IdpError(Exception):
     """The identity provider refused or failed; the message carries no secret."""
 
 
+class InitialTokenError(IdpError):
+    """Konnect could not obtain its initial access token (discovery or the client credentials grant)."""
+
+
 def discovery_url(issuer):
     """A DCR provider's issuer may be the issuer itself or its discovery document URL."""
     issuer = issuer.strip()
@@ -473,21 +512,33 @@ def initial_access_token(ctx, provider, metadata=None):
     without any network call.
     """
     _curity_only(provider)
-    metadata = metadata or discover(ctx, provider["issuer"])
-    if not metadata.get("token_endpoint"):
-        raise IdpError("discovery: no token_endpoint")
-    config = provider["dcr_config"]
-    token = client_credentials_token(ctx, metadata["token_endpoint"], config.get("initial_client_id", ""),
-                                     config.get("initial_client_secret", ""), "dcr")
-    if "scope" in token and "dcr" not in str(token["scope"]).split():
-        raise IdpError("token request: the token was not granted the dcr scope")
+    try:
+        metadata = metadata or discover(ctx, provider["issuer"])
+        if not metadata.get("token_endpoint"):
+            raise IdpError("discovery: no token_endpoint")
+        config = provider["dcr_config"]
+        token = client_credentials_token(ctx, metadata["token_endpoint"], config.get("initial_client_id", ""),
+                                         config.get("initial_client_secret", ""), "dcr")
+        if "scope" in token and "dcr" not in str(token["scope"]).split():
+            raise IdpError("token request: the token was not granted the dcr scope")
+    except InitialTokenError:
+        raise
+    except IdpError as exc:
+        raise InitialTokenError(str(exc)) from None
     return token["access_token"]
 
 
 def register_client(ctx, provider, strategy, app):
-    """RFC 7591 registration of an application's client; returns (client_id, client_secret, dcr record)."""
+    """RFC 7591 registration of an application's client; returns (client_id, client_secret, dcr record).
+
+    Raises ``InitialTokenError`` when Konnect cannot obtain its initial access token (discovery included: it
+    gives the token endpoint), ``IdpError`` when the registration itself fails.
+    """
     _curity_only(provider)
-    metadata = discover(ctx, provider["issuer"])
+    try:
+        metadata = discover(ctx, provider["issuer"])
+    except IdpError as exc:
+        raise InitialTokenError(str(exc)) from None
     endpoint = metadata.get("registration_endpoint")
     if not endpoint:
         raise IdpError("discovery: no registration_endpoint (dynamic client registration disabled?)")

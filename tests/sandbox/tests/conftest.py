@@ -188,6 +188,7 @@ class KonnectSandbox:
     """Konnect admin, every developer portal, the gateway and the Curity stand-in, over real HTTP."""
 
     DCR_CLIENT_ID = "konnect-dcr"
+    AUTH_SERVER = AUTH_SERVER
 
     def __init__(self, spec_dir):
         import core
@@ -274,11 +275,16 @@ class KonnectSandbox:
         return http.post(token_endpoint, data=form, auth=(client_id, secret))
 
     # -- Curity configured as Kong's Curity DCR guide says ----------------------
-    def configure_curity(self, jwt_access_tokens=True):
-        """A client-credentials client for Konnect, non-templatized DCR with client management, JWT access tokens."""
+    def restconf(self):
+        """Curity's RESTCONF data API (``/data``), as its administrator."""
         info = self.ctx.curity.info()
         restconf = KonnectApi(self.ctx.urls["curity_admin"] + "/data", {"Content-Type": YANG_JSON, "Accept": YANG_JSON})
         restconf.session.auth = (info["curity_admin_username"], info["curity_admin_password"])
+        return restconf
+
+    def configure_curity(self, jwt_access_tokens=True):
+        """A client-credentials client for Konnect, non-templatized DCR with client management, JWT access tokens."""
+        restconf = self.restconf()
         client = {"id": self.DCR_CLIENT_ID, "secret": self.dcr_client_secret, "capabilities": {"client-credentials": [None]}}
         steps = [("PUT", AUTH_SERVER + "/client-store/config-backed/client=" + self.DCR_CLIENT_ID,
                   {"profile-oauth:client": [client]}),

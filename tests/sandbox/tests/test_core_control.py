@@ -297,6 +297,22 @@ def test_reset_restores_the_seed_and_keeps_credentials(served, control):
     assert portal.status_code == 200 and portal.json()["name"] == info["portal_name"]
 
 
+def test_gateway_delays_are_off_until_set_and_after_a_reset(served, control):
+    off = {"config_delay_s": 0.0, "credential_cache_s": 0.0}
+    assert control("GET", "/gateway").json() == off
+    answer = control("PUT", "/gateway", json={"config_delay_s": 1.5, "credential_cache_s": 2})
+    assert answer.status_code == 200 and answer.json() == {"config_delay_s": 1.5, "credential_cache_s": 2.0}
+    lowered = control("PUT", "/gateway", json={"credential_cache_s": 0}).json()
+    assert lowered == {"config_delay_s": 1.5, "credential_cache_s": 0.0}
+    for bad in ({"config_delay_s": -1}, {"config_delay_s": "1"}, {"config_delay_s": True}, {"delay": 1},
+                {"credential_cache_s": 301}, ["config_delay_s"]):
+        refused = control("PUT", "/gateway", json=bad)
+        assert refused.status_code == 400 and refused.json()["error"], bad
+    assert control("GET", "/gateway").json()["config_delay_s"] == 1.5
+    assert control("POST", "/reset").status_code == 204
+    assert control("GET", "/gateway").json() == off
+
+
 def test_violations_endpoint(served, control):
     assert control("GET", "/violations").status_code == 200
     assert control("DELETE", "/violations").status_code == 204

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 
@@ -94,12 +95,24 @@ def test_valid_client_without_approved_registration_is_403(konnect_sandbox):
     assert response.status_code == 403 and response.json()["message"]
 
 
-def test_client_of_another_idp_client_is_403(konnect_sandbox):
-    # Curity knows the initial client, but no Konnect application has it.
+def test_a_client_no_konnect_application_has_is_401_before_any_idp_call(konnect_sandbox, monkeypatch):
+    # Curity knows the initial client (its secret is right), but no Konnect application has it.
+    import konnect_store  # noqa: PLC0415 (the sandbox's own module, to count its calls to the IdP)
+
     konnect_sandbox.configure_dcr()
     approved_application(konnect_sandbox)
+    asked = []
+    real = konnect_store.client_credentials_token
+    monkeypatch.setattr(konnect_store, "client_credentials_token", lambda *a, **k: asked.append(a[2]) or real(*a, **k))
     credentials = basic(konnect_sandbox.DCR_CLIENT_ID, konnect_sandbox.dcr_client_secret)
-    assert konnect_sandbox.gateway().get("/demo", headers=credentials).status_code == 403
+    response = konnect_sandbox.gateway().get("/demo", headers=credentials)
+    assert response.status_code == 401 and response.json() == {"message": "Unauthorized"}
+    assert asked == []  # the lookup among Konnect's applications comes first
+    # The same client with a Bearer token Curity issued: valid at the IdP, unknown to Konnect, 401 too.
+    token = konnect_sandbox.curity_token(konnect_sandbox.DCR_CLIENT_ID, konnect_sandbox.dcr_client_secret, "dcr")
+    assert token.status_code == 200, token.text
+    bearer = {"Authorization": "Bearer " + token.json()["access_token"]}
+    assert konnect_sandbox.gateway().get("/demo", headers=bearer).status_code == 401
 
 
 def test_old_secret_is_401_after_rotation(konnect_sandbox):
@@ -188,3 +201,82 @@ def test_a_service_no_api_is_linked_to_has_no_plugin(konnect_sandbox):
     for implementation_id in linked:  # the sandbox has no list of implementations: its state names them
         assert admin.delete("/v3/apis/%s/implementations/%s" % (info["api_id"], implementation_id)).status_code == 204
     assert konnect_sandbox.gateway().get("/demo").status_code == 200  # a plain Kong route
+
+
+# --------------------------------------------------------------------------- what reaches the gateway, and when
+def gateway_delays(sandbox, **settings):
+    """Turn on the gateway's configuration push delay and credential cache (as ``PUT /gateway`` does)."""
+    with sandbox.ctx.lock:
+        return sandbox.state.data_plane.configure(settings, sandbox.state)
+
+
+def until(check, timeout=30.0):
+    """Poll ``check`` until it is true (AssertionError after ``timeout`` seconds)."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout, "still not so after %ss" % timeout
+        time.sleep(0.05)
+
+
+def test_approvals_and_revocations_reach_the_gateway_after_the_push_delay(konnect_sandbox):
+    konnect_sandbox.configure_dcr()
+    info, client = konnect_sandbox.info(), konnect_sandbox.portal()
+    created = client.post("/api/v3/applications", json={"name": "pushed"}).json()
+    registration = client.post("/api/v3/applications/%s/registrations" % created["id"], json={"api_id": info["api_id"]}).json()
+    gateway_delays(konnect_sandbox, config_delay_s=3.0)
+    credentials, gateway = basic(created["client_id"], created["client_secret"]), konnect_sandbox.gateway()
+    path = "/v3/portals/%s/applications/%s/registrations/%s" % (info["portal_id"], created["id"], registration["id"])
+
+    for status, before, after in (("approved", 403, 200), ("revoked", 200, 403)):
+        changed = time.monotonic()
+        assert konnect_sandbox.admin().patch(path, json={"status": status}).json()["status"] == status
+        assert gateway.get("/demo", headers=credentials).status_code == before  # Konnect has it, the gateway not yet
+        until(lambda: gateway.get("/demo", headers=credentials).status_code == after)
+        assert time.monotonic() - changed >= 3.0
+
+
+def test_the_push_delay_is_off_by_default_and_after_a_reset(konnect_sandbox):
+    assert konnect_sandbox.state.data_plane.settings() == {"config_delay_s": 0.0, "credential_cache_s": 0.0}
+    konnect_sandbox.configure_dcr()
+    client_id, secret = approved_application(konnect_sandbox)[1:3]
+    assert konnect_sandbox.gateway().get("/demo", headers=basic(client_id, secret)).status_code == 200
+
+
+@pytest.mark.parametrize("cache_tokens", [None, False], ids=["cache-by-default", "cache_tokens-false"])
+def test_a_rotated_secret_works_while_cached_unless_cache_tokens_is_false(konnect_sandbox, cache_tokens):
+    konnect_sandbox.configure_dcr()
+    if cache_tokens is not None:
+        strategy = konnect_sandbox.admin().get("/v2/application-auth-strategies").json()["data"]
+        strategy_id = [s["id"] for s in strategy if s["strategy_type"] == "openid_connect"][0]
+        konnect_sandbox.admin().patch("/v2/application-auth-strategies/" + strategy_id,
+                                      json={"configs": {"openid-connect": {"cache_tokens": cache_tokens}}})
+    created, client_id, old = approved_application(konnect_sandbox)[:3]
+    gateway_delays(konnect_sandbox, credential_cache_s=4.0)
+    gateway = konnect_sandbox.gateway()
+    accepted = time.monotonic()
+    assert gateway.get("/demo", headers=basic(client_id, old)).status_code == 200  # accepted, now cached
+    new = konnect_sandbox.portal().post("/api/v3/applications/%s/regenerate-secret" % created["id"]).json()["client_secret"]
+    assert konnect_sandbox.curity_token(client_id, old).status_code == 401  # Curity refuses the old secret at once
+    assert gateway.get("/demo", headers=basic(client_id, new)).status_code == 200
+    if cache_tokens is False:
+        assert gateway.get("/demo", headers=basic(client_id, old)).status_code == 401
+        return
+    assert gateway.get("/demo", headers=basic(client_id, old)).status_code == 200  # the gateway's cache
+    until(lambda: gateway.get("/demo", headers=basic(client_id, old)).status_code == 401)
+    assert time.monotonic() - accepted >= 4.0
+    assert gateway.get("/demo", headers=basic(client_id, old + "x")).status_code == 401  # refusals are not cached
+
+
+def test_a_deleted_application_works_while_its_deletion_is_pushed_and_its_credentials_cached(konnect_sandbox):
+    konnect_sandbox.configure_dcr()
+    created, client_id, secret = approved_application(konnect_sandbox)[:3]
+    gateway_delays(konnect_sandbox, config_delay_s=3.0, credential_cache_s=10.0)
+    gateway = konnect_sandbox.gateway()
+    assert gateway.get("/demo", headers=basic(client_id, secret)).status_code == 200
+    deleted = time.monotonic()
+    assert konnect_sandbox.portal().delete("/api/v3/applications/" + created["id"]).status_code == 204
+    # Curity no longer has the client, but the gateway's cache vouches for it until the deletion is pushed.
+    assert konnect_sandbox.curity_token(client_id, secret).status_code == 401
+    assert gateway.get("/demo", headers=basic(client_id, secret)).status_code == 200
+    until(lambda: gateway.get("/demo", headers=basic(client_id, secret)).status_code == 401)
+    assert time.monotonic() - deleted >= 3.0

@@ -283,8 +283,30 @@ def test_seeded_portals_and_their_domains(konnect_sandbox):
     assert v3[0]["canonical_domain"] == v3[0]["default_domain"] == urlsplit(info["portal_url"]).hostname
     assert v2[0]["default_domain"] == urlsplit(info["classic_portal_url"]).hostname
     assert v3[0]["auto_approve_applications"] is False and v3[0]["auto_approve_developers"] is False
-    assert v3[0]["default_application_auth_strategy_id"] is None
+    # The seeded new Dev Portal came with its Key Auth strategy, its default (private portal); the classic none.
+    key_auth = admin.get("/v2/application-auth-strategies/" + v3[0]["default_application_auth_strategy_id"]).json()
+    assert (key_auth["name"], key_auth["strategy_type"]) == ("key-auth", "key_auth")
+    assert v2[0]["default_application_auth_strategy_id"] is None
     assert v2[0]["developer_count"] == 1 and v2[0]["published_product_count"] == 1
+
+
+@pytest.mark.parametrize("body, default", [
+    ({}, True), ({"authentication_enabled": True}, True), ({"authentication_enabled": False}, False)],
+    ids=["private-by-default", "private", "public"])
+def test_a_new_portal_comes_with_a_key_auth_strategy_the_default_of_a_private_portal(konnect_sandbox, body, default):
+    admin = konnect_sandbox.admin()
+    before = {s["id"] for s in admin.get("/v2/application-auth-strategies").json()["data"]}
+    portal = create(admin, "/v3/portals", dict(body, name="fresh"))
+    created = [s for s in admin.get("/v2/application-auth-strategies", params={"page[size]": 100}).json()["data"]
+               if s["id"] not in before]
+    assert [(s["strategy_type"], s["display_name"], s["configs"]) for s in created] == [
+        ("key_auth", "Key Auth", {"key-auth": {"key_names": ["apikey"]}})]
+    assert portal["default_application_auth_strategy_id"] == (created[0]["id"] if default else None)
+    if default:  # the default is in use: Konnect refuses to delete it
+        problem(admin.delete("/v2/application-auth-strategies/" + created[0]["id"]), 409)
+    # A default given at creation wins over the Key Auth strategy.
+    chosen = create(admin, "/v3/portals", {"name": "chosen", "default_application_auth_strategy_id": created[0]["id"]})
+    assert chosen["default_application_auth_strategy_id"] == created[0]["id"]
 
 
 def test_new_portal_gets_its_own_listener(konnect_sandbox):
@@ -347,6 +369,26 @@ def test_api_publication_uses_portal_default_only_when_published_after(konnect_s
     assert admin.get("/v3/apis/" + api["id"]).json()["portals"][0]["id"] == info["portal_id"]
     assert admin.delete("/v3/apis/%s/publications/%s" % (api["id"], info["portal_id"])).status_code == 204
     problem(admin.get("/v3/apis/%s/publications/%s" % (api["id"], info["portal_id"])), 404)
+
+
+def test_a_publication_put_replaces_what_it_leaves_out(konnect_sandbox):
+    admin, info = konnect_sandbox.admin(), konnect_sandbox.info()
+    path = "/v3/apis/%s/publications/%s" % (info["api_id"], info["portal_id"])
+    strategy = create(admin, "/v2/application-auth-strategies", oidc_strategy(konnect_sandbox))
+    full = {"auth_strategy_ids": [strategy["id"]], "visibility": "public", "auto_approve_registrations": True}
+    assert admin.put(path, json=full).json()["visibility"] == "public"
+    # Left out: visibility is private again, auto-approval off, not the current values.
+    answer = admin.put(path, json={"auth_strategy_ids": [strategy["id"]]}).json()
+    assert (answer["auth_strategy_ids"], answer["visibility"], answer["auto_approve_registrations"]) == \
+        ([strategy["id"]], "private", False)
+    # auth_strategy_ids left out: the portal's default (its Key Auth strategy), not the current strategy.
+    default = admin.get("/v3/portals/" + info["portal_id"]).json()["default_application_auth_strategy_id"]
+    assert admin.put(path, json={"visibility": "public"}).json()["auth_strategy_ids"] == [default]
+    # ... and no strategy at all when the portal has no default; null asks for none whatever the default.
+    admin.patch("/v3/portals/" + info["portal_id"], json={"default_application_auth_strategy_id": None})
+    assert admin.put(path, json={"visibility": "public"}).json()["auth_strategy_ids"] is None
+    admin.patch("/v3/portals/" + info["portal_id"], json={"default_application_auth_strategy_id": strategy["id"]})
+    assert admin.put(path, json={"auth_strategy_ids": None}).json()["auth_strategy_ids"] is None
 
 
 def test_api_publication_listings(konnect_sandbox):

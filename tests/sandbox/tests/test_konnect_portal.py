@@ -123,20 +123,43 @@ def test_dcr_registration_body_sent_to_curity(konnect_sandbox):
     assert "named-at-curity" in repr(record) and "client_credentials" in repr(record)
 
 
-def test_curity_refusal_creates_nothing(konnect_sandbox):
+@pytest.mark.parametrize("admin_side", [False, True], ids=["developer-api", "admin-api"])
+def test_no_initial_token_is_unable_to_create_one_time_access_token(konnect_sandbox, admin_side):
     ids = konnect_sandbox.configure_dcr()
     konnect_sandbox.admin().patch("/v2/dcr-providers/" + ids["provider_id"],
                                   json={"dcr_config": {"initial_client_secret": "no-longer-valid"}})
-    client = konnect_sandbox.portal()
-    response = client.post("/api/v3/applications", json={"name": "doomed"})
-    assert response.status_code == 400 and response.json()["detail"] == "Unable to create the DCR application"
+    info, client = konnect_sandbox.info(), konnect_sandbox.portal()
+    if admin_side:
+        owner = {"type": "developer", "id": konnect_sandbox.admin().get(
+            "/v3/portals/%s/developers" % info["portal_id"]).json()["data"][0]["id"]}
+        response = konnect_sandbox.admin().post("/v3/portals/%s/applications" % info["portal_id"],
+                                                json={"name": "doomed", "owner": owner})
+    else:
+        response = client.post("/api/v3/applications", json={"name": "doomed"})
+    # The words real Konnect answers when it cannot obtain its initial access token.
+    assert response.status_code == 400 and response.json()["detail"] == "Unable to create one time access token"
     assert client.get("/api/v3/applications").json()["data"] == []
     assert konnect_sandbox.state.applications == {}
 
 
+def test_a_refused_registration_is_unable_to_create_the_dcr_application(konnect_sandbox):
+    konnect_sandbox.configure_dcr()
+    # Konnect obtains its initial token, but Curity no longer offers registration (DCR removed).
+    removed = konnect_sandbox.restconf().delete("/%s/dynamic-client-registration" % konnect_sandbox.AUTH_SERVER)
+    assert removed.status_code == 204, removed.text
+    response = konnect_sandbox.portal().post("/api/v3/applications", json={"name": "doomed"})
+    assert response.status_code == 400 and response.json()["detail"] == "Unable to create the DCR application"
+    assert konnect_sandbox.state.applications == {}
+
+
 def test_application_needs_a_strategy_enabled_on_the_portal(konnect_sandbox):
-    client = konnect_sandbox.portal()  # no default strategy, nothing published with one
-    response = client.post("/api/v3/applications", json={"name": "nowhere"})
+    info, client = konnect_sandbox.info(), konnect_sandbox.portal()
+    # The portal's own Key Auth strategy (its default): an application without a secret.
+    keyed = client.post("/api/v3/applications", json={"name": "keyed"})
+    assert keyed.status_code == 201 and keyed.json()["auth_strategy"]["credential_type"] == "key_auth"
+    assert "client_secret" not in keyed.json()
+    konnect_sandbox.admin().patch("/v3/portals/" + info["portal_id"], json={"default_application_auth_strategy_id": None})
+    response = client.post("/api/v3/applications", json={"name": "nowhere"})  # no default, nothing published with one
     assert response.status_code == 400 and response.json()["invalid_parameters"][0]["field"] == "auth_strategy_id"
     response = client.post("/api/v3/applications", json={"name": "x", "auth_strategy_id": "3f1b2a8e-0000-4000-8000-000000000000"})
     assert response.status_code == 404

@@ -747,3 +747,157 @@ def test_missing_folders_of_the_credentials_file_are_created_with_mode_0700(tmp_
     for folder in (tmp_path / "config", tmp_path / "config" / "dcr"):
         assert folder.stat().st_mode & 0o777 == 0o700
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+# --------------------------------------------------------------------------- answers of an unexpected shape
+@pytest.mark.parametrize("path, kind", [
+    ("/v2/dcr-providers", "DCR provider"), ("/v2/dcr-providers/%s" % UUID_A, "DCR provider"),
+    ("/v2/dcr-providers/%s/verify" % UUID_A, "verification"),
+    ("/v2/application-auth-strategies", "application auth strategy"),
+    ("/v3/portals", "Dev Portal"), ("/v2/portals/%s" % UUID_A, "Dev Portal"),
+    ("/v3/portals/%s/applications" % UUID_A, "application"),
+    ("/v2/portals/%s/applications/%s/registrations" % (UUID_A, UUID_B), "registration"),
+    ("/v2/portals/%s/product-versions" % UUID_A, "portal product version"),
+    ("/v3/portals/%s/api-publications" % UUID_A, "API publication"), ("/v3/api-publications", "API publication"),
+    ("/v3/apis/%s/publications/%s" % (UUID_A, UUID_B), "API publication"), ("/v3/apis", "API"), ("/api/v3/apis", "API"),
+    ("/v2/api-products/%s/product-versions" % UUID_A, "API product version"), ("/api/v2/products", "API product"),
+    ("/api/v2/applications/auth-strategies", "auth strategy"), ("/api/v3/application-auth-strategies", "auth strategy"),
+    ("/api/v3/applications", "application"), ("/api/v2/applications/%s/refresh-token" % UUID_A, "new client secret"),
+    ("/api/v3/applications/%s/registrations" % UUID_A, "registration"), ("/api/v3/developer/authenticate", None),
+])
+def test_each_konnect_path_answers_one_kind_of_object(path, kind):
+    from ansible_collections.devportal.dcr.plugins.module_utils._konnect import answered_kind
+    assert answered_kind(path) == kind
+
+
+@pytest.mark.parametrize("kind, item, words", [
+    ("DCR provider", {"id": UUID_A}, "in the DCR provider with id %s, name is missing (expected a string)" % UUID_A),
+    ("DCR provider", {"id": UUID_A, "name": None}, "name is null (expected a string)"),
+    ("application auth strategy", {"id": UUID_A, "name": "s", "configs": ["x"]},
+     "in the application auth strategy 's' (id %s), configs is an array, not an object" % UUID_A),
+    ("application auth strategy", {"id": UUID_A, "name": "s", "configs": {"openid-connect": "x"}},
+     "configs.openid-connect is a string, not an object"),
+    ("application", {"id": UUID_A, "name": "a", "auth_strategy": "curity"}, "auth_strategy is a string, not an object"),
+    ("application", {"id": UUID_A, "name": ["a"]}, "in the application with id %s, name is an array, not a string" % UUID_A),
+    ("API publication", {"auth_strategy_ids": [["x"]]}, "in the API publication, auth_strategy_ids holds an array"),
+    ("portal product version", {"auth_strategies": [{"id": 1}]}, "auth_strategies[0].id is a number, not a string"),
+    ("verification", {"status": "failed", "errors": "boom"}, "errors is a string, not an array of strings"),
+])
+def test_an_unexpected_field_is_named_with_its_object(kind, item, words):
+    from ansible_collections.devportal.dcr.plugins.module_utils._konnect import conform
+    assert words in conform(kind, item)
+
+
+def test_fields_of_the_expected_types_and_unknown_fields_pass():
+    from ansible_collections.devportal.dcr.plugins.module_utils._konnect import conform
+    assert conform("application auth strategy", {"id": UUID_A, "name": "s", "display_name": None, "anything": [1],
+                                                 "configs": {"key-auth": {"key_names": ["apikey"]}}}) is None
+    assert conform("application", {"id": UUID_A, "name": "a", "auth_strategy": None, "credentials": {}}) is None
+
+
+def test_a_list_item_or_an_object_of_an_unexpected_shape_is_an_http_error_naming_it(server):
+    server.routes.add("GET", "/v2/dcr-providers", lambda query, payload, headers: ok({
+        "data": [{"id": UUID_A, "name": "ok"}, {"provider_type": "curity"}], "meta": {"page": {"total": 2}}}))
+    server.routes.add("GET", "/v2/dcr-providers/" + UUID_A, lambda query, payload, headers: ok({"id": UUID_A, "name": 7}))
+    with pytest.raises(_http.HttpError, match="gave an unusable answer: in the 2nd DCR provider of the list, id is missing"):
+        client(server).list_all("/v2/dcr-providers")
+    with pytest.raises(_http.HttpError, match="in the DCR provider with id %s, name is a number, not a string" % UUID_A):
+        client(server).get("/v2/dcr-providers/" + UUID_A)
+
+
+# --------------------------------------------------------------------------- settle
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.slept = []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+def refusal(status):
+    return _http.HttpError("POST", "https://k/x", status, "", "refused", None, "Konnect")
+
+
+def test_settle_retries_a_passing_refusal_with_growing_waits():
+    from ansible_collections.devportal.dcr.plugins.module_utils._konnect import Settle
+    clock, answers = Clock(), [refusal(404), refusal(400), refusal(409), "done"]
+
+    def attempt():
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    settle = Settle(20, sleep=clock.sleep, clock=clock)
+    assert settle.run(attempt) == "done" and clock.slept == [1, 2, 3] and settle.retried == 3
+
+
+def test_settle_is_bounded_in_count_and_in_time():
+    from ansible_collections.devportal.dcr.plugins.module_utils._konnect import SETTLE_ATTEMPTS, Settle
+    calls = []
+
+    def refuse():
+        calls.append(1)
+        raise refusal(404)
+
+    clock = Clock()
+    with pytest.raises(_http.HttpError):
+        Settle(1000, sleep=clock.sleep, clock=clock).run(refuse)
+    assert len(calls) == SETTLE_ATTEMPTS == 6 and clock.slept == [1, 2, 3, 5, 8]
+    calls[:], clock = [], Clock()
+    with pytest.raises(_http.HttpError):
+        Settle(4, sleep=clock.sleep, clock=clock).run(refuse)
+    assert len(calls) == 3 and clock.slept == [1, 2]  # a third wait (3 s) would pass the 4 seconds
+    calls[:], clock = [], Clock()
+    with pytest.raises(_http.HttpError):
+        Settle(0, sleep=clock.sleep, clock=clock).run(refuse)
+    assert len(calls) == 1 and clock.slept == []
+
+
+@pytest.mark.parametrize("status", [401, 403, 422, 429, 500, 0])
+def test_settle_does_not_retry_other_failures(status):
+    from ansible_collections.devportal.dcr.plugins.module_utils._konnect import Settle
+    clock, calls = Clock(), []
+
+    def refuse():
+        calls.append(1)
+        raise refusal(status)
+
+    with pytest.raises(_http.HttpError):
+        Settle(20, sleep=clock.sleep, clock=clock).run(refuse)
+    assert calls == [1]
+
+
+def test_settle_create_posts_again_only_when_the_read_finds_nothing():
+    from ansible_collections.devportal.dcr.plugins.module_utils._konnect import Settle
+    clock, posts, reads = Clock(), [], []
+
+    def post():
+        posts.append(1)
+        if len(posts) < 3:
+            raise refusal(400)
+        return {"id": "new"}
+
+    assert Settle(20, sleep=clock.sleep, clock=clock).create(post, lambda: reads.append(1)) == ({"id": "new"}, None)
+    assert len(posts) == 3 and len(reads) == 2
+
+    posts[:] = []
+
+    def refused():
+        posts.append(1)
+        raise refusal(400)
+
+    found = {"id": "made-anyway"}
+    assert Settle(20, sleep=clock.sleep, clock=clock).create(refused, lambda: found) == (None, found)
+    assert len(posts) == 1  # the read found it: never a second POST
+
+
+def test_a_negative_settle_timeout_is_refused():
+    from ansible_collections.devportal.dcr.plugins.module_utils._konnect import Settle
+    with pytest.raises(KonnectError, match="settle_timeout must be 0 or more seconds"):
+        Settle(-1)
