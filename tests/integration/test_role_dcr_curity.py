@@ -496,13 +496,16 @@ def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_p
     assert_ok(rc, output)
     assert len(steps(output)) == 5 and changed_steps(output) == [] and config_writes(sandbox) == []
     sent = sandbox.requests()
-    # The plan's reads, once each: one GET per Curity collection, the DCR credential's check at the token endpoint
-    # (two token requests), Konnect's provider check (verify, which changes nothing), one developer login; then the
-    # gateway request.  Plans started ahead add nothing to a run that changes nothing.
+    # The plan's reads, once each: one plain GET per Curity collection (claims, scopes), six for the DCR credential (its
+    # client, the DCR settings, the profile's client capabilities, token issuers and endpoints, the service roles),
+    # the DCR credential's check at the token endpoint (two token requests), Konnect's provider check (verify, which
+    # changes nothing), one developer login; then the gateway request.  Plans started ahead add nothing to a run that
+    # changes nothing, and no read carries "fields".
     by_service = {}
     for entry in sent:
         by_service[entry["service"]] = by_service.get(entry["service"], 0) + 1
-    assert by_service == {"curity-admin": 3, "curity-runtime": 5, "konnect": 7, "portal": 5, "gateway": 1}, by_service
+    assert by_service == {"curity-admin": 8, "curity-runtime": 5, "konnect": 7, "portal": 5, "gateway": 1}, by_service
+    assert not [e for e in sent if e["service"] == "curity-admin" and (e["method"] != "GET" or "fields" in e["query"])]
     posts = sorted((e["service"], e["path"].split("/")[-1]) for e in sent if e["method"] != "GET")
     assert posts == [("curity-runtime", "oauth-token"), ("curity-runtime", "oauth-token"), ("konnect", "verify"),
                      ("portal", "authenticate")], posts
