@@ -472,9 +472,9 @@ class CurityAdmin:
                        if local_name(text_of(p, "type", "profile %r" % member(p, "id"), "")) == OAUTH_SERVICE)
         if self.profile_id not in oauth:
             raise CurityError(
-                "%s has no OAuth profile %r of type oauth-service (its token service profiles: %s): check profile_id "
-                "(CURITY_PROFILE_ID); it is the id of the token service profile." %
-                (ADMIN_SERVICE, self.profile_id, ", ".join(repr(p) for p in oauth) or "none"))
+                "%s has no OAuth profile %r of type oauth-service (a GET below it answered 404; the server's token "
+                "service profiles: %s): check profile_id (CURITY_PROFILE_ID); it is the id of the token service profile."
+                % (ADMIN_SERVICE, self.profile_id, ", ".join(repr(p) for p in oauth) or "none"))
         self._profile_checked = True
 
     @staticmethod

@@ -302,7 +302,9 @@ class ScopeList(KeyedList):
     def check(self, desired, state):
         if state == "absent":
             return
-        known = set(self.claim_names()) if any(want.get("claims") for want in desired.values()) else set()
+        # Only claims a scope does not have yet are checked: a run that changes nothing reads no claims.
+        added = dict((name, set(want.get("claims") or []) - set(self.view(name)["claims"])) for name, want in desired.items())
+        known = set(self.claim_names()) if any(added.values()) else set()
         missing = {}
         for name, want in desired.items():
             ttl = want.get("time_to_live")
@@ -313,7 +315,7 @@ class ScopeList(KeyedList):
             if effective["is_prefix"] and effective["claims"]:
                 raise CurityError("Scope %r: a prefix scope (is_prefix) cannot carry claims; remove its claims or "
                                   "set is_prefix to false." % name)
-            for claim in want.get("claims", []):
+            for claim in sorted(added[name]):
                 if claim not in known:
                     missing.setdefault(claim, []).append(name)
         if missing:
