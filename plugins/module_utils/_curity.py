@@ -637,5 +637,3 @@ class CurityRuntime:
 def generate_secret():
     """A strong client secret: 256 random bits, URL-safe (no character needs encoding)."""
     return secrets.token_urlsafe(32)
-
-

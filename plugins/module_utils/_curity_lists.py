@@ -504,5 +504,3 @@ def converge(module, kind, desired, state, exclusive, **options):
         module.warn("The %s read back after the write still differ from the task; another client may have changed "
                     "them at the same time. Run the task again to converge." % kind.CONTAINER)
     return plan, after.end_state(desired, state)
-
-

@@ -222,10 +222,9 @@ class Node:
             raise invalid("unknown element '%s': '%s' is in module '%s'" % (member, name, node.module), where,
                           "unknown-element")
         if not prefix and node.module != self.module:
+            parent = "module '%s'" % self.module if self.module else "the datastore"
             raise invalid("unknown element '%s': it is in module '%s', so it is written '%s:%s' below a node of %s "
-                          "(RFC 7951 section 4)" % (name, node.module, node.module, name,
-                                                     "module '%s'" % self.module if self.module else "the datastore"),
-                          where, "unknown-element")
+                          "(RFC 7951 section 4)" % (name, node.module, node.module, name, parent), where, "unknown-element")
         if prefix and node.module == self.module and not in_url:
             raise invalid("'%s' must be written '%s' below a node of the same module (RFC 7951 section 4)" % (member, name),
                           where, "malformed-message")

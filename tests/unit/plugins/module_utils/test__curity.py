@@ -7,8 +7,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-
 import pytest
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _curity
@@ -29,6 +27,7 @@ from ansible_collections.devportal.dcr.tests.unit.plugins.module_utils.curity_fa
     http_error,
     ok,
 )
+
 
 # --------------------------------------------------------------------------------------------
 # options and URLs

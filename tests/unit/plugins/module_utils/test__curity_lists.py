@@ -323,5 +323,3 @@ def test_a_claims_mapper_of_another_shape_is_a_clear_error():
 def test_converge_refuses_exclusive_with_absent_before_any_request(monkeypatch):
     with pytest.raises(CurityError):
         converge_with(monkeypatch, [], {"a": {}}, state="absent", exclusive=True)
-
-
