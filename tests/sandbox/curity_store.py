@@ -786,6 +786,15 @@ def _check_refs(out, path, values, known, kind):
             out.append(Violation(path, "illegal reference: %s '%s' does not exist" % (kind, value), (kind, value)))
 
 
+def _check_required_ref(out, path, holder, name, known, kind):
+    """A mandatory leafref ``name`` of ``holder``: present, and naming an existing ``kind``."""
+    value = holder.get(name)
+    if not value:
+        out.append(Violation(path + "/" + name, "missing mandatory leaf '%s'" % name))
+    else:
+        _check_refs(out, path + "/" + name, [value], known, kind)
+
+
 def scope_known(scope, scopes):
     """A scope exists, or falls under a prefix scope (``is-prefix``)."""
     return any(s.get("id") == scope or (s.get("is-prefix") and scope.startswith(s.get("id", ""))) for s in scopes)
@@ -861,12 +870,8 @@ def _validate_dcr(dcr, as_path, client_ids, scopes, facilities):
         return []
     out = []
     path = as_path + "/dynamic-client-registration"
-    source = dcr.get("client-data-source")
-    if not source:
-        # [C] client-data-source: leafref, required (configuration reference).
-        out.append(Violation(path + "/client-data-source", "missing mandatory leaf 'client-data-source'"))
-    else:
-        _check_refs(out, path + "/client-data-source", [source], facilities.data_sources, "data-source")
+    # [C] client-data-source: leafref, required (configuration reference).
+    _check_required_ref(out, path, dcr, "client-data-source", facilities.data_sources, "data-source")
     non_templatized = dcr.get("non-templatized") or {}
     _check_refs(out, path + "/non-templatized/authenticate-client-by", non_templatized.get("authenticate-client-by"),
                 client_ids, "client")
@@ -882,12 +887,8 @@ def _validate_token_issuers(profile, base, facilities):
     issuer = dig(profile, "token-issuers", "default-token-issuer")
     if issuer:
         path = base + "/token-issuers/default-token-issuer"
-        source = issuer.get("default-data-source")
-        if not source:
-            # [C] default-data-source is required (configuration reference).
-            out.append(Violation(path + "/default-data-source", "missing mandatory leaf 'default-data-source'"))
-        else:
-            _check_refs(out, path + "/default-data-source", [source], facilities.data_sources, "data-source")
+        # [C] default-data-source is required (configuration reference).
+        _check_required_ref(out, path, issuer, "default-data-source", facilities.data_sources, "data-source")
         out.extend(_validate_jwt(dig(issuer, "jwt-issuer-settings"), path + "/jwt-issuer-settings", facilities, False))
     for entry in dig(profile, "token-issuers", "custom-token-issuer") or []:
         path = "%s/token-issuers/custom-token-issuer[id='%s'][issuer-type='%s'][purpose-type='%s']" % (
