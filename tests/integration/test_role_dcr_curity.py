@@ -229,6 +229,29 @@ def test_bad_input_fails_before_any_request(play, sandbox):
         assert sandbox.requests() == [], extra_vars
 
 
+# Names Curity does not have: found by the DCR credential's plan (reads), before anything is written anywhere.
+UNKNOWN_NAMES = {
+    "service role": ({"dcr_curity_dcr_service_roles": ["no-such-role"]}, "dcr_service_roles names service roles"),
+    "signing key": ({"dcr_curity_userinfo_signing_key": "no-such-key"}, "userinfo_signing_key names a signing key"),
+    "verification keystore": ({"dcr_curity_userinfo_verification_keystore": "no-such-keystore"},
+                              "userinfo_verification_keystore names a signature verification key"),
+    "token issuer data source": ({"dcr_curity_userinfo_data_source": "no-such-source"},
+                                 "userinfo_data_source names a data source"),
+    "client data source": ({"dcr_curity_dcr_client_data_source": "no-such-source"},
+                           "dcr_client_data_source names a data source"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNKNOWN_NAMES))
+def test_a_name_curity_does_not_have_fails_in_the_plan_with_zero_writes_anywhere(play, sandbox, case):
+    extra_vars, words = UNKNOWN_NAMES[case]
+    rc, output = play(extra_vars=extra_vars)
+    assert rc != 0 and words in output, output[-3000:]
+    assert "while planning (reads only)" in output and "Nothing was written to Curity or Konnect" in output
+    assert config_writes(sandbox) == [] and sandbox.requests("gateway") == []
+    assert "Traceback" not in output
+
+
 def app(**extra):
     """The sandbox inventory's application (the verification request uses it by name), changed."""
     return dict({"name": "demo-app"}, **extra)
