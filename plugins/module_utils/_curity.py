@@ -302,7 +302,7 @@ def present(obj, name):
 def unknown_scopes(names, scopes):
     """The ``names`` that are neither the id of one of the RFC 7951 ``scopes`` nor under a prefix scope."""
     ids = set(member(s, "id") for s in scopes)
-    prefixes = [member(s, "id") for s in scopes if member(s, "is-prefix")]
+    prefixes = [member(s, "id") for s in scopes if scalar_of(s, "is-prefix", "scope %r" % member(s, "id"), bool)]
     return [n for n in names if n not in ids and not any(n.startswith(p) for p in prefixes)]
 
 

@@ -120,13 +120,10 @@ class CredentialConfig:
     None (the list parts an empty list).
     """
 
-    READS = ("client", "dcr", "capabilities", "issuers", "endpoints", "roles", "scopes")
-
     def __init__(self, client_id, admin=None, **parts):
         self.client_id = client_id
         self.admin = admin
         self.parts = dict(parts)
-        self._checked = set()
 
     @classmethod
     def read(cls, admin, client_id, *names):
@@ -145,23 +142,20 @@ class CredentialConfig:
         return self.parts[name]
 
     def _read(self, name):
+        """One plain GET of the part ``name`` (its exact subtree)."""
         admin = self.admin
-        if name == "client":
-            return admin.read(admin.client_path(self.client_id), "client", "client %r" % self.client_id)
-        if name == "dcr":
-            return admin.read(admin.path("dynamic-client-registration"), "dynamic-client-registration",
-                              "the profile's authorization server")
-        if name == "capabilities":
-            return admin.read(admin.path("client-capabilities"), "client-capabilities", "the profile's authorization server")
-        if name == "scopes":
-            return admin.read(admin.path("scopes"), "scopes", "the profile's authorization server")
-        if name == "issuers":
-            return admin.read(admin.profile_sub("token-issuers"), "token-issuers", "the profile")
-        if name == "endpoints":
-            return admin.read(admin.profile_sub("endpoints"), "endpoints", "the profile")
         if name == "roles":
             return {"service-role": admin.read_entries(SERVICE_ROLES, "service-role", "the service roles")}
-        raise ValueError(name)
+        if name == "client":
+            return admin.read(admin.client_path(self.client_id), "client", "client %r" % self.client_id)
+        below, member_name = {
+            "dcr": (admin.path, "dynamic-client-registration"),
+            "capabilities": (admin.path, "client-capabilities"),
+            "scopes": (admin.path, "scopes"),
+            "issuers": (admin.profile_sub, "token-issuers"),
+            "endpoints": (admin.profile_sub, "endpoints"),
+        }[name]
+        return admin.read(below(member_name), member_name, "the profile")
 
     # -- the parts, shape-checked ---------------------------------------------------------------
     @property

@@ -346,3 +346,11 @@ def test_a_400_on_a_write_without_dcr_elements_keeps_the_servers_words():
     with pytest.raises(HttpError) as err:
         written(config, plan, "s", answers=[refusal("illegal reference")])
     assert "illegal reference" in str(err.value)
+
+
+def test_a_scope_flag_of_another_type_is_a_clear_error_when_scopes_are_checked():
+    config = fresh(scopes={"scope": [{"id": "api:", "is-prefix": "true"}]})
+    with pytest.raises(CurityError) as err:
+        config.unknown_scopes(["api:read"])
+    assert "for is-prefix of scope 'api:'" in str(err.value)
+    assert fresh(scopes={"scope": [{"id": "api:", "is-prefix": True}]}).unknown_scopes(["api:read", "x"]) == ["x"]
