@@ -7,6 +7,9 @@
 # ANY release, even a bugfix release.
 """The Curity Identity Server client: RESTCONF admin API and the OAuth runtime calls.
 
+The objects the modules manage live in files of their own: ``_curity_lists.py`` (scopes and
+claims) and ``_curity_credential.py`` (the DCR credential and what DCR needs around it).
+
 Facts this client relies on (labels as in the collection's Curity notes: confirmed by
 Curity sources, or inferred from the RFCs Curity implements):
 
@@ -20,17 +23,16 @@ Curity sources, or inferred from the RFCs Curity implements):
 * plain PATCH merges and cannot remove leaf-list entries, PUT replaces its target, DELETE
   of a missing resource answers 404 (RFC 8040 sections 4.5 to 4.7; inferred, Curity's own
   code treats 404 on DELETE as "already gone");
-* the ``fields`` and ``content`` query parameters (RFC 8040 sections 4.8.1 and 4.8.3):
-  ``content=config`` and ``fields=id;type`` appear in Curity's scripts (confirmed); nested
-  ``fields`` expressions follow RFC 8040 (inferred).  A server that rejects ``fields``
-  with 400 is read again without it, so the client still works, with larger answers.
+* reads are plain GETs of exact subtrees with ``content=config`` (confirmed in Curity's
+  scripts).  No read sends ``fields``: Curity's own client-migration tool stopped using even
+  ``fields=id;type`` against a real server ("namespace issues"), so nothing here depends on
+  it.  The list of profiles is read with ``depth=2``, as that tool does since (confirmed).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import os
 import secrets
 from contextlib import contextmanager
@@ -38,7 +40,6 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.devportal.dcr.plugins.module_utils import _engine
 from ansible_collections.devportal.dcr.plugins.module_utils._http import (
     HttpError,
     Transport,
@@ -214,10 +215,94 @@ def key(*values):
     return ",".join(quote(str(value), safe="") for value in values)
 
 
+def describe(value):
+    """A short description of a JSON value for an error message (never the value of a long string)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "the boolean %s" % ("true" if value else "false")
+    if isinstance(value, (int, float)):
+        return "the number %s" % value
+    if isinstance(value, str):
+        return "the string %r" % value if len(value) <= 40 else "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "a %s" % type(value).__name__
+
+
+def unexpected(where, field, value, expected):
+    """The error for a field of an answer that is not what the collection reads there."""
+    return CurityError("%s answered %s for %s of %s, where %s is expected; the collection cannot read this "
+                       "configuration (is the server a supported Curity version?)." % (
+                           ADMIN_SERVICE, describe(value), field, where, expected))
+
+
+def text_of(obj, name, where, default=None):
+    """The string member ``name`` of ``obj`` (``default`` when absent), else a clear error."""
+    value = member(obj, name)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise unexpected(where, name, value, "a string")
+    return value
+
+
+def strings_of(obj, name, where):
+    """The leaf-list member ``name`` of ``obj`` as a list of strings ([] when absent)."""
+    value = member(obj, name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise unexpected(where, name, value, "a list of strings")
+    return list(value)
+
+
+def object_of(obj, name, where):
+    """The container member ``name`` of ``obj`` (None when absent), else a clear error."""
+    value = member(obj, name)
+    if value is not None and not isinstance(value, dict):
+        raise unexpected(where, name, value, "an object")
+    return value
+
+
+def entries_of(obj, name, where, key_name):
+    """The list member ``name`` of ``obj``: its entries, each an object with a string key ``key_name``."""
+    value = member(obj, name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise unexpected(where, name, value, "a list of entries")
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise unexpected(where, "an entry of %s" % name, entry, "an object")
+        text_of(entry, key_name, "an entry of %s in %s" % (name, where))
+        if member(entry, key_name) is None:
+            raise unexpected(where, "the key %s of an entry of %s" % (key_name, name), None, "a string")
+    return value
+
+
+def scalar_of(obj, name, where, kind, default=None):
+    """The ``bool`` or ``int`` member ``name`` of ``obj`` (``default`` when absent), else a clear error."""
+    value = member(obj, name)
+    if value is None:
+        return default
+    valid = isinstance(value, bool) if kind is bool else isinstance(value, int) and not isinstance(value, bool)
+    if not valid:
+        raise unexpected(where, name, value, "a boolean" if kind is bool else "an integer")
+    return value
+
+
+def present(obj, name):
+    """Whether ``obj`` has the member ``name`` (an ``empty`` leaf, a presence container, any value)."""
+    return member(obj, name) is not None
+
+
 def unknown_scopes(names, scopes):
     """The ``names`` that are neither the id of one of the RFC 7951 ``scopes`` nor under a prefix scope."""
     ids = set(member(s, "id") for s in scopes)
-    prefixes = [member(s, "id") for s in scopes if member(s, "is-prefix")]
+    prefixes = [member(s, "id") for s in scopes if scalar_of(s, "is-prefix", "scope %r" % member(s, "id"), bool)]
     return [n for n in names if n not in ids and not any(n.startswith(p) for p in prefixes)]
 
 
@@ -239,6 +324,7 @@ class CurityAdmin:
         # after either has (or may have) changed something.
         self.writes_done = 0
         self.writes_unsure = 0
+        self._profile_checked = False
 
     @property
     def changed_something(self):
@@ -275,6 +361,10 @@ class CurityAdmin:
     def client_path(self, client_id, *steps):
         return self.path("client-store/config-backed/client=%s" % key(client_id), *steps)
 
+    def profile_sub(self, *steps):
+        """A path below the profile entry itself (``token-issuers``, ``endpoints``); ``steps`` are encoded."""
+        return "/".join((self.profile_path,) + steps)
+
     # -- verbs ---------------------------------------------------------------------------
     def _send(self, method, path, **kwargs):
         write = method != "GET"
@@ -299,56 +389,98 @@ class CurityAdmin:
             self.writes_done += 1
         return reply
 
-    def get(self, path, fields=None, missing_ok=False):
-        """The answer of a GET of configuration data; None when absent and ``missing_ok``.
+    def get(self, path, missing_ok=False, query=None):
+        """The JSON object of a plain GET of configuration data; None when absent (404) and ``missing_ok``.
 
-        ``fields`` (RFC 8040 section 4.8.3) narrows the answer; a server that refuses the
-        parameter (400) is asked again without it.
+        Only ``content=config`` (and ``query``) is sent, never ``fields``.  A 204 stands for "no data".
         """
-        query = {"content": "config"}
-        if fields:
-            query["fields"] = fields
+        params = {"content": "config"}
+        params.update(query or {})
         try:
-            return self._send("GET", self._with_query(path, query), headers=self.HEADERS, expect=(200,)).json
+            reply = self._send("GET", self._with_query(path, params), headers=self.HEADERS, expect=(200, 204))
         except HttpError as exc:
-            if exc.status == 400 and fields:
-                return self.get(path, missing_ok=missing_ok)
             if exc.status == 404 and missing_ok:
                 return None
             raise
+        body = reply.json if reply.status == 200 and reply.json is not None else {}
+        if not isinstance(body, dict):
+            raise CurityError("%s: GET %s answered %s, not a JSON object; is admin_url the RESTCONF base "
+                              "(.../admin/api/restconf)?" % (ADMIN_SERVICE, self.transport.url(path), describe(body)))
+        return body
+
+    def read(self, path, name, where):
+        """The object (a container, or the one entry of a list) a GET of ``path`` answers as ``name``.
+
+        None when it does not exist (404, or an answer without it).  A 404 may also mean a wrong
+        profile or admin_url: the first one of a run is checked once (``require_profile``).
+        """
+        body = self.get(path, missing_ok=True)
+        if body is None:
+            self.require_profile()
+            return None
+        node = member(body, name)
+        if isinstance(node, list):
+            if len(node) != 1:
+                raise unexpected(where, name, node, "one entry")
+            node = node[0]
+        if node is not None and not isinstance(node, dict):
+            raise unexpected(where, name, node, "an object")
+        return node
+
+    def read_entries(self, path, name, where, key_name="id"):
+        """The entries of the list a GET of ``path`` answers as ``name`` ([] when it has none)."""
+        body = self.get(path, missing_ok=True)
+        if body is None:
+            return []
+        return entries_of(body, name, where, key_name)
+
+    def exists(self, path):
+        """Whether a GET of ``path`` (for example the key leaf of an entry) finds data."""
+        return self.get(path, missing_ok=True) is not None
+
+    def facility_exists(self, path, entry_id):
+        """Whether the entry ``entry_id`` of a list under ``base:facilities`` exists (one GET of its key leaf).
+
+        Curity's configuration keeps data sources (``data-sources/data-source``), signing keys
+        (``crypto/signing-keys/signing-key``) and signature verification keys
+        (``crypto/signature-verification-keys/signature-verification-key``) under ``facilities``,
+        keyed by ``id`` (confirmed in Curity's configuration exports); the URL follows RFC 8040
+        section 3.5.3 (inferred).
+        """
+        return self.exists("data/base:facilities/%s=%s/id" % (path, key(entry_id)))
 
     def data_source_exists(self, source_id):
-        """Whether ``/base:facilities/data-sources/data-source={id}`` exists (one GET).
+        return self.facility_exists("data-sources/data-source", source_id)
 
-        Curity's configuration keeps data sources under ``facilities`` beside ``profiles``; the list
-        name and key are inferred from its configuration reference, the URL follows RFC 8040 (3.5.3).
+    def require_profile(self):
+        """Fail clearly, once per run, when the profile (or the RESTCONF API at admin_url) is not there.
+
+        Reads the profiles' ids and types with ``depth=2``, as Curity's own tooling does.
         """
-        return self.get("data/base:facilities/data-sources/data-source=%s" % key(source_id), fields="id",
-                        missing_ok=True) is not None
-
-    @staticmethod
-    def _with_query(path, query):
-        # ';', '/', '(' ')' and ':' are legal in a query (RFC 3986) and are what RESTCONF examples send.
-        return "%s?%s" % (path, urlencode(sorted(query.items()), safe=";/():,"))
-
-    def _read_node(self, path, name, fields):
-        body = self.get(path, fields, missing_ok=True)
+        if self._profile_checked:
+            return
+        path = "data/base:profiles/profile"
+        body = self.get(path, missing_ok=True, query={"depth": "2"})
         if body is None and not self.is_restconf_root():
             raise CurityError(
                 "%s: admin_url %s is not the RESTCONF API of the Curity admin service (GET %s answered 404, and GET %s "
                 "did not answer as a RESTCONF root): admin_url ends in /admin/api/restconf, for example "
                 "https://idsvr-admin:6749/admin/api/restconf." % (
                     ADMIN_SERVICE, self.transport.base_url, self.transport.url(path), self.transport.base_url))
-        if body is None:
+        profiles = entries_of(body or {}, "profile", "the list of profiles", "id")
+        oauth = sorted(text_of(p, "id", "a profile") for p in profiles
+                       if local_name(text_of(p, "type", "profile %r" % member(p, "id"), "")) == OAUTH_SERVICE)
+        if self.profile_id not in oauth:
             raise CurityError(
-                "%s has no OAuth profile %r of type oauth-service (GET %s answered 404): check profile_id "
-                "(CURITY_PROFILE_ID); it is the id of the token service profile." %
-                (ADMIN_SERVICE, self.profile_id, self.transport.url(self.profile_path)))
-        node = top(body, name)
-        if not isinstance(node, dict):
-            raise CurityError("%s: GET %s answered without the %r object; is admin_url the RESTCONF base "
-                              "(.../admin/api/restconf)?" % (ADMIN_SERVICE, self.transport.url(path), name))
-        return node
+                "%s has no OAuth profile %r of type oauth-service (a GET below it answered 404; the server's token "
+                "service profiles: %s): check profile_id (CURITY_PROFILE_ID); it is the id of the token service profile."
+                % (ADMIN_SERVICE, self.profile_id, ", ".join(repr(p) for p in oauth) or "none"))
+        self._profile_checked = True
+
+    @staticmethod
+    def _with_query(path, query):
+        # ';', '/', '(' ')' and ':' are legal in a query (RFC 3986) and are what RESTCONF examples send.
+        return "%s?%s" % (path, urlencode(sorted(query.items()), safe=";/():,"))
 
     def is_restconf_root(self):
         """Whether the base URL answers as a RESTCONF API (only asked after a 404): its root resource
@@ -363,15 +495,6 @@ class CurityAdmin:
             if member(body, name) is not None:
                 return True
         return False
-
-    def read_profile(self, fields=None):
-        """The profile entry read with ``fields``; a clear error when the profile does not exist."""
-        return self._read_node(self.profile_path, "profile", fields)
-
-    def read_authorization_server(self, fields=None):
-        """The authorization server of the profile read with ``fields`` (a non-presence container:
-        it exists whenever the profile does, so a 404 means a wrong profile)."""
-        return self._read_node(self.path(), "authorization-server", fields)
 
     def patch(self, path, body):
         """RFC 8040 plain PATCH: merges ``body`` into the existing target."""
@@ -514,677 +637,3 @@ class CurityRuntime:
 def generate_secret():
     """A strong client secret: 256 random bits, URL-safe (no character needs encoding)."""
     return secrets.token_urlsafe(32)
-
-
-# --------------------------------------------------------------------------------------------
-# keyed lists under the authorization server (scopes, claims): options <-> RFC 7951 members
-# --------------------------------------------------------------------------------------------
-LEAF = "leaf"
-SET = "set"
-SINGLE = "single"
-
-
-class Field:
-    """One option of a list entry and the member path that holds it in the entry.
-
-    ``kind`` is ``leaf`` (a scalar; for a string ``""`` means "not set"), ``set`` (a
-    leaf-list compared as a set) or ``single`` (a leaf-list holding the option's one value).
-    ``default`` is what an absent member means (the server may omit default values).
-    """
-
-    def __init__(self, option, path, kind=LEAF, default=None):
-        self.option = option
-        self.path = tuple(path)
-        self.kind = kind
-        self.default = default
-
-    def read(self, entry):
-        value = dig(entry, *self.path)
-        if self.kind == SET:
-            return sorted(value or [])
-        if self.kind == SINGLE:
-            values = value or []
-            return values[0] if len(values) == 1 else (sorted(values) if values else "")
-        return self.default if value is None else value
-
-    def removes(self, have, want):
-        """Whether going from ``have`` to ``want`` removes data, which a plain merge cannot do."""
-        if self.kind == SET:
-            return bool(set(have or []) - set(want or []))
-        if self.kind == SINGLE:
-            return have not in ("", None) and have != want
-        return want == "" and have not in ("", None)
-
-    def write(self, entry, value):
-        """Set the member in ``entry``; an empty value removes it."""
-        if self.kind == SINGLE:
-            value = [value] if value else []
-        put_path(entry, self.path, None if value in ("", []) else value)
-
-
-class MapperField:
-    """Membership of a claim in one token of a claims mapper (``access_token``, ``id_token``, ``userinfo``)."""
-
-    kind = LEAF
-
-    def __init__(self, option, token):
-        self.option = option
-        self.token = token
-
-    @staticmethod
-    def removes(have, want):
-        return bool(have) and not want
-
-
-class KeyedList:
-    """A list under the authorization server managed by one module, as read in one GET.
-
-    Subclasses name the container, the list, its key and its ``fields``; ``FIELDS_QUERY``
-    selects what the one read returns.  Options are compared in the user's terms (option
-    names), so diffs and results read like the task.
-    """
-
-    CONTAINER = None
-    LIST = None
-    KEY = None
-    FIELDS = ()
-    FIELDS_QUERY = None
-
-    def __init__(self, authorization_server):
-        self.server = authorization_server
-        self.data = copy.deepcopy(member(authorization_server, self.CONTAINER) or {})
-        self.fields = dict((f.option, f) for f in self.FIELDS)
-        # ``data`` is never edited (writes work on copies): index it once, lookups stay O(1).
-        self.index = dict((member(e, self.KEY), e) for e in self.entries())
-
-    @classmethod
-    def read(cls, admin, **options):
-        return cls(admin.read_authorization_server(cls.FIELDS_QUERY), **options)
-
-    # -- reading ---------------------------------------------------------------------------
-    def entries(self, container=None):
-        found = member(self.data if container is None else container, self.LIST)
-        return found if isinstance(found, list) else []
-
-    def find(self, name, container=None):
-        if container is None:
-            return self.index.get(name)
-        for entry in self.entries(container):
-            if member(entry, self.KEY) == name:
-                return entry
-        return None
-
-    def names(self):
-        return list(self.index)
-
-    def view(self, name):
-        """Every option of an entry, defaults filled in."""
-        entry = self.find(name)
-        return dict((f.option, self._read(f, name, entry)) for f in self.FIELDS)
-
-    def _read(self, field, name, entry):
-        return field.read(entry)
-
-    def views(self, desired):
-        """Current entries, keyed by name (compared by the engine against ``desired``)."""
-        return dict((name, self.view(name)) for name in self.names())
-
-    def end_state(self, desired, state):
-        """The managed entries as they are now (none for ``state=absent``)."""
-        if state == "absent":
-            return []
-        current = self.views(desired)
-        return [self.result(name, current[name]) for name in desired if name in current]
-
-    def predicted(self, desired, state):
-        """The end state a real run would reach (check mode)."""
-        if state == "absent":
-            return []
-        out = []
-        for name, want in desired.items():
-            view = self.view(name)
-            view.update(_engine.normalise(want))
-            out.append(self.result(name, view))
-        return out
-
-    def result(self, name, view):
-        out = {"name": name}
-        out.update(view)
-        return out
-
-    # -- checks (subclasses) -----------------------------------------------------------------
-    def check(self, desired, state):
-        """Raise CurityError for a reference the server would refuse, before any write."""
-
-    def check_plan(self, plan):
-        """Raise CurityError for a planned change the server would refuse."""
-
-    # -- writing ---------------------------------------------------------------------------
-    def removes(self, change):
-        if change.action == _engine.DELETE:
-            return True
-        if change.action == _engine.CREATE:
-            return False
-        return any(self.fields[f].removes(change.before.get(f), change.after.get(f)) for f in change.changed_fields())
-
-    def deletes_alone(self, name):
-        """Whether deleting entry ``name`` needs no other edit of the container."""
-        return True
-
-    def _set(self, container, entry, name, option, value):
-        self.fields[option].write(entry, value)
-
-    def _remove(self, container, name):
-        entries = self.entries(container)
-        entries.remove(self.find(name, container))
-
-    @staticmethod
-    def _touched(change):
-        return sorted(change.after) if change.action == _engine.CREATE else change.changed_fields()
-
-    def merge_body(self, changes):
-        """The container fragment of a plain PATCH: new entries, and the changed options of others."""
-        container = {}
-        entries = []
-        for change in changes:
-            entry = {self.KEY: change.key}
-            for option in self._touched(change):
-                self._set(container, entry, change.key, option, change.after[option])
-            if len(entry) > 1 or change.action == _engine.CREATE:
-                entries.append(entry)
-        if entries:
-            container[self.LIST] = entries
-        return container
-
-    def replaced(self, changes):
-        """The whole container for a PUT: the current content with the changes applied."""
-        container = copy.deepcopy(self.data)
-        if not isinstance(member(container, self.LIST), list):
-            set_member(container, self.LIST, [])
-        for change in changes:
-            if change.action == _engine.DELETE:
-                self._remove(container, change.key)
-                continue
-            entry = self.find(change.key, container)
-            if entry is None:
-                entry = {self.KEY: change.key}
-                self.entries(container).append(entry)
-            for option in self._touched(change):
-                self._set(container, entry, change.key, option, change.after.get(option, ""))
-        if not self.entries(container):
-            set_member(container, self.LIST, None)
-        return container
-
-    def write(self, admin, plan):
-        """At most one request: PATCH for a pure merge, DELETE for one lone deletion, else PUT.
-
-        A plain PATCH (RFC 8040 section 4.6.1) cannot remove anything, a leaf-list entry
-        included (RFC 7950 merge semantics), so any removal replaces the whole container,
-        built from what was just read plus the changes (last writer wins: RESTCONF has no
-        lock here).
-        """
-        changes = [c for c in plan.changes if c.changed]
-        if not changes:
-            return
-        container_path = admin.path(self.CONTAINER)
-        qualified = "%s:%s" % (OAUTH_MODULE, self.CONTAINER)
-        if not any(self.removes(c) for c in changes):
-            admin.patch(container_path, {qualified: self.merge_body(changes)})
-        elif len(changes) == 1 and changes[0].action == _engine.DELETE and self.deletes_alone(changes[0].key):
-            admin.delete("%s/%s=%s" % (container_path, self.LIST, key(changes[0].key)))
-        else:
-            admin.put(container_path, {qualified: self.replaced(changes)})
-
-
-UINT32_MAX = 4294967295
-
-
-class ScopeList(KeyedList):
-    """The scopes of the profile (``scopes/scope``, key ``id``)."""
-
-    CONTAINER = "scopes"
-    LIST = "scope"
-    KEY = "id"
-    FIELDS = (
-        Field("description", ["description"], default=""),
-        Field("claims", ["claims"], SET),
-        Field("time_to_live", ["time-to-live"]),
-        Field("required", ["required"], default=False),
-        Field("expose_in_metadata", ["expose-in-metadata"], default=True),
-        Field("is_prefix", ["is-prefix"], default=False),
-    )
-    # The one read: RFC 8040 "fields" on the authorization server brings the whole scopes
-    # container (written back whole when something is removed) and only the names of the
-    # claims that scopes refer to.  Curity's own tooling uses "fields" (confirmed); this
-    # nested expression follows RFC 8040 section 4.8.3 (inferred).  A server without "fields"
-    # answers 400 and is read again without it (CurityAdmin.get): larger, still correct.
-    FIELDS_QUERY = "scopes;claims/claim/name"
-
-    def claim_names(self):
-        return [member(c, "name") for c in dig(self.server, "claims", "claim") or []]
-
-    def check(self, desired, state):
-        if state == "absent":
-            return
-        known = set(self.claim_names())
-        missing = {}
-        for name, want in desired.items():
-            ttl = want.get("time_to_live")
-            if ttl is not None and not 0 <= ttl <= UINT32_MAX:
-                raise CurityError("Scope %r: time_to_live must be between 0 and %d seconds, got %d." % (name, UINT32_MAX, ttl))
-            effective = self.view(name)
-            effective.update(want)
-            if effective["is_prefix"] and effective["claims"]:
-                raise CurityError("Scope %r: a prefix scope (is_prefix) cannot carry claims; remove its claims or "
-                                  "set is_prefix to false." % name)
-            for claim in want.get("claims", []):
-                if claim not in known:
-                    missing.setdefault(claim, []).append(name)
-        if missing:
-            raise CurityError("The profile has no claim %s (used by %s). Create the claims first (for example with "
-                              "devportal.dcr.curity_claim); nothing was changed." % (
-                                  ", ".join(repr(c) for c in sorted(missing)),
-                                  "; ".join("%r: scope %s" % (c, ", ".join(repr(s) for s in missing[c])) for c in sorted(missing))))
-
-
-class ClaimList(KeyedList):
-    """The claims of the profile (``claims/claim``, key ``name``) and their claims mapper membership."""
-
-    CONTAINER = "claims"
-    LIST = "claim"
-    KEY = "name"
-    FIELDS = (
-        Field("description", ["description"], default=""),
-        Field("value_provider", ["value-provided-by"], default=""),
-        Field("attribute", ["transformation", "input-attribute-names"], SINGLE),
-        Field("required", ["required"], default=False),
-        Field("expose_in_metadata", ["expose-in-metadata"], default=True),
-        MapperField("in_access_token", "access_token"),
-        MapperField("in_id_token", "id_token"),
-        MapperField("in_userinfo", "userinfo"),
-    )
-    # The one read ("fields" as for scopes, inferred form): the whole claims container (claims,
-    # value providers, claims mappers: written back whole when something is removed) and which
-    # scopes use which claims.
-    FIELDS_QUERY = "claims;scopes(scope(id;claims);default-scope-claim)"
-    TOKENS = ("access_token", "id_token", "userinfo")
-
-    def __init__(self, authorization_server, mapper_of=None, default_mapper="default"):
-        super(ClaimList, self).__init__(authorization_server)
-        self.mapper_of = mapper_of or {}
-        self.default_mapper = default_mapper
-        self.mapped = {}  # (mapper id, token) -> set of claim names, filled on first use
-
-    def mapper_id(self, name):
-        return self.mapper_of.get(name) or self.default_mapper
-
-    def mappers(self, container=None):
-        found = dig(self.data if container is None else container, "claims-mappers", "claims-mapper")
-        return found if isinstance(found, list) else []
-
-    def mapper(self, mapper_id, container=None):
-        for entry in self.mappers(container):
-            if member(entry, "id") == mapper_id:
-                return entry
-        return None
-
-    def _read(self, field, name, entry):
-        if isinstance(field, MapperField):
-            token = (self.mapper_id(name), field.token)
-            if token not in self.mapped:
-                self.mapped[token] = set(dig(self.mapper(token[0]), field.token, "claim") or [])
-            return name in self.mapped[token]
-        return field.read(entry)
-
-    def result(self, name, view):
-        out = super(ClaimList, self).result(name, view)
-        out["claims_mapper"] = self.mapper_id(name)
-        return out
-
-    def provider_ids(self):
-        return [member(p, "id") for p in member(self.data, "claims-value-provider") or []]
-
-    def users(self, name):
-        """The scopes (and the scopes' default claims) that refer to claim ``name``."""
-        scopes = member(self.server, "scopes") or {}
-        out = ["scope %r" % member(s, "id") for s in member(scopes, "scope") or [] if name in (member(s, "claims") or [])]
-        if name in (member(scopes, "default-scope-claim") or []):
-            out.append("the default scope claims")
-        return out
-
-    def check(self, desired, state):
-        if state == "absent":
-            return
-        providers = set(self.provider_ids())
-        problems = []
-        for name, want in desired.items():
-            provider = want.get("value_provider")
-            if provider and provider not in providers:
-                problems.append("claim %r: value provider %r does not exist (known: %s)"
-                                % (name, provider, ", ".join(sorted(providers)) or "none"))
-            mapped = [o for o in want if isinstance(self.fields[o], MapperField)]
-            if mapped and self.mapper(self.mapper_id(name)) is None:
-                problems.append("claim %r: claims mapper %r does not exist (needed by %s)"
-                                % (name, self.mapper_id(name), ", ".join(sorted(mapped))))
-        if problems:
-            raise CurityError("Cannot apply the claims: %s. Nothing was changed." % "; ".join(problems))
-
-    def check_plan(self, plan):
-        used = []
-        for change in plan.of(_engine.DELETE):
-            users = self.users(change.key)
-            if users:
-                used.append("%r is used by %s" % (change.key, ", ".join(users)))
-        if used:
-            raise CurityError("Cannot delete claims still in use: %s. Remove them from those scopes first (for example "
-                              "with devportal.dcr.curity_scope); nothing was changed." % "; ".join(used))
-
-    def _mapper_lists(self, container, name):
-        """(token container, claim list) of every mapper token that lists claim ``name``."""
-        for mapper in self.mappers(container):
-            for token in self.TOKENS:
-                holder = member(mapper, token)
-                if name in (member(holder, "claim") or []):
-                    yield holder, member(holder, "claim")
-
-    def deletes_alone(self, name):
-        return next(self._mapper_lists(self.data, name), None) is None
-
-    def _remove(self, container, name):
-        super(ClaimList, self)._remove(container, name)
-        for holder, claims in list(self._mapper_lists(container, name)):
-            claims.remove(name)
-            if not claims:
-                set_member(holder, "claim", None)
-
-    def _set(self, container, entry, name, option, value):
-        field = self.fields[option]
-        if not isinstance(field, MapperField):
-            field.write(entry, value)
-            return
-        mapper_id = self.mapper_id(name)
-        mapper = self.mapper(mapper_id, container)
-        if mapper is None:
-            if not value:
-                return
-            mapper = {"id": mapper_id}
-            put_path(container, ("claims-mappers", "claims-mapper"), self.mappers(container) + [mapper])
-        holder = member(mapper, field.token)
-        claims = list(member(holder, "claim") or [])
-        if value and name not in claims:
-            claims.append(name)
-        elif not value and name in claims:
-            claims.remove(name)
-        if holder is None and claims:
-            holder = {}
-            set_member(mapper, field.token, holder)
-        if holder is not None:
-            set_member(holder, "claim", claims or None)
-
-
-def desired_items(params, options, list_option, key_option="name"):
-    """``{name: {option: value}}`` from the single form (top-level options) or the list form.
-
-    Only the options the user set are kept: the rest of the entry is not managed.
-    """
-    items = params[list_option] if params[list_option] is not None else [params]
-    desired = {}
-    for index, item in enumerate(items):
-        values = _engine.user_set(item, (key_option,) + tuple(options))
-        name = values.pop(key_option, None)
-        where = "%s[%d]" % (list_option, index) if params[list_option] is not None else key_option
-        if not isinstance(name, str) or not name.strip() or name != name.strip():
-            raise CurityError("%s: the %s must be a non-empty string without surrounding spaces, got %r."
-                              % (where, key_option, name))
-        if name in desired:
-            raise CurityError("%s: %r is listed twice in %s; list each one once." % (where, name, list_option))
-        desired[name] = values
-    return desired
-
-
-def converge(module, kind, desired, state, exclusive, **options):
-    """Read once, plan once, write at most once, re-read once: returns (plan, end state).
-
-    ``kind`` is a ``KeyedList`` subclass.  In check mode nothing is written and the end state
-    is the predicted one; ``changed`` and the diff come from the same plan either way.
-    """
-    if exclusive and state == "absent":
-        raise CurityError("exclusive applies to state=present only (it deletes what the task does not list).")
-    admin = CurityAdmin.from_module(module)
-    current = kind.read(admin, **options)
-    current.check(desired, state)
-    plan = _engine.plan_collection(current.views(desired), desired, state, exclusive)
-    current.check_plan(plan)
-    if not plan.changed or module.check_mode:
-        return plan, current.predicted(desired, state)
-    current.write(admin, plan)
-    after = kind.read(admin, **options)
-    if _engine.plan_collection(after.views(desired), desired, state, exclusive).changed:
-        module.warn("The %s read back after the write still differ from the task; another client may have changed "
-                    "them at the same time. Run the task again to converge." % kind.CONTAINER)
-    return plan, after.end_state(desired, state)
-
-
-# --------------------------------------------------------------------------------------------
-# the DCR credential: a config-backed client, the DCR settings and the default token issuer
-# --------------------------------------------------------------------------------------------
-CLIENT = "client"
-DCR = "dynamic_client_registration"
-ISSUER = "token_issuer"
-# Non-templatized capabilities: option value -> (member, RFC 7951 value).  client-credentials
-# is an empty leaf as on clients (confirmed there); code a container as on clients (inferred).
-DCR_CAPABILITIES = {"client_credentials": ("client-credentials", EMPTY), "code": ("code", {})}
-CLIENT_LEAVES = {"client_name": "client-name", "description": "description", "scopes": "scope"}
-
-
-def _options(obj):
-    """Member names of a JSON object as option-like names (``client-credentials`` -> ``client_credentials``)."""
-    return sorted(local_name(k).replace("-", "_") for k in obj or {})
-
-
-class CredentialConfig:
-    """The credential Konnect uses to register clients, as one GET of the profile shows it."""
-
-    # The client's own leaves (not its secret hash) for every config-backed client (RESTCONF
-    # fields cannot select a list entry by key), the DCR settings whole (written back whole
-    # when the client leaves authenticate-client-by), the scope ids and the token issuer flag.
-    FIELDS_QUERY = ("settings/profile-oauth:authorization-server(client-store/config-backed/client(id;client-name;"
-                    "description;capabilities;scope);dynamic-client-registration;scopes/scope(id;is-prefix));"
-                    "token-issuers/default-token-issuer/access-token-as-jwt")
-
-    def __init__(self, profile, client_id):
-        self.client_id = client_id
-        server = dig(profile, "settings", "authorization-server") or {}
-        self.client = None
-        for entry in dig(server, "client-store", "config-backed", "client") or []:
-            if member(entry, "id") == client_id:
-                self.client = entry
-        self.dcr = member(server, "dynamic-client-registration")
-        self.scopes = dig(server, "scopes", "scope") or []
-        self.jwt = member(dig(profile, "token-issuers", "default-token-issuer"), "access-token-as-jwt") is not None
-
-    @classmethod
-    def read(cls, admin, client_id):
-        return cls(admin.read_profile(cls.FIELDS_QUERY), client_id)
-
-    # -- views (option names) ----------------------------------------------------------------
-    def client_view(self):
-        if self.client is None:
-            return None
-        return {
-            "client_name": member(self.client, "client-name") or "",
-            "description": member(self.client, "description") or "",
-            "scopes": sorted(member(self.client, "scope") or []),
-            "client_credentials": member(member(self.client, "capabilities"), "client-credentials") is not None,
-        }
-
-    @property
-    def dcr_enabled(self):
-        """Non-templatized DCR is configured (what the how-to enables)."""
-        return self.dcr is not None and member(self.dcr, "non-templatized") is not None
-
-    def dcr_view(self):
-        if self.dcr is None:
-            return None
-        settings = member(self.dcr, "non-templatized") or {}
-        scopes = member(settings, "scopes") or {}
-        return {
-            "client_data_source": member(self.dcr, "client-data-source") or "",
-            "capabilities": _options(member(settings, "capabilities")),
-            "scopes": "all" if member(scopes, "all") is not None else sorted(member(scopes, "scope") or []),
-            "client_authentication": _options(member(settings, "client-authentication-method")),
-            "authenticate_client_by": sorted(member(settings, "authenticate-client-by") or []),
-            "management_clients": sorted(dig(self.dcr, "client-management", "management-clients") or []),
-            "client_management": member(self.dcr, "client-management") is not None,
-        }
-
-    def issuer_view(self):
-        return {"access_token_as_jwt": self.jwt}
-
-    def dcr_other_users(self, client_id):
-        """What, besides ``client_id``, the DCR settings serve: other clients in ``authenticate-client-by`` or
-        ``management-clients``, user authentication or open registration, templatized DCR (in words).
-
-        Empty when the DCR settings exist for ``client_id`` alone (or for nobody): removing them then
-        takes nothing from anyone else.
-        """
-        if self.dcr is None:
-            return []
-        settings = member(self.dcr, "non-templatized") or {}
-        clients = set(member(settings, "authenticate-client-by") or [])
-        clients |= set(dig(self.dcr, "client-management", "management-clients") or [])
-        users = ["client %r" % c for c in sorted(clients) if c != client_id]
-        if member(settings, "authenticate-user-by"):
-            users.append("user authentication (authenticate-user-by)")
-        if member(settings, "no-authentication") is not None:
-            users.append("open registration (no-authentication)")
-        if member(self.dcr, "templatized") is not None:
-            users.append("templatized DCR")
-        return users
-
-    def unknown_scopes(self, names):
-        return unknown_scopes(names, self.scopes)
-
-    # -- writing -----------------------------------------------------------------------------
-    def write(self, admin, plan, secret=None):
-        """Apply ``plan``: one PATCH of the profile for everything a merge can do, then the removals.
-
-        Removals cannot be merged (RFC 8040 plain PATCH): a client that loses scopes or a
-        name is replaced (PUT of the client read whole, its secret hash included, which the
-        server keeps as it is, as when a backup is restored: inferred), DCR scopes that shrink
-        replace the ``scopes`` container, ``access-token-as-jwt`` is deleted, and a deleted
-        client first leaves the DCR settings (PUT of them), then is deleted.
-        """
-        changes = dict((c.key, c) for c in plan.changes if c.changed)
-        server, profile, later = {}, {}, []
-        client = changes.get(CLIENT)
-        if client is not None and client.action == _engine.DELETE:
-            later.append(lambda: admin.delete(admin.client_path(self.client_id)))
-        elif client is not None and _client_removes(client):
-            later.append(lambda: self._replace_client(admin, client, secret))
-        elif client is not None:
-            entry = _client_entry({"id": self.client_id}, client, secret)
-            put_path(server, ("client-store", "config-backed", "client"), [entry])
-        dcr = changes.get(DCR)
-        if dcr is not None:
-            self._write_dcr(admin, dcr, server, later)
-        issuer = changes.get(ISSUER)
-        if issuer is not None and issuer.after["access_token_as_jwt"]:
-            put_path(profile, ("token-issuers", "default-token-issuer", "access-token-as-jwt"), EMPTY)
-        elif issuer is not None:
-            later.append(lambda: admin.delete(admin.profile_path + "/token-issuers/default-token-issuer/access-token-as-jwt"))
-        if server:
-            profile["settings"] = {"profile-oauth:authorization-server": server}
-        if profile:
-            profile.update({"id": admin.profile_id, "type": OAUTH_SERVICE_IDENTITY})
-            admin.patch(admin.profile_path, {"base:profile": [profile]})
-        for step in later:
-            step()
-
-    def _replace_client(self, admin, change, secret):
-        entry = top(admin.get(admin.client_path(self.client_id)), "client")
-        if not isinstance(entry, dict):
-            raise CurityError("Client %r disappeared while it was being updated; run the task again." % self.client_id)
-        admin.put(admin.client_path(self.client_id), {"profile-oauth:client": [_client_entry(entry, change, secret)]})
-
-    def _write_dcr(self, admin, change, server, later):
-        if change.action == _engine.DELETE:  # before the client, which the settings may name
-            later.insert(0, lambda: admin.delete(admin.path("dynamic-client-registration")))
-            return
-        if "authenticate_client_by" in change.after and self.client_id not in change.after["authenticate_client_by"]:
-            later.insert(0, lambda: self._leave_dcr(admin))
-            return
-        fragment = _dcr_fragment(change)
-        before = (change.before or {}).get("scopes")
-        after = change.after.get("scopes")
-        if isinstance(before, list) and isinstance(after, list) and set(before) - set(after):
-            fragment["non-templatized"].pop("scopes")
-            later.append(lambda: admin.put(admin.path("dynamic-client-registration", "non-templatized", "scopes"),
-                                           {"profile-oauth:scopes": {"scope": after}}))
-        if not fragment["non-templatized"]:
-            del fragment["non-templatized"]
-        if fragment:
-            server["dynamic-client-registration"] = fragment
-
-    def _leave_dcr(self, admin):
-        """The DCR settings without this client in authenticate-client-by and management-clients (PUT)."""
-        dcr = copy.deepcopy(self.dcr)
-        for path in (("non-templatized", "authenticate-client-by"), ("client-management", "management-clients")):
-            holder = dig(dcr, *path[:-1])
-            values = [v for v in member(holder, path[-1]) or [] if v != self.client_id]
-            if isinstance(holder, dict):
-                set_member(holder, path[-1], values or None)
-        admin.put(admin.path("dynamic-client-registration"), {"profile-oauth:dynamic-client-registration": dcr})
-
-
-def _touched(change):
-    return sorted(change.after) if change.action == _engine.CREATE else change.changed_fields()
-
-
-def _client_removes(change):
-    if change.action != _engine.UPDATE:
-        return False
-    before = change.before or {}
-    for option in change.changed_fields():
-        value = change.after.get(option)
-        if option == "scopes" and set(before.get("scopes") or []) - set(value):
-            return True
-        if option in ("client_name", "description") and value == "":
-            return True
-    return False
-
-
-def _client_entry(entry, change, secret):
-    """``entry`` with the client options the change touches (the plain secret, never the mask)."""
-    for option in _touched(change):
-        if option == "client_credentials":
-            put_path(entry, ("capabilities", "client-credentials"), EMPTY)
-        elif option == "secret":
-            set_member(entry, "secret", secret)
-        else:
-            value = change.after[option]
-            set_member(entry, CLIENT_LEAVES[option], None if value in ("", []) else value)
-    return entry
-
-
-def _dcr_fragment(change):
-    """The merge fragment of the DCR settings: what is added or set, never what is removed."""
-    before = change.before or {}
-    fragment, settings = {}, {}
-    for option in _touched(change):
-        value = change.after[option]
-        added = sorted(set(value) - set(before.get(option) or [])) if isinstance(value, list) else []
-        if option == "client_data_source":
-            fragment["client-data-source"] = value
-        elif option == "client_management":
-            fragment["client-management"] = {}
-        elif option == "capabilities":
-            settings["capabilities"] = dict(DCR_CAPABILITIES[c] for c in added if c in DCR_CAPABILITIES)
-        elif option == "client_authentication" and "secret" in added:
-            settings["client-authentication-method"] = {"secret": {}}
-        elif option == "authenticate_client_by":
-            settings["authenticate-client-by"] = added
-        elif option == "scopes":
-            settings["scopes"] = {"all": EMPTY} if value == "all" else {"scope": value}
-    fragment["non-templatized"] = settings
-    return fragment

@@ -17,13 +17,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
-from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
-    ClaimList,
-    converge,
-    curity_argument_spec,
-    desired_items,
-    reported,
-)
+from ansible_collections.devportal.dcr.plugins.module_utils._curity import curity_argument_spec, reported
+from ansible_collections.devportal.dcr.plugins.module_utils._curity_lists import ClaimList, converge, desired_items
 
 CLAIM_OPTIONS = dict(
     name=dict(type="str"),

@@ -21,16 +21,30 @@ from ansible.module_utils.basic import env_fallback
 from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine
 from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
-    CLIENT,
-    DCR,
-    ISSUER,
-    CredentialConfig,
     CurityAdmin,
     CurityError,
     CurityRuntime,
     TokenRefused,
     curity_argument_spec,
     generate_secret,
+    member,
+)
+from ansible_collections.devportal.dcr.plugins.module_utils._curity_credential import (
+    CAPABILITIES,
+    CLIENT,
+    DCR,
+    DEFAULT_DCR_ENDPOINT_URI,
+    DCR_ENDPOINT_KIND,
+    ENDPOINT,
+    ISSUER,
+    RECORD_ENDPOINT,
+    RECORD_ENDPOINT_CREATED,
+    RECORD_ENDPOINT_ROLES,
+    RECORD_ISSUER,
+    USERINFO,
+    USERINFO_ISSUER_TYPE,
+    USERINFO_PURPOSE,
+    CredentialConfig,
 )
 from ansible_collections.devportal.dcr.plugins.module_utils._http import HttpError, TransportError
 
@@ -42,13 +56,19 @@ HINTS = {
                      "in authenticate-client-by",
     "unauthorized_client": "the client lacks the client credentials capability",
 }
+USERINFO_OPTIONS = (("userinfo_data_source", "tokens_data_source"), ("userinfo_signing_key", "signing_key"),
+                    ("userinfo_verification_keystore", "verification_keystore"))
+SIGNING_KEYS = "crypto/signing-keys/signing-key"
+VERIFICATION_KEYS = "crypto/signature-verification-keys/signature-verification-key"
 
 
-def desired_client(params, secret):
+def desired_client(params, secret, record=None):
     want = _engine.user_set(params, ("client_name", "description", "scopes"))
     want["client_credentials"] = True
     if secret is not None:
         want["secret"] = secret
+    if record:
+        want["teardown_record"] = record
     return want
 
 
@@ -70,40 +90,150 @@ def desired_dcr(params, config):
         want["scopes"] = sorted(set(params["dcr_scopes"]))
     elif not config.dcr_enabled:
         want["scopes"] = "all"
+    if not config.dcr_enabled:
+        # What the Admin UI writes (every public non-templatized configuration has it).
+        want["authenticators"] = "all"
+    return want
+
+
+def endpoint_id(config, params):
+    """The DCR endpoint the task deploys: the one named, else the profile's, else Curity's conventional one."""
+    return config.dcr_endpoint_id(params["dcr_endpoint_id"])
+
+
+def desired_roles(config, params):
+    """The service roles the DCR endpoint must be deployed on (those that deploy the token endpoint by default)."""
+    if params["dcr_service_roles"] is not None:
+        return sorted(set(params["dcr_service_roles"]))
+    return config.token_endpoint_roles()
+
+
+def desired_endpoint(config, params):
+    eid = endpoint_id(config, params)
+    current = config.endpoint_view(eid) or {}
+    uri = params["dcr_endpoint_uri"] or current.get("uri") or DEFAULT_DCR_ENDPOINT_URI
+    roles = sorted(set(current.get("service_roles") or []) | set(desired_roles(config, params)))
+    return {"id": eid, "uri": uri, "service_roles": roles}
+
+
+def desired_userinfo(config, params):
+    """Kong's custom token issuer: the options set; on creation, the default token issuer's settings for the rest."""
+    iid = params["userinfo_issuer_id"]
+    want = {"id": iid, "issuer_type": USERINFO_ISSUER_TYPE, "purpose_type": USERINFO_PURPOSE}
+    for option, field in USERINFO_OPTIONS:
+        if params[option] is not None:
+            want[field] = params[option]
+    if config.userinfo_view(iid) is None:
+        for field, value in config.issuer_defaults().items():
+            if field not in want and value:
+                want[field] = value
+        if want.get("verification_keystore") == "":
+            del want["verification_keystore"]
     return want
 
 
 def leaving_dcr(config, client_id):
-    """The DCR lists without the client (what a deleted client leaves behind), or None."""
+    """The DCR registration clients without the client (what a deleted client leaves behind), or None."""
     have = config.dcr_view()
     if have is None or config.client is None:
         return None
-    return dict((k, [v for v in have[k] if v != client_id]) for k in ("authenticate_client_by", "management_clients"))
+    return {"authenticate_client_by": [v for v in have["authenticate_client_by"] if v != client_id]}
+
+
+def serves_others(config, params):
+    return config.dcr is not None and bool(config.dcr_other_users(params["client_id"]))
 
 
 def removes_dcr(config, params):
     """With dcr=true, state=absent removes the DCR settings when they serve no one but the client."""
-    return params["dcr"] and config.dcr is not None and not config.dcr_other_users(params["client_id"])
+    return params["dcr"] and config.dcr is not None and not serves_others(config, params)
+
+
+def _words(value):
+    return sorted(set((value or "").split()))
+
+
+def record_additions(config, plan):
+    """The client's teardown record with what this plan creates (None when it creates nothing to record)."""
+    changes = dict((c.key, c) for c in plan.changes if c.changed)
+    record = dict(config.record()) if config.client is not None else {}
+    added = {}
+    endpoint = changes.get(ENDPOINT)
+    if endpoint is not None:
+        if endpoint.action == _engine.CREATE:
+            added[RECORD_ENDPOINT_CREATED] = "true"
+        new_roles = set(endpoint.after["service_roles"]) - set((endpoint.before or {}).get("service_roles") or [])
+        if new_roles or endpoint.action == _engine.CREATE:
+            added[RECORD_ENDPOINT] = endpoint.after["id"]
+        if new_roles:
+            added[RECORD_ENDPOINT_ROLES] = " ".join(sorted(set(_words(record.get(RECORD_ENDPOINT_ROLES))) | new_roles))
+    userinfo = changes.get(USERINFO)
+    if userinfo is not None and userinfo.action == _engine.CREATE:
+        added[RECORD_ISSUER] = userinfo.after["id"]
+    if not added:
+        return None
+    record.update(added)
+    return record
+
+
+def undo_record(config, plan):
+    """The changes that take back what earlier runs recorded as created (teardown)."""
+    record = config.record() if config.client is not None else {}
+    eid = record.get(RECORD_ENDPOINT)
+    current = config.endpoint_view(eid) if eid else None
+    if current is not None and record.get(RECORD_ENDPOINT_CREATED) == "true":
+        plan.add(_engine.compare(ENDPOINT, current, None, "absent"))
+    elif current is not None:
+        roles = sorted(set(current["service_roles"]) - set(_words(record.get(RECORD_ENDPOINT_ROLES))))
+        plan.add(_engine.compare(ENDPOINT, current, dict(current, service_roles=roles)))
+    iid = record.get(RECORD_ISSUER)
+    issuer = config.userinfo_view(iid) if iid else None
+    if issuer is not None:
+        plan.add(_engine.compare(USERINFO, issuer, None, "absent"))
 
 
 def make_plan(config, params, secret=None, force_secret=False):
     plan = _engine.Plan()
     if params["state"] == "absent":
         plan.add(_engine.compare(CLIENT, config.client_view(), None, "absent"))
-        if removes_dcr(config, params):
-            plan.add(_engine.compare(DCR, config.dcr_view(), None, "absent"))
+        if params["dcr"] and not serves_others(config, params):
+            undo_record(config, plan)
+            if config.dcr is not None:
+                plan.add(_engine.compare(DCR, config.dcr_view(), None, "absent"))
             return plan
         leaving = leaving_dcr(config, params["client_id"])
         if leaving is not None:
             plan.add(_engine.compare(DCR, config.dcr_view(), leaving))
         return plan
-    plan.add(_engine.compare(CLIENT, config.client_view(), desired_client(params, secret), secret_keys=("secret",),
-                             force_fields=("secret",) if force_secret else ()))
+    plan.add(_engine.compare(CAPABILITIES, config.capabilities_view(), {"client_credentials": True}))
     if params["dcr"]:
         plan.add(_engine.compare(DCR, config.dcr_view(), desired_dcr(params, config)))
+        plan.add(_engine.compare(ENDPOINT, config.endpoint_view(endpoint_id(config, params)),
+                                 desired_endpoint(config, params)))
     if params["access_token_as_jwt"] is not None:
         plan.add(_engine.compare(ISSUER, config.issuer_view(), {"access_token_as_jwt": params["access_token_as_jwt"]}))
+    if params["userinfo_issuer"] is not None:
+        current = config.userinfo_view(params["userinfo_issuer_id"])
+        plan.add(_engine.compare(USERINFO, current, desired_userinfo(config, params),
+                                 "present" if params["userinfo_issuer"] else "absent"))
+    record = record_additions(config, plan)
+    plan.changes.insert(0, _engine.compare(CLIENT, config.client_view(), desired_client(params, secret, record),
+                                           secret_keys=("secret",), force_fields=("secret",) if force_secret else ()))
     return plan
+
+
+def reads(params):
+    """The parts of the profile a run reads, in order (each one plain GET)."""
+    if params["state"] == "absent":
+        return ("client", "dcr")
+    out = ["client", "dcr", "capabilities"]
+    if params["access_token_as_jwt"] is not None or params["userinfo_issuer"] is not None:
+        out.append("issuers")
+    if params["dcr"]:
+        out += ["endpoints", "roles"]
+    if params["scopes"] or (params["dcr"] and params["dcr_scopes"]):
+        out.append("scopes")
+    return tuple(out)
 
 
 class Credential:
@@ -132,26 +262,101 @@ class Credential:
         if params["state"] == "present" and params["verify"] and not params["issuer"]:
             raise CurityError("issuer is required to verify the credential: set issuer (or CURITY_ISSUER), or "
                               "verify: false.")
+        self.check_deployment_input()
         self.admin = CurityAdmin.from_module(self.module)
         if params["issuer"]:
             self.runtime = CurityRuntime(self.module, params["issuer"],
                                          allow_insecure_token_endpoint=params["allow_insecure_token_endpoint"])
 
-    def check_scopes(self, config):
+    def check_deployment_input(self):
+        """The DCR endpoint and token issuer options, checked before any request."""
+        params = self.params
+        for option in ("dcr_endpoint_id", "userinfo_issuer_id"):
+            value = params[option]
+            if value is not None and (not value.strip() or value != value.strip() or "/" in value):
+                raise CurityError("%s must be a non-empty id without surrounding spaces or '/', got %r." % (option, value))
+        uri = params["dcr_endpoint_uri"]
+        if uri is not None and (not uri.startswith("/") or any(c in uri for c in "?# \t")):
+            raise CurityError("dcr_endpoint_uri must be a path starting with '/', without a query, a fragment or spaces "
+                              "(for example %s), got %r." % (DEFAULT_DCR_ENDPOINT_URI, uri))
+        for role in params["dcr_service_roles"] or []:
+            if not role or role != role.strip():
+                raise CurityError("dcr_service_roles must name service roles (ids without surrounding spaces), got %r."
+                                  % role)
+        given = [option for option, _field in USERINFO_OPTIONS if params[option] is not None]
+        if given and not params["userinfo_issuer"]:
+            raise CurityError("%s only apply with userinfo_issuer: true." % ", ".join(given))
+        for option in ("userinfo_data_source", "userinfo_signing_key"):
+            if params[option] == "":
+                raise CurityError("%s must name a %s; omit it to use the default token issuer's." % (
+                    option, "data source" if option == "userinfo_data_source" else "signing key"))
+
+    def check_references(self, config):
+        """Everything the server would refuse, or a run would get wrong, found with reads before any write."""
+        params = self.params
         problems = []
-        for option in ("scopes", "dcr_scopes") if self.params["dcr"] else ("scopes",):
-            unknown = config.unknown_scopes(self.params[option] or [])
+        for option in ("scopes", "dcr_scopes") if params["dcr"] else ("scopes",):
+            unknown = config.unknown_scopes(params[option] or [])
             if unknown:
-                problems.append("%s names scopes the profile does not have: %s" % (option, ", ".join(map(repr, unknown))))
-        source = self.params["dcr_client_data_source"]
-        if self.params["dcr"] and source and source != (config.dcr_view() or {}).get("client_data_source") \
+                problems.append("%s names scopes the profile does not have: %s (create them first, for example with "
+                                "devportal.dcr.curity_scope)" % (option, ", ".join(map(repr, unknown))))
+        source = params["dcr_client_data_source"]
+        if params["dcr"] and source and source != (config.dcr_view() or {}).get("client_data_source") \
                 and not self.admin.data_source_exists(source):
             problems.append("dcr_client_data_source names a data source Curity does not have: %r (see Facilities > "
                             "Data Sources)" % source)
+        if params["dcr"]:
+            problems.extend(self.endpoint_problems(config))
+        if params["userinfo_issuer"]:
+            problems.extend(self.userinfo_problems(config))
         if problems:
-            hint = " (dcr is granted through the DCR settings, not listed)" if INITIAL_TOKEN_SCOPE in (self.params["scopes"] or []) else ""
-            raise CurityError("%s%s. Create them first (scopes for example with devportal.dcr.curity_scope); nothing was "
-                              "changed." % ("; ".join(problems), hint))
+            hint = " (dcr is granted through the DCR settings, not listed)" if INITIAL_TOKEN_SCOPE in (params["scopes"] or []) else ""
+            raise CurityError("%s%s. Nothing was changed." % ("; ".join(problems), hint))
+
+    def endpoint_problems(self, config):
+        params = self.params
+        problems = []
+        eid = endpoint_id(config, params)
+        entry = config.endpoint(eid)
+        if entry is not None and config.endpoint_kind(entry) != DCR_ENDPOINT_KIND:
+            problems.append("endpoint %r of the profile is of kind %r, not %s; set dcr_endpoint_id to another id" % (
+                eid, config.endpoint_kind(entry), DCR_ENDPOINT_KIND))
+        uri = desired_endpoint(config, params)["uri"]
+        for other in config.endpoints:
+            if member(other, "id") != eid and config.endpoint_uri(other) == uri:
+                problems.append("dcr_endpoint_uri %r is the path of endpoint %r already; choose another path" % (
+                    uri, member(other, "id")))
+        known = config.role_ids()
+        if params["dcr_service_roles"] is None and not desired_roles(config, params):
+            problems.append("no service role deploys the profile's token endpoint, so none is known to deploy the DCR "
+                            "endpoint on: set dcr_service_roles (service roles: %s)" % (", ".join(map(repr, known)) or "none"))
+        unknown = [r for r in params["dcr_service_roles"] or [] if r not in known]
+        if unknown:
+            problems.append("dcr_service_roles names service roles Curity does not have: %s (service roles: %s)" % (
+                ", ".join(map(repr, unknown)), ", ".join(map(repr, known)) or "none"))
+        return problems
+
+    def userinfo_problems(self, config):
+        """The custom token issuer's references: asked only for values this run would write."""
+        params = self.params
+        want = desired_userinfo(config, params)
+        have = config.userinfo_view(params["userinfo_issuer_id"]) or {}
+        problems = []
+        for option, field in USERINFO_OPTIONS[:2] if not have else ():
+            if not want.get(field):
+                problems.append("%s is needed: the profile's default token issuer has no %s to start from" % (
+                    option, "data source" if field == "tokens_data_source" else "signing key"))
+        checks = (("tokens_data_source", "userinfo_data_source", "data-sources/data-source", "a data source",
+                   "Facilities > Data Sources"),
+                  ("signing_key", "userinfo_signing_key", SIGNING_KEYS, "a signing key", "Facilities > Keys and "
+                   "Cryptography > Signing Keys"),
+                  ("verification_keystore", "userinfo_verification_keystore", VERIFICATION_KEYS,
+                   "a signature verification key", "Facilities > Keys and Cryptography > Signature Verification Keys"))
+        for field, option, path, what, where in checks:
+            value = want.get(field)
+            if params[option] and value != have.get(field) and not self.admin.facility_exists(path, value):
+                problems.append("%s names %s Curity does not have: %r (see %s)" % (option, what, value, where))
+        return problems
 
     # -- the secret ----------------------------------------------------------------------------
     def secret_to_write(self, config):
@@ -187,24 +392,42 @@ class Credential:
     # -- the run ---------------------------------------------------------------------------------
     def run(self):
         self.check_input()
-        config = CredentialConfig.read(self.admin, self.client_id)
+        config = CredentialConfig.read(self.admin, self.client_id, *reads(self.params))
         if self.params["state"] == "absent":
             plan = make_plan(config, self.params)
-            others = config.dcr_other_users(self.client_id) if self.params["dcr"] else []
-            if others:
-                self.module.warn("Curity's dynamic client registration settings stay, because they also serve %s; "
-                                 "discovery keeps advertising registration_endpoint. Remove them by hand if nothing "
-                                 "needs them." % ", ".join(others))
+            self.warn_what_stays(config)
             self.apply(plan, config)
             return self.result(plan)
-        self.check_scopes(config)
+        self.check_references(config)
         if self.params["verify"] and self.runtime is not None:
             self.runtime.checked_token_endpoint()  # refused before anything is written
         secret, force = self.secret_to_write(config)
         plan = make_plan(config, self.params, secret, force)
         self.apply(plan, config, secret)
         self.verify(plan)
+        self.check_registration(plan, config)
         return self.result(plan)
+
+    def warn_what_stays(self, config):
+        """A teardown's warnings: DCR settings that serve others stay, and so does what a run deployed for them."""
+        params = self.params
+        others = config.dcr_other_users(self.client_id) if params["dcr"] else []
+        if others:
+            self.module.warn("Curity's dynamic client registration settings stay, because they also serve %s; "
+                             "discovery keeps advertising registration_endpoint. Remove them by hand if nothing "
+                             "needs them." % ", ".join(others))
+        record = config.record() if config.client is not None else {}
+        if (others or not params["dcr"]) and record:
+            kept = []
+            if record.get(RECORD_ENDPOINT):
+                kept.append("the DCR endpoint %r" % record[RECORD_ENDPOINT])
+            if record.get(RECORD_ISSUER):
+                kept.append("the custom token issuer %r" % record[RECORD_ISSUER])
+            if kept:
+                self.module.warn("%s, which a run of this module deployed for client %r, stay%s because %s; the client's "
+                                 "record of them goes with it. Remove them by hand if nothing needs them." % (
+                                     " and ".join(kept).capitalize(), self.client_id, "" if len(kept) > 1 else "s",
+                                     "the DCR settings serve others" if others else "dcr is false"))
 
     def apply(self, plan, config, secret=None):
         if not plan.changed or self.module.check_mode:
@@ -215,9 +438,9 @@ class Credential:
             # A later step of the write may fail after an earlier one (the client with its
             # secret) succeeded: the run changed something, and the secret must be returned.
             self.written = self.admin.changed_something
-        if self.runtime is not None and any(c.key == DCR and c.changed for c in plan.changes):
-            self.runtime.invalidate()  # the registration endpoint appears once DCR is enabled
-        after = CredentialConfig.read(self.admin, self.client_id)
+        if self.runtime is not None and any(c.key in (DCR, ENDPOINT) and c.changed for c in plan.changes):
+            self.runtime.invalidate()  # the registration endpoint appears once DCR is enabled and deployed
+        after = CredentialConfig.read(self.admin, self.client_id, *reads(self.params))
         if make_plan(after, self.params).changed:
             self.module.warn("The configuration read back after the write still differs from the task; another client "
                              "may have changed it at the same time. Run the task again to converge.")
@@ -235,6 +458,27 @@ class Credential:
                               % (self.client_id, INITIAL_TOKEN_SCOPE if self.params["dcr"] else "client credentials",
                                  str(exc).rstrip("."), hint))
         self.verified = True
+
+    def check_registration(self, plan, config):
+        """Discovery must advertise ``registration_endpoint`` once DCR is enabled and deployed: Konnect registers there."""
+        params = self.params
+        if not (params["dcr"] and params["verify"] and self.runtime is not None):
+            return
+        if self.module.check_mode and plan.changed:
+            return  # what the run would deploy is not there yet
+        endpoint = self.runtime.metadata().get("registration_endpoint")
+        if isinstance(endpoint, str) and endpoint:
+            return
+        want = desired_endpoint(config, params)
+        where = ("on service role%s %s" % ("" if len(want["service_roles"]) == 1 else "s",
+                                           ", ".join(map(repr, want["service_roles"])))
+                 if want["service_roles"] else "on no service role (dcr_service_roles is empty)")
+        raise CurityError(
+            "The discovery document of %s does not advertise registration_endpoint, although DCR is enabled and the "
+            "DCR endpoint %r (%s) is deployed %s: Konnect could not register any application. Likely cause: no runtime "
+            "node serving this issuer runs those service roles (set dcr_service_roles to the roles of those nodes), or "
+            "the nodes have not taken the configuration yet (run the task again)." % (
+                self.runtime.issuer, want["id"], want["uri"], where))
 
     # -- results ---------------------------------------------------------------------------------
     def partial(self):
@@ -265,7 +509,9 @@ class Credential:
             self.params["state"] == "present" and client and "secret" in client[0].changed_fields()))
         if self.runtime is not None and self.params["state"] == "present":
             metadata = self.runtime.metadata()
-            out.update(token_endpoint=metadata["token_endpoint"], registration_endpoint=metadata.get("registration_endpoint"))
+            registration = metadata.get("registration_endpoint")
+            out.update(token_endpoint=metadata["token_endpoint"],
+                       registration_endpoint=registration if isinstance(registration, str) else None)
         return out
 
 
@@ -284,6 +530,14 @@ def main():
                                   choices=["client_credentials", "code"]),
             dcr_scopes=dict(type="list", elements="str"),
             access_token_as_jwt=dict(type="bool", no_log=False),
+            dcr_endpoint_id=dict(type="str"),
+            dcr_endpoint_uri=dict(type="str"),
+            dcr_service_roles=dict(type="list", elements="str"),
+            userinfo_issuer=dict(type="bool"),
+            userinfo_issuer_id=dict(type="str", default="userinfo"),
+            userinfo_data_source=dict(type="str"),
+            userinfo_signing_key=dict(type="str", no_log=False),
+            userinfo_verification_keystore=dict(type="str", no_log=False),
             issuer=dict(type="str", fallback=(env_fallback, ["CURITY_ISSUER"])),
             verify=dict(type="bool", default=True),
             allow_insecure_token_endpoint=dict(type="bool", default=False),

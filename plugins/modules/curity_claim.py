@@ -15,9 +15,10 @@ description:
   - Creates, updates and deletes claims of an OAuth profile of the Curity Identity Server through its RESTCONF admin
     API, one claim (O(name)) or many at once (O(claims)), and which tokens a claims mapper puts them in.
   - Only the options a task sets are managed; everything else on a claim is left as it is.
-  - Request budget, whatever the number of claims - a run that changes nothing sends exactly one GET (the claims
-    container and the scopes' claim lists in one read); a run that changes something sends that GET, one write and one
-    GET to read the result back. The write is a plain PATCH (merge) carrying only the changed claims and options when
+  - Request budget, whatever the number of claims - a run that changes nothing sends exactly one GET, a plain GET of
+    the C(claims) container (never the RESTCONF C(fields) parameter); a run that deletes claims also reads the C(scopes)
+    container once (a claim a scope uses cannot be deleted); a run that changes something sends those GETs, one write
+    and one GET to read the result back. The write is a plain PATCH (merge) carrying only the changed claims and options when
     nothing must be removed, a DELETE when the only change is deleting one claim that no claims mapper lists, and
     otherwise a PUT of the whole C(claims) container (the current content plus the changes), because a merge cannot
     remove anything.

@@ -14,8 +14,8 @@ version_added: 0.2.0
 description:
   - Reads the claims of an OAuth profile of the Curity Identity Server through its RESTCONF admin API, and which tokens
     a claims mapper puts them in, in the shape M(devportal.dcr.curity_claim) returns them.
-  - Request budget - exactly one GET (the claims container and the scopes' claim lists, as
-    M(devportal.dcr.curity_claim) reads them), whatever the number of claims.
+  - Request budget - exactly one plain GET of the C(claims) container, as M(devportal.dcr.curity_claim) reads it,
+    whatever the number of claims.
 author:
   - devportal.dcr contributors (@devportal-dcr)
 extends_documentation_fragment:
@@ -122,12 +122,8 @@ query_result:
 """
 
 from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
-from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
-    ClaimList,
-    CurityAdmin,
-    curity_argument_spec,
-    reported,
-)
+from ansible_collections.devportal.dcr.plugins.module_utils._curity import CurityAdmin, curity_argument_spec, reported
+from ansible_collections.devportal.dcr.plugins.module_utils._curity_lists import ClaimList
 from ansible_collections.devportal.dcr.plugins.module_utils._info import Query, info_argument_spec, names_option, select
 
 

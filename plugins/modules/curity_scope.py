@@ -15,9 +15,10 @@ description:
   - Creates, updates and deletes scopes of an OAuth profile of the Curity Identity Server through its RESTCONF
     admin API, one scope (O(name)) or many at once (O(scopes)).
   - Only the options a task sets are managed; everything else on a scope is left as it is.
-  - Request budget, whatever the number of scopes - a run that changes nothing sends exactly one GET (the scopes and
-    the claim names in one read); a run that changes something sends that GET, one write and one GET to read the
-    result back. The write is a plain PATCH (merge) carrying only the changed scopes and options when nothing must be
+  - Request budget, whatever the number of scopes - a run that changes nothing sends exactly one GET, a plain GET of
+    the C(scopes) container (never the RESTCONF C(fields) parameter); a run whose scopes name claims also reads the
+    C(claims) container once (the claims must exist); a run that changes something sends those GETs, one write and one
+    GET to read the result back. The write is a plain PATCH (merge) carrying only the changed scopes and options when nothing must be
     removed, a DELETE when the only change is deleting one scope, and otherwise a PUT of the whole C(scopes) container
     (the current content plus the changes), because a merge cannot remove anything.
 author:

@@ -14,7 +14,7 @@ version_added: 0.2.0
 description:
   - Reads the scopes of an OAuth profile of the Curity Identity Server through its RESTCONF admin API, in the shape
     M(devportal.dcr.curity_scope) returns them, for audits and drift reports.
-  - Request budget - exactly one GET (the scopes, read with the claim names as M(devportal.dcr.curity_scope) reads them),
+  - Request budget - exactly one plain GET of the C(scopes) container, as M(devportal.dcr.curity_scope) reads it,
     whatever the number of scopes.
 author:
   - devportal.dcr contributors (@devportal-dcr)
@@ -109,12 +109,8 @@ query_result:
 """
 
 from ansible_collections.devportal.dcr.plugins.module_utils._module import DcrModule
-from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
-    CurityAdmin,
-    ScopeList,
-    curity_argument_spec,
-    reported,
-)
+from ansible_collections.devportal.dcr.plugins.module_utils._curity import CurityAdmin, curity_argument_spec, reported
+from ansible_collections.devportal.dcr.plugins.module_utils._curity_lists import ScopeList
 from ansible_collections.devportal.dcr.plugins.module_utils._info import Query, info_argument_spec, names_option, select
 
 

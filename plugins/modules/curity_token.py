@@ -16,21 +16,38 @@ description:
     to register applications in the Curity Identity Server, and enables non-templatized Dynamic Client Registration
     (DCR) with dynamic client management for it, as Kong's "Configure Curity for Dynamic Client Registration" guide
     does by hand.
+  - It does the other Curity steps of that guide too. It enables the client credentials capability on the token
+    profile when the profile lacks it (Curity refuses a client capability the profile has not enabled); the change is in
+    the diff and in check mode. With O(dcr=true) it makes sure the profile has a DCR endpoint (kind
+    C(oauth-dynamic-client-registration)) deployed on the runtime nodes' service roles ("Select the nodes you want to
+    enable DCR on"), and then checks that discovery advertises C(registration_endpoint). With O(userinfo_issuer=true)
+    it creates Kong's custom token issuer C(userinfo) (type C(jwt), purpose C(userinfo)). O(access_token_as_jwt) is
+    the guide's "Use Access Token as JWT".
+  - What a run creates besides the client (the DCR endpoint, its deployment on service roles, the custom token issuer)
+    is recorded in the client's properties, so that O(state=absent) removes exactly that and never what it found.
   - With O(verify=true) it then proves the credential works by obtaining a C(dcr)-scoped access token from the token
     endpoint found through discovery, and fails with a clear message when it cannot. The token is never shown.
   - Curity keeps only a hash of a client secret, so an existing secret is never read back nor blindly rewritten; see
     O(update_secret).
-  - "Request budget - a run that changes nothing sends one RESTCONF GET (the client, the DCR settings, the scope ids
-    and the token issuer flag in one read) and, when O(issuer) is set, one discovery GET; with O(verify=true) and a
-    known O(secret), also one token request. A run that sets O(dcr_client_data_source) (or enables DCR) first checks
-    that the data source exists with one GET. A run that changes something adds one PATCH of the profile (everything
-    a merge can do), a write for each kind of removal (a client that loses scopes or its name or description is read
-    and replaced, DCR scopes that shrink are replaced, C(access-token-as-jwt) is deleted), one GET to read the result
-    back and, with O(verify=true), a token request and, when the DCR settings change, a discovery GET. With
-    O(verify=true) the discovery GET comes before any write, so that a token endpoint refused by
-    O(allow_insecure_token_endpoint) fails the task before anything is changed. O(state=absent) sends the GET, a
-    DELETE of the DCR settings when O(dcr=true) and they serve the client alone (else a PUT of them when they name the
-    client), and a DELETE of the client."
+  - "Request budget - every read is a plain GET of an exact subtree (never the RESTCONF C(fields) parameter), so the
+    number of requests does not depend on the number of scopes, claims or clients. A run that changes nothing sends a
+    GET of the client, of the DCR settings and of the profile's client capabilities; of its token issuers when
+    O(access_token_as_jwt) or O(userinfo_issuer) is set; of its endpoints and of the service roles with O(dcr=true); of
+    the scopes when O(scopes) or O(dcr_scopes) is set; and, when O(issuer) is set, one discovery GET; with
+    O(verify=true) and a known O(secret), also one token request. A GET that finds nothing adds, once, a GET of the
+    list of profiles, so that a wrong O(profile_id) is told apart from an object that does not exist yet. Each name
+    this run would write that the server must know (a data source, a signing key, a signature verification key) is
+    checked first with one GET. A run that changes something adds one PATCH - of the profile, or of the datastore when
+    a service role must deploy the DCR endpoint, so that the endpoint and its deployment are one transaction -, a
+    write for each kind of removal (a client that loses scopes or its name or description is read and replaced, DCR
+    scopes that shrink are replaced, C(access-token-as-jwt) is deleted), the GETs again to read the result back and,
+    with O(verify=true), a token request and a discovery GET. With O(verify=true) the discovery GET comes before any
+    write, so that a token endpoint refused by O(allow_insecure_token_endpoint) fails the task before anything is
+    changed. O(state=absent) sends the GETs of the client and the DCR settings (and of the endpoints, service roles and
+    token issuers when the client's record names what a run created), then DELETEs what the record names (the DCR
+    endpoint's service role entries, the endpoint, the custom token issuer) when the DCR settings go, a DELETE of the DCR
+    settings when O(dcr=true) and they serve the client alone (else a PUT of them when they name the client), and a
+    DELETE of the client."
 author:
   - devportal.dcr contributors (@devportal-dcr)
 extends_documentation_fragment:
@@ -107,14 +124,64 @@ options:
   dcr_scopes:
     description:
       - The exact list of scopes dynamically registered clients may ask for.
-      - When omitted, an existing setting is kept, and DCR enabled by this task allows all scopes.
+      - When omitted, an existing setting is kept, and DCR enabled by this task allows all scopes
+        (C(non-templatized/scopes/all)).
+    type: list
+    elements: str
+  dcr_endpoint_id:
+    description:
+      - Id of the profile's DCR endpoint (kind C(oauth-dynamic-client-registration)) that O(dcr=true) makes sure of.
+      - By default the profile's DCR endpoint when it has one, else V(token-service-dynamic-client-registration),
+        Curity's conventional id, created.
+      - The task fails before any write when an endpoint of this id has another kind.
+    type: str
+  dcr_endpoint_uri:
+    description:
+      - Path of the DCR endpoint on the runtime nodes, for example V(/token-service/oauth-registration) (the default
+        for an endpoint this task creates). For an existing endpoint, the path is changed only when this is set.
+      - The task fails before any write when another endpoint of the profile has this path.
+    type: str
+  dcr_service_roles:
+    description:
+      - The service roles (runtime nodes) the DCR endpoint is deployed on; added to those that already deploy it.
+      - By default the service roles that deploy the profile's token endpoint (kind C(oauth-token)), where Konnect
+        already asks for tokens. The task fails before any write when a role does not exist, or when no role deploys the
+        token endpoint and this is not set.
+      - V([]) leaves the deployment as it is (for servers where another tool manages service roles); the check of
+        C(registration_endpoint) still applies.
     type: list
     elements: str
   access_token_as_jwt:
     description:
-      - Whether the access tokens of the default token issuer are JWTs (Kong's guide enables it). Not managed when
-        omitted.
+      - Whether the access tokens of the default token issuer are JWTs (Kong's guide enables it, "Use Access Token as
+        JWT"). Not managed when omitted.
     type: bool
+  userinfo_issuer:
+    description:
+      - V(true) makes sure the profile has Kong's custom token issuer O(userinfo_issuer_id) of type C(jwt) and purpose
+        C(userinfo) (Kong's guide, "Configure the token issuer" steps 3 to 5); V(false) removes it. Not managed when
+        omitted.
+      - A new issuer takes the default token issuer's data source, signing key and verification keystore for the
+        options not set; an existing one keeps its settings for the options not set.
+    type: bool
+  userinfo_issuer_id:
+    description:
+      - Id (name) of that token issuer.
+    type: str
+    default: userinfo
+  userinfo_data_source:
+    description:
+      - Its tokens data source (C(data-sources/tokens-data-source-id)), a data source id of Facilities. Checked to exist.
+    type: str
+  userinfo_signing_key:
+    description:
+      - Its signing key (C(jwt/signing-key-id)), a signing key id of Facilities. Checked to exist.
+    type: str
+  userinfo_verification_keystore:
+    description:
+      - Its verification keystore (C(jwt/verification-keystore-id)), a signature verification key id of Facilities.
+        Checked to exist. V("") removes it (the signing key then verifies the signature).
+    type: str
   issuer:
     description:
       - The issuer of the OAuth profile, for example V(https://idsvr.example.com/oauth/v2/oauth-anonymous). The form
@@ -143,15 +210,24 @@ options:
   state:
     description:
       - V(present) creates or updates the client and the DCR settings.
-      - V(absent) removes the DCR settings (see O(dcr)), or takes the client out of C(authenticate-client-by) and
-        C(management-clients) when they serve others too or O(dcr=false), then deletes the client. A run that stops
-        between the two steps is finished by the next one. Check mode shows the same diff and sends no write.
+      - V(absent) removes the DCR settings (see O(dcr)), or takes the client out of C(authenticate-client-by) when they
+        serve others too or O(dcr=false), then deletes the client. When it removes the DCR settings, it first takes
+        back what runs of this module recorded as created in the client's properties (the DCR endpoint's deployment on
+        the service roles they deployed it on, the endpoint when they created it, the custom token issuer they created),
+        and nothing else. A run that stops half-way is finished by the next one. Check mode shows the same diff and
+        sends no write.
+      - The profile's client credentials capability and the O(access_token_as_jwt) setting stay, as other clients may
+        rely on them.
     type: str
     choices: [present, absent]
     default: present
 notes:
   - Never use the RFC 7592 client configuration endpoint to check a client; every read there rotates the client's
     secret. This module checks the credential with the token endpoint only.
+  - The JSON encoding of C(non-templatized/scopes/all), C(non-templatized/capabilities/code) and
+    C(non-templatized/authenticators/all) is inferred from Curity's configuration exports (empty leaves, sent as
+    V([null])). If a server refuses one of them (HTTP 400), the error names the element and what to try instead.
+    The collection's documentation lists every Curity element it reads or writes and how its shape is known.
 seealso:
   - module: devportal.dcr.curity_scope
   - module: devportal.dcr.curity_claim
@@ -223,7 +299,10 @@ token_endpoint:
   type: str
   sample: https://idsvr.example.com/oauth/v2/oauth-token
 registration_endpoint:
-  description: The DCR endpoint, from discovery; V(null) while DCR is not enabled (so in check mode before it is).
+  description:
+    - The DCR endpoint, from discovery; V(null) while DCR is not enabled and deployed (so in check mode before it is).
+    - With O(dcr=true) and O(verify=true), a run that ends without it fails with a message naming the endpoint and the
+      service roles.
   returned: when O(issuer) is set and O(state=present)
   type: str
   sample: https://idsvr.example.com/token-service/oauth-registration
@@ -242,8 +321,10 @@ verified:
   sample: true
 diff:
   description:
-    - What changes, with only the managed settings, under C(client), C(dynamic_client_registration) and
-      C(token_issuer). The secret shows as a mask.
+    - What changes, with only the managed settings, under C(client) (with C(teardown_record), the client properties
+      that record what the run creates), C(client_capabilities) (the profile's), C(dynamic_client_registration),
+      C(dcr_endpoint) (its id, path and service roles), C(token_issuer) and C(userinfo_token_issuer). The secret shows
+      as a mask.
     - With O(state=absent), C(dynamic_client_registration) is only in C(before) when the DCR settings are removed.
   returned: always
   type: dict

@@ -34,6 +34,10 @@ def sandbox(sandbox_process):
     yield sandbox_process
     problems = sandbox_process.konnect_problems()
     assert problems == [], "Konnect traffic of this test:\n" + "\n".join(problems)
+    # No read may depend on RESTCONF "fields" (Curity's own tooling stopped sending it to real servers).
+    with_fields = ["%(method)s %(path)s?%(query)s" % e for e in sandbox_process.requests("curity-admin")
+                   if "fields" in (e.get("query") or "")]
+    assert with_fields == [], "requests to Curity's admin API with fields:\n" + "\n".join(with_fields)
 
 
 @pytest.fixture(scope="session")

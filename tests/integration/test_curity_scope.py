@@ -13,6 +13,7 @@ from curity_helpers import (SERVER_PATH, CurityReader, assert_clean_failure, ass
                             warnings_of, write_playbook)
 
 SCOPES_PATH = "/admin/api/restconf" + SERVER_PATH + "/scopes"
+CLAIMS_PATH = "/admin/api/restconf" + SERVER_PATH + "/claims"
 CLAIM = "email"  # a claim of the seed configuration
 SEED_SCOPES = ["address", "email", "openid", "phone", "profile"]
 WANTED = [
@@ -43,22 +44,22 @@ def converge(runner, sandbox, scopes=None):
 def test_check_mode_then_converge_then_idempotent(runner, sandbox, reader):
     checked = run(runner, sandbox, check=True, scopes=WANTED)
     assert checked["changed"] is True
-    assert verbs(sandbox) == ["GET"] and sandbox.writes("curity-admin") == []
+    # plain GETs of the scopes, then of the claims (a new scope names one: it must exist)
+    assert calls(sandbox) == [("GET", SCOPES_PATH), ("GET", CLAIMS_PATH)] and sandbox.writes("curity-admin") == []
     assert reader.scope("kong-api") is None
 
     applied = run(runner, sandbox, scopes=WANTED)
     assert applied["changed"] is True and applied["diff"] == checked["diff"]
     assert applied["diff"]["before"] == {}
     assert applied["diff"]["after"]["stocks/read"] == {"description": "Read stock levels"}
-    assert calls(sandbox) == [("GET", SCOPES_PATH[:-len("/scopes")]), ("PATCH", SCOPES_PATH),
-                              ("GET", SCOPES_PATH[:-len("/scopes")])]
+    assert calls(sandbox) == [("GET", SCOPES_PATH), ("GET", CLAIMS_PATH), ("PATCH", SCOPES_PATH), ("GET", SCOPES_PATH)]
     assert applied["scopes"] == checked["scopes"]
     assert reader.scope("kong-api") == {"id": "kong-api", "description": "Konnect APIs", "claims": [CLAIM],
                                         "time-to-live": 3600}
     assert reader.scope("urn:kong:admin") == {"id": "urn:kong:admin", "required": False, "expose-in-metadata": False}
 
     again = run(runner, sandbox, scopes=list(reversed(WANTED)))
-    assert again["changed"] is False and verbs(sandbox) == ["GET"]
+    assert again["changed"] is False and calls(sandbox) == [("GET", SCOPES_PATH)]  # no new claim: nothing else read
     assert again["diff"] == {"before": {}, "after": {}}
 
 
@@ -137,7 +138,7 @@ def test_request_budget_with_1000_scopes(runner, sandbox, reader):
     many = [{"name": "api:%04d" % i, "description": "scope %d" % i, "claims": [CLAIM]} for i in range(1000)]
     started = time.monotonic()
     converge(runner, sandbox, many)
-    assert verbs(sandbox) == ["GET", "PATCH", "GET"]
+    assert verbs(sandbox) == ["GET", "GET", "PATCH", "GET"]  # the claims read once for the 1000 scopes
     result = run(runner, sandbox, scopes=many)
     assert result["changed"] is False and verbs(sandbox) == ["GET"]
     many[500] = dict(many[500], claims=[])
@@ -186,7 +187,7 @@ def test_missing_password_fails_cleanly(runner, sandbox):
 
 
 def test_503_on_the_read_is_retried(runner, sandbox, reader):
-    sandbox.fault(service="curity-admin", method="GET", path_regex="authorization-server$", status=503, count=1)
+    sandbox.fault(service="curity-admin", method="GET", path_regex="/scopes$", status=503, count=1)
     result = run(runner, sandbox, name="kong-api", description="d")
     assert result["changed"] is True and any("HTTP 503" in w for w in warnings_of(result))
     assert verbs(sandbox) == ["GET", "GET", "PATCH", "GET"]

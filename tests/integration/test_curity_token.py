@@ -16,9 +16,18 @@ from curity_helpers import (ADMIN, PROFILE_PATH, RUNTIME, SERVER_PATH, CurityRea
 from harness import Sandbox
 
 PROFILE = "/admin/api/restconf" + PROFILE_PATH
-DATA_SOURCE = "/admin/api/restconf/data/base:facilities/data-sources/data-source=default-datasource"
+DATA_SOURCE = "/admin/api/restconf/data/base:facilities/data-sources/data-source=default-datasource/id"
 CLIENT = "/admin/api/restconf" + SERVER_PATH + "/client-store/config-backed/client=konnect-dcr"
 DCR = "/admin/api/restconf" + SERVER_PATH + "/dynamic-client-registration"
+CAPABILITIES = "/admin/api/restconf" + SERVER_PATH + "/client-capabilities"
+SCOPES = "/admin/api/restconf" + SERVER_PATH + "/scopes"
+ENDPOINTS = PROFILE + "/endpoints"
+ROLES = "/admin/api/restconf/data/base:environments/environment/services/service-role"
+PROFILES = "/admin/api/restconf/data/base:profiles/profile"
+DATASTORE = "/admin/api/restconf/data"
+# The reads of a run with the module's defaults: plain GETs of exact subtrees (a 404 adds the list of profiles once).
+READS = [("GET", CLIENT), ("GET", DCR), ("GET", CAPABILITIES), ("GET", ENDPOINTS), ("GET", ROLES)]
+FIRST_READS = [("GET", CLIENT), ("GET", PROFILES), ("GET", DCR), ("GET", CAPABILITIES), ("GET", ENDPOINTS), ("GET", ROLES)]
 SECRET = "Konnect-DCR-secret-4e0b91"
 OTHER_SECRET = "Rotated-out-of-band-77c2"
 TOKEN = ("POST", "/oauth/v2/oauth-token")
@@ -59,15 +68,22 @@ def create(runner, sandbox, **args):
 def test_check_mode_then_create_then_idempotent(runner, sandbox, reader):
     checked = run(runner, sandbox, check=True, client_name="Kong Konnect DCR")
     assert checked["changed"] is True and checked["verified"] is False and "client_secret" not in checked
-    assert calls(sandbox) == [("GET", PROFILE), ("GET", DATA_SOURCE)] and calls(sandbox, RUNTIME) == [DISCOVERY]
+    assert calls(sandbox) == FIRST_READS + [("GET", DATA_SOURCE)] and calls(sandbox, RUNTIME) == [DISCOVERY]
     assert checked["registration_endpoint"] is None and reader.client("konnect-dcr") is None
 
     created = run(runner, sandbox, client_name="Kong Konnect DCR")
     assert created["changed"] is True and created["diff"] == checked["diff"]
     assert created["diff"]["after"]["client"] == {"client_name": "Kong Konnect DCR", "client_credentials": True,
-                                                  "secret": "********"}
+                                                  "secret": "********", "teardown_record": {
+                                                      "devportal-dcr-endpoint": "token-service-dynamic-client-registration",
+                                                      "devportal-dcr-endpoint-created": "true",
+                                                      "devportal-dcr-endpoint-deployed-on": "default"}}
+    assert created["diff"]["after"]["dcr_endpoint"] == {"id": "token-service-dynamic-client-registration",
+                                                        "uri": "/token-service/oauth-registration",
+                                                        "service_roles": ["default"]}
     assert created["diff"]["after"]["dynamic_client_registration"]["authenticate_client_by"] == ["konnect-dcr"]
-    assert calls(sandbox) == [("GET", PROFILE), ("GET", DATA_SOURCE), ("PATCH", PROFILE), ("GET", PROFILE)]
+    # one transaction: the client, the DCR settings, the DCR endpoint and its deployment on the default role
+    assert calls(sandbox) == FIRST_READS + [("GET", DATA_SOURCE), ("PATCH", DATASTORE)] + READS
     assert calls(sandbox, RUNTIME) == [DISCOVERY, DISCOVERY, TOKEN]  # before the write, after enabling DCR
     assert created["verified"] is True and created["issuer"] == sandbox.info["curity_issuer"]
     assert created["token_endpoint"].endswith("/oauth/v2/oauth-token")
@@ -82,7 +98,7 @@ def test_check_mode_then_create_then_idempotent(runner, sandbox, reader):
 
     again = run(runner, sandbox, client_name="Kong Konnect DCR", secret=secret)
     assert again["changed"] is False and again["verified"] is True and "client_secret" not in again
-    assert verbs(sandbox) == ["GET"] and calls(sandbox, RUNTIME) == [DISCOVERY, TOKEN]
+    assert calls(sandbox) == READS and calls(sandbox, RUNTIME) == [DISCOVERY, TOKEN]
 
     unknown = run(runner, sandbox)
     assert unknown["changed"] is False and unknown["verified"] is False
@@ -129,7 +145,7 @@ def test_losing_scopes_replaces_the_client_and_keeps_its_secret(runner, sandbox,
     result = run(runner, sandbox, secret=SECRET, scopes=["email"], description="")
     assert result["changed"] is True and result["verified"] is True
     assert admin_writes(sandbox) == [("PUT", CLIENT)]
-    assert calls(sandbox) == [("GET", PROFILE), ("GET", CLIENT), ("PUT", CLIENT), ("GET", PROFILE)]
+    assert calls(sandbox) == READS + [("GET", SCOPES), ("GET", CLIENT), ("PUT", CLIENT)] + READS + [("GET", SCOPES)]
     client = reader.client("konnect-dcr")
     assert client["scope"] == ["email"] and "description" not in client
     assert reader.token("konnect-dcr", SECRET, "email")[0] == 200
@@ -170,12 +186,11 @@ def test_absent_leaves_dcr_then_deletes_the_client(runner, sandbox, reader):
     assert checked["changed"] is True and sandbox.writes(ADMIN) == [] and sandbox.requests(RUNTIME) == []
     result = run(runner, sandbox, state="absent", dcr=False)
     assert result["diff"] == checked["diff"]
-    assert result["diff"]["after"] == {"dynamic_client_registration": {"authenticate_client_by": [],
-                                                                       "management_clients": []}}
+    assert result["diff"]["after"] == {"dynamic_client_registration": {"authenticate_client_by": []}}
     assert admin_writes(sandbox) == [("PUT", DCR), ("DELETE", CLIENT)]
     assert reader.client("konnect-dcr") is None and "authenticate-client-by" not in reader.dcr()["non-templatized"]
     again = run(runner, sandbox, state="absent", dcr=False)
-    assert again["changed"] is False and verbs(sandbox) == ["GET"]
+    assert again["changed"] is False and verbs(sandbox) == ["GET"] * 3  # client (404), the profiles, DCR
 
 
 def test_absent_finishes_a_half_done_removal(runner, sandbox, reader):

@@ -11,6 +11,9 @@ from curity_helpers import ADMIN, RUNTIME, SERVER_PATH, CurityReader, calls, run
 
 CLIENT = "/admin/api/restconf" + SERVER_PATH + "/client-store/config-backed/client=konnect-dcr"
 DCR = "/admin/api/restconf" + SERVER_PATH + "/dynamic-client-registration"
+ENDPOINT_ID = "token-service-dynamic-client-registration"
+ENDPOINT = "/admin/api/restconf/data/base:profiles/profile=token-service,oauth-service/endpoints/endpoint=" + ENDPOINT_ID
+DEPLOYMENT = "/admin/api/restconf/data/base:environments/environment/services/service-role=default/endpoints=" + ENDPOINT_ID
 SECRET = "Konnect-DCR-secret-4e0b91"
 OTHER_SECRET = "Rotated-out-of-band-77c2"
 
@@ -48,19 +51,24 @@ def test_absent_removes_the_dcr_settings_and_discovery_stops_advertising_registr
     assert reader.dcr() == before and "registration_endpoint" in discovery(sandbox)
     dcr_before = checked["diff"]["before"]["dynamic_client_registration"]
     assert dcr_before["authenticate_client_by"] == ["konnect-dcr"] and dcr_before["client_management"] is True
+    # the DCR endpoint the run created and deployed goes too (recorded in the client's properties)
+    assert checked["diff"]["before"]["dcr_endpoint"] == {"id": ENDPOINT_ID, "uri": "/token-service/oauth-registration",
+                                                         "service_roles": ["default"]}
     assert checked["diff"]["after"] == {}
 
     result = run(runner, sandbox, state="absent")
     assert result["changed"] is True and result["diff"] == checked["diff"], result
-    assert admin_writes(sandbox) == [("DELETE", DCR), ("DELETE", CLIENT)]  # the settings first: they name the client
+    # off the service role, the endpoint, then the settings (they name the client), then the client
+    assert admin_writes(sandbox) == [("DELETE", DEPLOYMENT), ("DELETE", ENDPOINT), ("DELETE", DCR), ("DELETE", CLIENT)]
     assert reader.dcr() is None and reader.client("konnect-dcr") is None
     assert "registration_endpoint" not in discovery(sandbox)
     assert not warnings_of(result)
 
     again = run(runner, sandbox, state="absent")
-    assert again["changed"] is False and again["diff"] == {"before": {}, "after": {}} and verbs(sandbox) == ["GET"]
+    # the client (404), the list of profiles (once, after that 404), the DCR settings (404)
+    assert again["changed"] is False and again["diff"] == {"before": {}, "after": {}} and verbs(sandbox) == ["GET"] * 3
     checked_again = run(runner, sandbox, check=True, state="absent")
-    assert checked_again["changed"] is False and verbs(sandbox) == ["GET"]
+    assert checked_again["changed"] is False and verbs(sandbox) == ["GET"] * 3
 
 
 def test_dcr_settings_other_clients_use_stay_with_a_warning(runner, sandbox):

@@ -14,8 +14,17 @@ from curity_helpers import (PROFILE_PATH, RUNTIME, SERVER_PATH, CurityReader, as
 from konnect_helpers import (APP_NAME, GENERATIONS, INITIAL_CLIENT_ID, Portal, admin_args, app_args, curity_args,
                              prepare_curity, prepare_portal)
 
-SCOPES_READ = ("GET", "/admin/api/restconf" + SERVER_PATH)
-PROFILE_READ = ("GET", "/admin/api/restconf" + PROFILE_PATH)
+SCOPES_READ = ("GET", "/admin/api/restconf" + SERVER_PATH + "/scopes")
+CLAIMS_READ = ("GET", "/admin/api/restconf" + SERVER_PATH + "/claims")
+# curity_token_info: plain GETs of the client, the DCR settings, the profile's client capabilities, token issuers and
+# endpoints, and the service roles; the list of profiles once after the first 404.
+API = "/admin/api/restconf"
+TOKEN_READS = [("GET", API + SERVER_PATH + "/client-store/config-backed/client=konnect-dcr"),
+               ("GET", API + "/data/base:profiles/profile"),
+               ("GET", API + SERVER_PATH + "/dynamic-client-registration"),
+               ("GET", API + SERVER_PATH + "/client-capabilities"), ("GET", API + PROFILE_PATH + "/token-issuers"),
+               ("GET", API + PROFILE_PATH + "/endpoints"),
+               ("GET", API + "/data/base:environments/environment/services/service-role")]
 DISCOVERY = ("GET", "/oauth/v2/oauth-anonymous/.well-known/openid-configuration")
 SCOPE = {"name": "kong-api", "description": "Konnect APIs", "claims": ["email"], "time_to_live": 3600}
 CLAIM = {"name": "kong_app_name", "description": "Application name", "in_access_token": True}
@@ -64,7 +73,7 @@ def test_claim_info_reports_what_curity_claim_returns(runner, sandbox, reader):
     managed, text = run_module(runner, sandbox, "curity_claim", claims=[CLAIM])
     assert managed["changed"] is True, text
     result, _text = info(runner, sandbox, "curity_claim_info", **connection(sandbox))
-    assert calls(sandbox) == [SCOPES_READ]
+    assert calls(sandbox) == [CLAIMS_READ]
     assert [c["name"] for c in result["claims"]] == reader.claim_names()
     assert [c for c in result["claims"] if c["name"] == CLAIM["name"]] == managed["claims"]
     only, _text = info(runner, sandbox, "curity_claim_info", check=True,
@@ -77,12 +86,18 @@ def test_token_info_before_and_after_the_credential_exists(runner, sandbox):
     before, _text = info(runner, sandbox, "curity_token_info", **args)
     assert before["exists"] is False and before["client"] is None and before["client_id"] == INITIAL_CLIENT_ID
     assert before["registration_endpoint"] is None and before["token_endpoint"]
-    assert calls(sandbox) == [PROFILE_READ] and calls(sandbox, RUNTIME) == [DISCOVERY]
+    assert calls(sandbox) == TOKEN_READS and calls(sandbox, RUNTIME) == [DISCOVERY]
+    assert before["dcr_endpoint"] is None and before["client_capabilities"] == {"client_credentials": True}
 
     secret = prepare_curity(runner, sandbox)
     after, text = info(runner, sandbox, "curity_token_info", check=True, **args)
     assert after["exists"] is True
-    assert after["client"] == {"client_name": "", "description": "", "scopes": [], "client_credentials": True}
+    assert calls(sandbox) == TOKEN_READS[:1] + TOKEN_READS[2:]  # nothing missing: no list of profiles
+    assert after["client"] == {"client_name": "", "description": "", "scopes": [], "client_credentials": True,
+                               "teardown_record": {"devportal-dcr-endpoint": "token-service-dynamic-client-registration",
+                                                   "devportal-dcr-endpoint-created": "true",
+                                                   "devportal-dcr-endpoint-deployed-on": "default"}}
+    assert after["dcr_endpoint"]["service_roles"] == ["default"]
     dcr = after["dynamic_client_registration"]
     assert INITIAL_CLIENT_ID in dcr["authenticate_client_by"] and dcr["client_management"] is True
     assert dcr["scopes"] == "all" and "secret" in dcr["client_authentication"]

@@ -20,6 +20,7 @@ import stat
 import requests
 import yaml
 
+from curity_helpers import PROFILE_PATH, SERVER_PATH, CurityReader
 from harness import REPO
 from test_role_dcr_curity import config_writes, gateway, konnect, recap
 
@@ -27,6 +28,8 @@ ROLE = "devportal.dcr.dcr_curity"
 README = os.path.join(REPO, "README.md")
 ROLE_README = os.path.join(REPO, "roles", "dcr_curity", "README.md")
 EXAMPLE_ISSUER = "https://idsvr.example.com/oauth/v2/oauth-anonymous"
+ROLES = "/data/base:environments/environment/services/service-role"
+DCR_ENDPOINT = "token-service-dynamic-client-registration"
 
 
 def yaml_blocks(path):
@@ -197,3 +200,53 @@ def test_readme_example_plans_then_applies_and_its_credentials_file_works_at_the
     assert rc == 0, again[-6000:]
     assert recap(again)["changed"] == 0 and config_writes(sandbox) == []
     assert json.loads(credentials.read_text()) == record
+
+
+def test_on_a_fresh_curity_the_readme_example_does_every_curity_step_and_its_teardown_takes_the_dcr_endpoint_back(
+        runner, sandbox, tmp_path):
+    info = sandbox.info
+    reader = CurityReader(sandbox)
+    # A new user's fresh Curity, as the issue's reproduction has it: no DCR endpoint (the seed has none) and, taken out
+    # with a plain RESTCONF request, no client credentials capability on the token profile.
+    reader.write("DELETE", SERVER_PATH + "/client-capabilities/client-credentials")
+    seed_roles = reader.get(ROLES + "=default")[0]["endpoints"]
+    playbook = write_playbook(tmp_path, substituted(role_playbooks(README)[0], replacements_readme(info)), "fresh.yml")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = user_env(info, home)
+    sandbox.clear_requests()
+
+    rc, checked = runner.playbook(playbook, check=True, diff=True, env=env)
+    assert rc == 0, checked[-6000:]
+    assert config_writes(sandbox) == []
+    # the Curity step's diff predicts every change: capability, endpoint and deployment, token issuers, client, DCR
+    for section in ('"client_capabilities": {', '"dcr_endpoint": {', '"service_roles": [', '"token_issuer": {',
+                    '"userinfo_token_issuer": {', '"client": {', '"dynamic_client_registration": {'):
+        assert section in checked, (section, checked[-6000:])
+    assert "Curity DCR credential and DCR settings (curity_token): changes (check mode)" in checked
+
+    sandbox.clear_requests()
+    rc, applied = runner.playbook(playbook, env=env)
+    assert rc == 0, applied[-6000:]
+    registered = [e for e in sandbox.requests("curity-runtime", ["POST"]) if e["path"].endswith("/oauth-registration")]
+    assert [e["status"] for e in registered] == [201]  # Konnect registered the application in Curity (RFC 7591)
+    record = json.loads((home / ".config" / "dcr" / "my-app.json").read_text())
+    assert gateway(sandbox, (record["client_id"], record["client_secret"])).status_code == 200
+    assert reader.get(SERVER_PATH + "/client-capabilities")["client-credentials"] == [None]
+    assert reader.get(ROLES + "=default")[0]["endpoints"] == seed_roles + [DCR_ENDPOINT]
+    assert reader.get(PROFILE_PATH + "/token-issuers/custom-token-issuer=userinfo,jwt,userinfo") is not None
+    assert "access-token-as-jwt" in reader.token_issuer()
+
+    sandbox.clear_requests()
+    rc, again = runner.playbook(playbook, env=env)
+    assert rc == 0, again[-6000:]
+    assert recap(again)["changed"] == 0 and config_writes(sandbox) == []
+
+    rc, teardown = runner.playbook(playbook, extra_vars={"dcr_curity_state": "absent"}, env=env)
+    assert rc == 0, teardown[-6000:]
+    assert reader.get(ROLES + "=default")[0]["endpoints"] == seed_roles  # no DCR endpoint deployed that the run deployed
+    assert reader.get(PROFILE_PATH + "/endpoints/endpoint=" + DCR_ENDPOINT) is None
+    assert reader.get(PROFILE_PATH + "/token-issuers/custom-token-issuer=userinfo,jwt,userinfo") is None
+    assert "registration_endpoint" not in discovery(info)
+    for output in (checked, applied, again, teardown):
+        assert_no_secret(output, dict(sandbox_secrets(info), **{"application secret": record["client_secret"]}))

@@ -39,12 +39,14 @@ from reliability_helpers import (
 )
 
 AS = r"/settings/profile-oauth:authorization-server"
-PROFILE = r"/base:profiles/profile=[^/]+,oauth-service"
 # (service, method, path regex) of kinds of requests of each module.
 TARGETS = {
-    "curity_claim": {"read": ("curity-admin", "GET", AS + "$"), "write": ("curity-admin", "PATCH", AS + "/claims$")},
-    "curity_scope": {"read": ("curity-admin", "GET", AS + "$"), "write": ("curity-admin", "PATCH", AS + "/scopes$")},
-    "curity_token": {"read": ("curity-admin", "GET", PROFILE + "$"), "write": ("curity-admin", "PATCH", PROFILE + "$")},
+    "curity_claim": {"read": ("curity-admin", "GET", AS + "/claims$"), "write": ("curity-admin", "PATCH", AS + "/claims$")},
+    "curity_scope": {"read": ("curity-admin", "GET", AS + "/scopes$"), "write": ("curity-admin", "PATCH", AS + "/scopes$")},
+    # the first read of the DCR credential step is its client; its first write one PATCH of the datastore (the DCR
+    # endpoint and its deployment on a service role in one transaction with the rest)
+    "curity_token": {"read": ("curity-admin", "GET", AS + "/client-store/config-backed/client=[^/]+$"),
+                     "write": ("curity-admin", "PATCH", r"/restconf/data$")},
     "konnect_portal_dcr": {"read": ("konnect", "GET", r"^/v2/dcr-providers$"),
                            "write": ("konnect", "PATCH", r"^/v3/portals/[^/]+$"),
                            "post": ("konnect", "POST", r"^/v2/dcr-providers$"),

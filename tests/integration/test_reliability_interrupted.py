@@ -44,8 +44,8 @@ AS = r"^/admin/api/restconf/data/base:profiles/profile=[^/]+,oauth-service/setti
 WRITES = [
     ("curity_claim", "curity-admin", "PATCH", AS + "/claims$", "claims"),
     ("curity_scope", "curity-admin", "PATCH", AS + "/scopes$", "scopes"),
-    ("curity_token", "curity-admin", "PATCH", r"^/admin/api/restconf/data/base:profiles/profile=[^/]+,oauth-service$",
-     "dcr-credential"),
+    # one PATCH of the datastore: the client, the DCR settings, the DCR endpoint and its deployment on a service role
+    ("curity_token", "curity-admin", "PATCH", r"^/admin/api/restconf/data$", "dcr-credential"),
     ("konnect_portal_dcr", "konnect", "POST", r"^/v2/dcr-providers$", "provider"),
     ("konnect_portal_dcr", "konnect", "POST", r"^/v2/application-auth-strategies$", "strategy"),
     ("konnect_portal_dcr", "konnect", "PATCH", r"^/v3/portals/[^/]+$", "portal-default"),

@@ -250,6 +250,29 @@ def test_bad_input_fails_before_any_request(play, sandbox):
         assert sandbox.requests() == [], extra_vars
 
 
+# Names Curity does not have: found by the DCR credential's plan (reads), before anything is written anywhere.
+UNKNOWN_NAMES = {
+    "service role": ({"dcr_curity_dcr_service_roles": ["no-such-role"]}, "dcr_service_roles names service roles"),
+    "signing key": ({"dcr_curity_userinfo_signing_key": "no-such-key"}, "userinfo_signing_key names a signing key"),
+    "verification keystore": ({"dcr_curity_userinfo_verification_keystore": "no-such-keystore"},
+                              "userinfo_verification_keystore names a signature verification key"),
+    "token issuer data source": ({"dcr_curity_userinfo_data_source": "no-such-source"},
+                                 "userinfo_data_source names a data source"),
+    "client data source": ({"dcr_curity_dcr_client_data_source": "no-such-source"},
+                           "dcr_client_data_source names a data source"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNKNOWN_NAMES))
+def test_a_name_curity_does_not_have_fails_in_the_plan_with_zero_writes_anywhere(play, sandbox, case):
+    extra_vars, words = UNKNOWN_NAMES[case]
+    rc, output = play(extra_vars=extra_vars)
+    assert rc != 0 and words in output, output[-3000:]
+    assert "while planning (reads only)" in output and "Nothing was written to Curity or Konnect" in output
+    assert config_writes(sandbox) == [] and sandbox.requests("gateway") == []
+    assert "Traceback" not in output
+
+
 def app(**extra):
     """The sandbox inventory's application (the verification request uses it by name), changed."""
     return dict({"name": "demo-app"}, **extra)
@@ -525,13 +548,16 @@ def test_a_no_op_run_plans_the_steps_side_by_side_once_each(play, sandbox, tmp_p
     assert_ok(rc, output)
     assert len(steps(output)) == 5 and changed_steps(output) == [] and config_writes(sandbox) == []
     sent = sandbox.requests()
-    # The plan's reads, once each: one GET per Curity collection, the DCR credential's check at the token endpoint
-    # (two token requests), Konnect's provider check (verify, which changes nothing), one developer login; then the
-    # gateway request.  Plans started ahead add nothing to a run that changes nothing.
+    # The plan's reads, once each: one plain GET per Curity collection (claims, scopes), six for the DCR credential (its
+    # client, the DCR settings, the profile's client capabilities, token issuers and endpoints, the service roles),
+    # the DCR credential's check at the token endpoint (two token requests), Konnect's provider check (verify, which
+    # changes nothing), one developer login; then the gateway request.  Plans started ahead add nothing to a run that
+    # changes nothing, and no read carries "fields".
     by_service = {}
     for entry in sent:
         by_service[entry["service"]] = by_service.get(entry["service"], 0) + 1
-    assert by_service == {"curity-admin": 3, "curity-runtime": 5, "konnect": 7, "portal": 5, "gateway": 1}, by_service
+    assert by_service == {"curity-admin": 8, "curity-runtime": 5, "konnect": 7, "portal": 5, "gateway": 1}, by_service
+    assert not [e for e in sent if e["service"] == "curity-admin" and (e["method"] != "GET" or "fields" in e["query"])]
     posts = sorted((e["service"], e["path"].split("/")[-1]) for e in sent if e["method"] != "GET")
     assert posts == [("curity-runtime", "oauth-token"), ("curity-runtime", "oauth-token"), ("konnect", "verify"),
                      ("portal", "authenticate")], posts

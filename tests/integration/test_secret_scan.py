@@ -222,7 +222,7 @@ def test_a_foreign_token_endpoint_never_gets_the_secret(sandbox, runner, tmp_pat
 
 REDIRECTS = {
     # (module, service and path regex redirected, the module's arguments)
-    "curity-admin": ("curity_claim", "curity-admin", r"authorization-server$",
+    "curity-admin": ("curity_claim", "curity-admin", r"authorization-server/claims$",
                      lambda info: curity_conn(info, name="redirected_claim")),
     "token-endpoint": ("curity_token", "curity-runtime", r"/oauth-token$",
                        lambda info: curity_conn(info, client_id="sec-redirect", secret="Redirect-secret-91d0aa",

@@ -14,8 +14,13 @@ Behaviour follows Curity's documentation where it is confirmed and RFC 8040
   PATCH (plain merge) 204 / 404, DELETE 204 / 404, and ``ietf-restconf:errors``
   bodies; every write is validated as a whole and applied at once (there is no
   commit step in RESTCONF);
-* ``depth``, ``fields`` and ``content`` on GET; any other query parameter is
-  refused with 400 as RFC 8040 section 4.8 requires.
+* ``depth`` and ``content`` on GET; any other query parameter is refused with
+  400 as RFC 8040 section 4.8 requires, ``fields`` included: Curity's own
+  client-migration tool stopped sending even ``fields=id;type`` to a real server
+  ("namespace issues") [C], and what a real server does with it is not public,
+  so the stand-in refuses it and nothing tested can depend on it [I];
+* module names in paths and bodies as RFC 8040 section 3.5.3 and RFC 7951
+  section 4 require them (see ``curity_store``).
 """
 
 from __future__ import annotations
@@ -110,8 +115,11 @@ def url_path(steps):
 
 def query_options(method):
     """Validated query parameters: (depth or None, fields selection or None)."""
-    allowed = ("depth", "fields", "content") if method in ("GET", "HEAD") else ()
+    allowed = ("depth", "content") if method in ("GET", "HEAD") else ()
     for name in request.args:
+        if name == "fields":
+            raise store.invalid("the stand-in does not implement the 'fields' query parameter: Curity's own tooling "
+                                "stopped sending it to real servers; read exact subtrees instead")
         if name not in allowed:
             raise store.invalid("unsupported query parameter '%s'" % name)
     depth = request.args.get("depth", "unbounded")
@@ -123,8 +131,7 @@ def query_options(method):
     if content == "nonconfig":
         # Everything the stand-in holds is configuration.
         raise store.not_found()
-    fields = request.args.get("fields")
-    return (None if depth == "unbounded" else int(depth)), (store.parse_fields(fields) if fields else None)
+    return None if depth == "unbounded" else int(depth)
 
 
 def read_body():
@@ -155,7 +162,8 @@ def _check_target(steps, method):
     if node.kind == store.LIST and last.keys is None and method != "POST":
         raise store.invalid("the path must name one entry of list '%s'" % node.name, store.instance_identifier(steps),
                             "missing-attribute")
-    if node.kind == store.LEAF_LIST and last.keys is not None:
+    if node.kind == store.LEAF_LIST and last.keys is not None and method != "DELETE":
+        # A leaf-list entry is a resource (RFC 8040 section 3.5.3): DELETE removes it [I]; writes go to the parent.
         raise store.DataError(405, "operation-not-supported", "%s of a single leaf-list value is not supported" % method)
     parent = _parent_node(steps)
     if parent.kind == store.LIST and node.name in parent.keys:
@@ -179,8 +187,8 @@ def target_value(steps, member, value):
         return store.normalize(store.SCHEMA, value, [])
     last = steps[-1]
     node = last.node
-    named = _parent_node(steps).child(member)
-    if named is None or named.name != node.name:
+    if member != store.qualified_name(node):
+        # RFC 7951 section 4: the top-level member of a body carries its module name [I].
         raise store.invalid("the body must be '%s', not '%s'" % (store.qualified_name(node), member),
                             store.instance_identifier(steps), "malformed-message")
     if node.kind != store.LIST:
@@ -194,28 +202,26 @@ def target_value(steps, member, value):
 # --------------------------------------------------------------------------
 # verbs
 # --------------------------------------------------------------------------
-def _shape(node, value, depth, fields):
+def _shape(node, value, depth):
     if not isinstance(value, dict):
         return value
-    if fields:
-        value = store.select_fields(node, value, fields)
     if depth:
         value = store.limit_depth(node, value, depth - 1)
     return value
 
 
 def do_get(state, steps, media):
-    depth, fields = query_options("GET")
+    depth = query_options("GET")
     value = state.get(steps)
     if not steps:
-        body = store.encode_datastore(_shape(store.SCHEMA, value, depth, fields))
+        body = store.encode_datastore(_shape(store.SCHEMA, value, depth))
         return json_response({"ietf-restconf:data": body}, media)
     node = steps[-1].node
     if node.is_schema() and node.kind == store.LIST:
         entries = value if steps[-1].keys is None else [value]
-        value = [_shape(node, entry, depth, fields) for entry in entries]
+        value = [_shape(node, entry, depth) for entry in entries]
     elif node.is_schema() and node.kind != store.LEAF_LIST:
-        value = _shape(node, value, depth, fields)
+        value = _shape(node, value, depth)
     return json_response({store.qualified_name(node): store.encode(node, value)}, media)
 
 
@@ -226,9 +232,10 @@ def do_post(state, steps, media):
     parent = steps[-1].node if steps else store.SCHEMA
     if steps and (store.is_leafy(parent) or (parent.kind == store.LIST and steps[-1].keys is None)):
         raise store.invalid("'%s' cannot have children" % parent.name, store.instance_identifier(steps))
-    child = parent.child(member)
-    if child is None:
-        raise store.invalid("unknown element '%s'" % member, store.instance_identifier(steps), "unknown-element")
+    child = parent.json_child(member, steps, in_url=True)
+    if child.is_schema() and member != store.qualified_name(child):
+        raise store.invalid("the body must be '%s', not '%s' (RFC 7951 section 4)" % (store.qualified_name(child), member),
+                            store.instance_identifier(steps), "malformed-message")
     if child.kind == store.LIST:
         entry = _entry_from_body(child, value, steps + [store.Step(child)])
         new_steps = steps + [store.Step(child, tuple(entry[k] for k in child.keys))]

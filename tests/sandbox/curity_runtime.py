@@ -9,11 +9,12 @@ grant (RFC 6749), ``ClientRegistrationEndpoint`` (RFC 7591) and
 ``ResourceProtector`` (RFC 6750) and JOSE through joserfc, the JOSE library
 Authlib itself is built on.
 
-Paths come from the profile's ``endpoints`` (by ``endpoint-kind``), read from
-the configuration on every request, so a RESTCONF write is visible at once:
-``oauth-anonymous`` (issuer, discovery, JWKS), ``oauth-token`` and, while
-non-templatized DCR is enabled, ``oauth-dynamic-client-registration`` and its
-RFC 7592 ``/<client_id>`` children.
+Paths come from the profile's ``endpoints`` (by ``endpoint-kind``) that a
+service role deploys, read from the configuration on every request, so a
+RESTCONF write is visible at once: ``oauth-anonymous`` (issuer, discovery,
+JWKS), ``oauth-token`` and, while non-templatized DCR is enabled,
+``oauth-dynamic-client-registration`` and its RFC 7592 ``/<client_id>``
+children.
 
 Registration and management run while holding ``ctx.lock`` (the initial
 access token is checked and used up atomically), so a sandbox service must
@@ -143,8 +144,10 @@ def scope_allowed(state, client, scope):
     if scope == INITIAL_TOKEN_SCOPE:
         return bool(dcr) and client.client_id in (dcr["non-templatized"].get("authenticate-client-by") or [])
     if scope == MANAGEMENT_SCOPE:
+        # management-clients is a container ("Section") whose members are not public [C]: the stand-in
+        # grants dcrm to a client whose id it holds as a value anywhere inside it [I].
         managers = store.dig(dcr, "client-management", "management-clients") if dcr else None
-        return client.client_id in (managers or [])
+        return client.client_id in _string_values(managers)
     if scope == "openid":
         # "using the openid scope prevents you from using client credentials"
         # (Kong's Curity DCR guide); an ID token needs a user.
@@ -152,6 +155,16 @@ def scope_allowed(state, client, scope):
     scopes = profile_scopes(state)
     granted = [s for s in scopes if s.get("id") in client.scopes]
     return store.scope_known(scope, scopes) and store.scope_known(scope, granted)
+
+
+def _string_values(value):
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*[_string_values(v) for v in value]) if value else set()
+    return set()
 
 
 def registration_policy(state):
@@ -203,7 +216,10 @@ def discovery_document(state, base):
 
 
 def registration_uri(state):
-    """Path of the DCR endpoint while non-templatized DCR is enabled, else None."""
+    """Path of the DCR endpoint while non-templatized DCR is enabled AND the profile has an endpoint of kind
+    oauth-dynamic-client-registration AND a service role deploys it, else None [C: Curity's mobile deployment
+    configuration pairs the DCR settings with that endpoint and its service-role entry; Kong's how-to ends
+    with "Select the nodes you want to enable DCR on"]."""
     return state.endpoint_uri(store.DCR_ENDPOINT_KIND) if state.dcr_settings() else None
 
 

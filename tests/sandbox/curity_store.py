@@ -14,11 +14,23 @@ Two parts, both guarded by ``ctx.lock``:
   ``default-datasource`` data source, never in the configuration tree).
 
 Module rule (YANG namespaces, RFC 7951 member names): ``profiles``, ``profile``,
-``settings``, ``token-issuers``, ``endpoints`` and everything below the last two
-belong to module ``base``; ``authorization-server`` and everything below it
-belongs to ``profile-oauth``.  Curity's own scripts address
-``base:settings/profile-oauth:authorization-server`` [C]; the module of the
-token issuer subtree is not confirmed, ``base`` follows the reference.
+``settings``, ``token-issuers``, ``endpoints``, ``environments`` and
+``facilities``, and everything below them, belong to module ``base``;
+``authorization-server`` and everything below it belongs to ``profile-oauth``
+[C: Curity's exports give <authorization-server> the profile/oauth namespace
+and <token-issuers> none; its NACM rules write /profiles/profile/token-issuers
+unprefixed and as:authorization-server prefixed].  The prefix is required where
+the module changes and, in JSON bodies, refused where it does not (RFC 7951
+section 4 [I]: "In all other cases, the simple form of the member name MUST be
+used"); URL paths may repeat it (Curity's own teardown script qualifies every
+step [C]).
+
+Evidence labels in the comments: [C] confirmed by Curity's own configurations,
+code, reference or documentation; [I] inferred from the RFCs or from the shape
+of the confirmed examples.  Curity's configuration exports (``<config
+xmlns="http://tail-f.com/ns/config/1.0">``) write an ``empty`` leaf as ``<x/>``
+and a container as an opening and a closing tag on two lines; that is how the
+encodings of the DCR elements below are told apart [I, from the exports].
 """
 
 from __future__ import annotations
@@ -35,10 +47,11 @@ OAUTH = "profile-oauth"
 OAUTH_SERVICE = "profile-oauth:oauth-service"
 SEED_PROFILE_ID = "token-service"
 ADMIN_USERNAME = "admin"
-# Data sources are configured under /facilities, outside what the stand-in
-# models: this is the fixed set a leafref to a data source may name.
+# The data source of the seed (a fresh installation's; dynamically registered
+# clients are stored in it).
 DATA_SOURCES = ("default-datasource",)
 DCR_ENDPOINT_KIND = "oauth-dynamic-client-registration"
+SEED_SERVICE_ROLE = "default"
 
 CONTAINER = "container"
 PRESENCE = "presence"
@@ -180,15 +193,42 @@ class Node:
             if child.module is None:
                 child.module = module
 
-    def child(self, member):
-        """Schema node for a member name with or without a module prefix, or None."""
-        prefix, _colon, name = member.rpartition(":")
+    def child(self, name):
+        """Schema node of a stored member name (stored names carry no module prefix), or None."""
         node = self.children.get(name)
         if node is not None:
-            return node if prefix in ("", node.module) else None
+            return node
         if self.open:
-            return Node(member, OPAQUE, module=self.module)
+            return Node(name, OPAQUE, module=self.module)
         return None
+
+    def json_child(self, member, path, in_url=False):
+        """Schema node of an RFC 7951 member name (or RFC 8040 path step) below this node.
+
+        The module prefix is required where the module changes (RFC 7951 section 4, RFC 8040
+        section 3.5.3) [I]; in a JSON body it is refused where the module does not change
+        (RFC 7951 section 4) [I], in a URL it is allowed (Curity's own scripts send
+        ``base:profiles/base:profile=...`` [C]).  A member an open node does not describe is
+        kept as given.
+        """
+        prefix, _colon, name = member.rpartition(":")
+        node = self.children.get(name)
+        where = instance_identifier(path)
+        if node is None:
+            if self.open:
+                return Node(member, OPAQUE, module=self.module)
+            raise invalid("unknown element '%s'" % member, where, "unknown-element")
+        if prefix and prefix != node.module:
+            raise invalid("unknown element '%s': '%s' is in module '%s'" % (member, name, node.module), where,
+                          "unknown-element")
+        if not prefix and node.module != self.module:
+            parent = "module '%s'" % self.module if self.module else "the datastore"
+            raise invalid("unknown element '%s': it is in module '%s', so it is written '%s:%s' below a node of %s "
+                          "(RFC 7951 section 4)" % (name, node.module, node.module, name, parent), where, "unknown-element")
+        if prefix and node.module == self.module and not in_url:
+            raise invalid("'%s' must be written '%s' below a node of the same module (RFC 7951 section 4)" % (member, name),
+                          where, "malformed-message")
+        return node
 
     def is_schema(self):
         return self.kind != OPAQUE
@@ -209,6 +249,11 @@ def leaf_list(name):
     return Node(name, LEAF_LIST)
 
 
+def empty(name):
+    """A leaf of type ``empty``: present (``[null]``, RFC 7951 section 6.9) or absent."""
+    return Node(name, LEAF, type_="empty")
+
+
 def container(name, *children, **kwargs):
     return Node(name, CONTAINER, children, **kwargs)
 
@@ -225,6 +270,7 @@ def _token_claims(name):
     return container(name, leaf_list("claim"))
 
 
+# [C] the scope leaves of Curity's configuration reference (scopes/scope); closed.
 _SCOPES = container(
     "scopes",
     keyed_list("scope", ("id",), leaf("id"), leaf("description"), leaf("is-prefix", "boolean"),
@@ -244,52 +290,112 @@ _CLAIMS = container(
                          _token_claims("id_token"), _token_claims("userinfo"), open_=True),
               leaf("default-claims-mapper")),
 )
+# The profile's client capabilities [C: Curity refuses a client capability the profile has not
+# enabled].  Encodings from Curity's exports: <code> and <resource-owner-password-credentials> are
+# containers, <implicit/>, <client-credentials/>, <introspection/>, <token-exchange/> empty leaves.
+# Open: other capabilities exist (assisted-token, haapi, ...).
+_PROFILE_CAPABILITIES = container(
+    "client-capabilities",
+    presence("code", open_=True), empty("implicit"),
+    presence("resource-owner-password-credentials", leaf("credential-manager"), open_=True),
+    empty("client-credentials"), empty("introspection"), empty("token-exchange"),
+    open_=True,
+)
+# A config-backed client [C: Curity's client types, its 3scale bridge, exports]: capabilities
+# code a container, client-credentials and introspection empty leaves (exports); properties
+# the key/value list Curity documents as "client properties" [C], closed.
 _CLIENT_STORE = container(
     "client-store",
     container("config-backed",
               keyed_list("client", ("id",), leaf("id"), leaf("client-name"), leaf("description"),
-                         leaf("secret", "secret"), container("capabilities", open_=True), leaf_list("scope"),
-                         leaf_list("redirect-uris"), leaf("enabled", "boolean"), leaf_list("audience"),
-                         leaf("claims-mapper"), open_=True)),
+                         leaf("secret", "secret"),
+                         container("capabilities", presence("code", open_=True), empty("client-credentials"),
+                                   empty("introspection"), open_=True),
+                         leaf_list("scope"), leaf_list("redirect-uris"), leaf("enabled", "boolean"), leaf_list("audience"),
+                         leaf("claims-mapper"),
+                         container("properties", keyed_list("property", ("key",), leaf("key"), leaf("value"))),
+                         open_=True)),
     open_=True,
 )
 _REGISTRATION_AUTH = ("authenticate-client-by", "authenticate-user-by", "no-authentication")
+# DCR settings.  Closed where Curity's configuration reference lists the members [C]:
+# dynamic-client-registration (client-data-source, templatized, non-templatized, client-management),
+# client-management (rotated-secret-ttl, registration-token, management-clients), the capabilities,
+# scopes and authenticators of non-templatized DCR.  non-templatized itself is open: the reference
+# page seen lists its first rows only.  Encodings [I, from Curity's exports]: capabilities, scopes/all,
+# authenticators/all, no-authentication and the require-* flags are empty leaves ([null]); secret,
+# user-consent and client-management containers ({}).  management-clients is a container ("Section")
+# whose members are not public: open, never interpreted here except by the runtime (see there).
 _DCR = presence(
     "dynamic-client-registration",
     leaf("client-data-source"),
     presence("templatized", open_=True),
     presence("non-templatized",
-             container("capabilities", open_=True),
-             container("scopes", leaf("all", "flag"), leaf_list("scope"), choices=(("all", "scope"),)),
-             container("authenticators", open_=True),
-             container("client-authentication-method", open_=True),
-             leaf_list("authenticate-client-by"), leaf_list("authenticate-user-by"), leaf("no-authentication", "flag"),
+             container("capabilities", empty("code"), empty("implicit"), empty("resource-owner-password-credentials"),
+                       empty("assisted-token"), empty("client-credentials")),
+             container("scopes", empty("all"), leaf_list("scope"), choices=(("all", "scope"),)),
+             container("authenticators", empty("all"), leaf_list("authenticator"), choices=(("all", "authenticator"),)),
+             container("client-authentication-method", presence("secret", leaf("credential-manager"), open_=True),
+                       empty("no-authentication"), presence("mutual-tls", open_=True),
+                       presence("asymmetrically-signed-jwt", open_=True), open_=True),
+             leaf_list("authenticate-client-by"), leaf_list("authenticate-user-by"), empty("no-authentication"),
+             empty("require-secured-authorization-response"), empty("require-request-object"),
+             empty("require-id-token-encryption"), leaf("default-refresh-token-ttl", "uint32"),
+             presence("user-consent", open_=True),
              open_=True, choices=(_REGISTRATION_AUTH,)),
-    presence("client-management", container("registration-token", open_=True), leaf_list("management-clients"),
-             open_=True),
+    presence("client-management", leaf("rotated-secret-ttl", "uint32"), container("registration-token", open_=True),
+             presence("management-clients", open_=True)),
+)
+# Token issuers [C: the reference's default-token-issuer and jwt-issuer-settings; the custom issuer's
+# three-part key and its jwt/signing-key-id in Curity's VCI configuration].  jwt/verification-keystore-id
+# [I: the jwt-issuer-settings reference names it, the custom issuer's jwt section has the same leaves];
+# data-sources/tokens-data-source-id [C: the reference, Kong's "Tokens Data Source ID"].
+_JWT_LEAVES = (leaf("signing-key-id"), leaf("verification-keystore-id"), leaf("algorithm"))
+_TOKEN_ISSUERS = container(
+    "token-issuers",
+    container("default-token-issuer", empty("access-token-as-jwt"), leaf("default-data-source"),
+              container("jwt-issuer-settings", *_JWT_LEAVES, open_=True), open_=True),
+    keyed_list("custom-token-issuer", ("id", "issuer-type", "purpose-type"),
+               leaf("id"), leaf("issuer-type"), leaf("purpose-type"),
+               container("jwt", *_JWT_LEAVES, open_=True),
+               container("data-sources", leaf("tokens-data-source-id"), open_=True), open_=True),
     open_=True,
 )
 _PROFILE = keyed_list(
     "profile", ("id", "type"),
-    leaf("id"), leaf("type", "identityref"), leaf("description"), leaf("expose-detailed-error-messages", "empty"),
+    leaf("id"), leaf("type", "identityref"), leaf("description"), empty("expose-detailed-error-messages"),
     container("settings",
-              container("authorization-server", _SCOPES, _CLAIMS, _CLIENT_STORE, _DCR, module=OAUTH, open_=True)),
-    container("token-issuers",
-              container("default-token-issuer", leaf("access-token-as-jwt", "empty"), leaf("default-data-source"),
-                        open_=True),
-              keyed_list("custom-token-issuer", ("id", "issuer-type", "purpose-type"),
-                         leaf("id"), leaf("issuer-type"), leaf("purpose-type"), open_=True)),
+              container("authorization-server", _SCOPES, _CLAIMS, _CLIENT_STORE, _DCR, _PROFILE_CAPABILITIES,
+                        module=OAUTH, open_=True)),
+    _TOKEN_ISSUERS,
+    # [C] endpoint{id} with uri and endpoint-kind (a plain enumeration: no namespace prefix in exports).
     container("endpoints",
               keyed_list("endpoint", ("id",), leaf("id"), leaf("uri"), leaf("endpoint-kind"), open_=True)),
     open_=True,
 )
-#: The datastore root ("ietf-restconf:data").
-# Data sources live under /base:facilities/data-sources (the configuration's top level holds profiles,
-# environments and facilities [C]); the list and its key are inferred from Curity's configuration
-# reference (a keyed list "data-source" with "id").  The stand-in holds the fixed set DATA_SOURCES.
-_FACILITIES = container("facilities", container("data-sources", keyed_list("data-source", ("id",), leaf("id"),
-                                                                           open_=True), open_=True), open_=True)
-SCHEMA = _assign_modules(container("", container("profiles", _PROFILE, module=BASE), _FACILITIES), BASE)
+# [C] environments/environment/services/service-role{id}/endpoints: the runtime nodes of a service
+# role serve the endpoints it lists (Curity's exports; Kong's "Select the nodes you want to enable DCR on").
+_ENVIRONMENTS = container(
+    "environments",
+    container("environment",
+              container("services", keyed_list("service-role", ("id",), leaf("id"), leaf_list("endpoints"), open_=True),
+                        open_=True),
+              open_=True),
+    module=BASE, open_=True,
+)
+# [C] data sources, signing keys and signature verification keys live under facilities (exports).
+_FACILITIES = container(
+    "facilities",
+    container("data-sources", keyed_list("data-source", ("id",), leaf("id"), open_=True), open_=True),
+    container("crypto",
+              container("signing-keys", keyed_list("signing-key", ("id",), leaf("id"), open_=True), open_=True),
+              container("signature-verification-keys",
+                        keyed_list("signature-verification-key", ("id",), leaf("id"), open_=True), open_=True),
+              open_=True),
+    module=BASE, open_=True,
+)
+#: The datastore root ("ietf-restconf:data"): every member below it carries its module (RFC 7951 section 4).
+SCHEMA = _assign_modules(container("", container("profiles", _PROFILE, module=BASE), _ENVIRONMENTS, _FACILITIES), None)
 
 
 def member_name(node, parent_module):
@@ -331,9 +437,7 @@ def resolve_path(segments):
             raise invalid("the first node of a path must carry its module name (RFC 8040 section 3.5.3)", tag="malformed-message")
         if is_leafy(parent) or (steps and steps[-1].node.kind == LIST and steps[-1].keys is None):
             raise invalid("'%s' cannot have children in a path" % parent.name, tag="malformed-message")
-        node = parent.child("%s:%s" % (prefix, name) if prefix else name)
-        if node is None:
-            raise invalid("unknown element '%s'" % name, tag="unknown-element")
+        node = parent.json_child("%s:%s" % (prefix, name) if prefix else name, steps, in_url=True)
         if not node.is_schema() and keys is not None:
             raise invalid("cannot address entries of '%s'" % name, tag="unknown-element")
         steps.append(Step(node, _resolve_keys(node, keys)))
@@ -388,11 +492,7 @@ def _normalize_leaf(node, value, path):
     elif node.type == "uint32":
         ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 0xFFFFFFFF
     elif node.type == "empty":
-        ok = value == [None]
-    elif node.type == "flag":
-        # An empty leaf ([null]) or a presence container ({}): which of the two
-        # Curity uses for these DCR settings is not confirmed, both are accepted.
-        ok = value == [None] or value == {}
+        ok = value == [None]  # RFC 7951 section 6.9 [C for capabilities: Curity's own code sends [null]]
     else:
         ok = isinstance(value, str)
     if not ok:
@@ -421,7 +521,7 @@ def _normalize_entry(node, value, path):
         raise invalid("an entry of '%s' must be an object" % node.name, instance_identifier(path), "malformed-message")
     raw_keys = []
     for key in node.keys:
-        raw = value.get(key, value.get("%s:%s" % (node.module, key)))
+        raw = value.get(key)
         if raw is None:
             raise invalid("missing key '%s' of '%s'" % (key, node.name), instance_identifier(path), "missing-element")
         raw_keys.append(_key_value(node, key, raw) if isinstance(raw, str) else raw)
@@ -455,9 +555,7 @@ def normalize(node, value, path):
 def normalize_members(node, value, path):
     out = {}
     for member, item in value.items():
-        child = node.child(member)
-        if child is None:
-            raise invalid("unknown element '%s'" % member, instance_identifier(path), "unknown-element")
+        child = node.json_child(member, path)
         if child.name in out:
             raise invalid("'%s' given twice" % child.name, instance_identifier(path), "malformed-message")
         out[child.name] = normalize(child, item, path + [Step(child)])
@@ -491,68 +589,8 @@ def encode_members(node, value):
 
 
 # --------------------------------------------------------------------------
-# depth and fields (RFC 8040 sections 4.8.2 and 4.8.3)
+# depth (RFC 8040 section 4.8.2)
 # --------------------------------------------------------------------------
-def parse_fields(text):
-    """``a;b/c;d(e;f)`` -> ``{"a": None, "b": {"c": None}, "d": {"e": None, "f": None}}``."""
-    selection, rest = _parse_field_list(text, 0)
-    if rest != len(text):
-        raise invalid("malformed fields expression", tag="malformed-message")
-    return selection
-
-
-def _parse_field_list(text, pos):
-    selection = {}
-    while True:
-        pos = _parse_field_path(text, pos, selection)
-        if pos < len(text) and text[pos] == ";":
-            pos += 1
-            continue
-        return selection, pos
-
-
-def _parse_field_path(text, pos, selection):
-    start = pos
-    while pos < len(text) and text[pos] not in ";()/":
-        pos += 1
-    name = text[start:pos].rpartition(":")[2]
-    if not name:
-        raise invalid("malformed fields expression", tag="malformed-message")
-    if pos < len(text) and text[pos] == "/":
-        sub = selection.get(name) or {}
-        selection[name] = sub
-        return _parse_field_path(text, pos + 1, sub)
-    if pos < len(text) and text[pos] == "(":
-        sub, pos = _parse_field_list(text, pos + 1)
-        if pos >= len(text) or text[pos] != ")":
-            raise invalid("malformed fields expression", tag="malformed-message")
-        existing = selection.get(name) or {}
-        existing.update(sub)
-        selection[name] = existing
-        return pos + 1
-    selection[name] = None
-    return pos
-
-
-def select_fields(node, value, selection):
-    """Keep only the selected descendants of a container or list entry (keys always kept)."""
-    out = {k: value[k] for k in node.keys if k in value}
-    for name, sub in selection.items():
-        child = node.child(name)
-        if child is None:
-            raise invalid("unknown element '%s' in fields" % name)
-        if child.name not in value:
-            continue
-        item = value[child.name]
-        if sub is None or not child.is_schema() or child.kind in (LEAF, LEAF_LIST):
-            out[child.name] = item
-        elif child.kind == LIST:
-            out[child.name] = [select_fields(child, entry, sub) for entry in item]
-        else:
-            out[child.name] = select_fields(child, item, sub)
-    return out
-
-
 def limit_depth(node, value, levels):
     """Keep ``levels`` more levels of children below a container or list entry (keys always kept)."""
     if levels <= 0:
@@ -748,12 +786,34 @@ def _check_refs(out, path, values, known, kind):
             out.append(Violation(path, "illegal reference: %s '%s' does not exist" % (kind, value), (kind, value)))
 
 
+def _check_required_ref(out, path, holder, name, known, kind):
+    """A mandatory leafref ``name`` of ``holder``: present, and naming an existing ``kind``."""
+    value = holder.get(name)
+    if not value:
+        out.append(Violation(path + "/" + name, "missing mandatory leaf '%s'" % name))
+    else:
+        _check_refs(out, path + "/" + name, [value], known, kind)
+
+
 def scope_known(scope, scopes):
     """A scope exists, or falls under a prefix scope (``is-prefix``)."""
     return any(s.get("id") == scope or (s.get("is-prefix") and scope.startswith(s.get("id", ""))) for s in scopes)
 
 
-def validate_profile(profile):
+class Facilities:
+    """The ids that leafrefs to ``/facilities`` may name, and every endpoint id of every profile."""
+
+    def __init__(self, tree):
+        facilities = tree.get("facilities") or {}
+        self.data_sources = _ids(dig(facilities, "data-sources", "data-source"))
+        self.signing_keys = _ids(dig(facilities, "crypto", "signing-keys", "signing-key"))
+        self.verification_keys = _ids(dig(facilities, "crypto", "signature-verification-keys",
+                                          "signature-verification-key"))
+        self.endpoints = [e.get("id") for p in dig(tree, "profiles", "profile") or []
+                          for e in dig(p, "endpoints", "endpoint") or []]
+
+
+def validate_profile(profile, facilities):
     """Every rule the stand-in enforces on one profile (leafrefs, mandatory leaves)."""
     out = []
     base = _profile_path(profile)
@@ -782,6 +842,7 @@ def validate_profile(profile):
     default_mapper = dig(auth, "claims", "claims-mappers", "default-claims-mapper")
     _check_refs(out, as_path + "/claims/claims-mappers/default-claims-mapper", [default_mapper] if default_mapper else [],
                 _ids(mappers), "claims-mapper")
+    enabled = set(auth.get("client-capabilities") or {})
     for client in clients:
         path = "%s/client-store/config-backed/client[id='%s']" % (as_path, client["id"])
         for scope in client.get("scope") or []:
@@ -789,8 +850,14 @@ def validate_profile(profile):
                 out.append(Violation(path + "/scope", "illegal reference: scope '%s' does not exist" % scope, ("scope", scope)))
         mapper = client.get("claims-mapper")
         _check_refs(out, path + "/claims-mapper", [mapper] if mapper else [], _ids(mappers), "claims-mapper")
-    out.extend(_validate_dcr(auth.get("dynamic-client-registration"), as_path, client_ids, scopes))
-    out.extend(_validate_token_issuer(profile, base))
+        # [C] "if you attempt to add a Client Capability that is not enabled on the relevant Token Profile,
+        # the Configuration will be rejected" (Curity's documentation of configuration clients).
+        for capability in sorted(set(client.get("capabilities") or {}) - enabled):
+            out.append(Violation(path + "/capabilities/" + capability,
+                                 "the client capability '%s' is not enabled on the profile (client-capabilities)"
+                                 % capability, ("client-capability", capability)))
+    out.extend(_validate_dcr(auth.get("dynamic-client-registration"), as_path, client_ids, scopes, facilities))
+    out.extend(_validate_token_issuers(profile, base, facilities))
     for endpoint in dig(profile, "endpoints", "endpoint") or []:
         path = "%s/endpoints/endpoint[id='%s']" % (base, endpoint["id"])
         if not str(endpoint.get("uri", "")).startswith("/") or not endpoint.get("endpoint-kind"):
@@ -798,16 +865,13 @@ def validate_profile(profile):
     return out
 
 
-def _validate_dcr(dcr, as_path, client_ids, scopes):
+def _validate_dcr(dcr, as_path, client_ids, scopes, facilities):
     if dcr is None:
         return []
     out = []
     path = as_path + "/dynamic-client-registration"
-    source = dcr.get("client-data-source")
-    if not source:
-        out.append(Violation(path + "/client-data-source", "missing mandatory leaf 'client-data-source'"))
-    else:
-        _check_refs(out, path + "/client-data-source", [source], DATA_SOURCES, "data-source")
+    # [C] client-data-source: leafref, required (configuration reference).
+    _check_required_ref(out, path, dcr, "client-data-source", facilities.data_sources, "data-source")
     non_templatized = dcr.get("non-templatized") or {}
     _check_refs(out, path + "/non-templatized/authenticate-client-by", non_templatized.get("authenticate-client-by"),
                 client_ids, "client")
@@ -815,29 +879,69 @@ def _validate_dcr(dcr, as_path, client_ids, scopes):
         if not scope_known(scope, scopes):
             out.append(Violation(path + "/non-templatized/scopes/scope",
                                  "illegal reference: scope '%s' does not exist" % scope, ("scope", scope)))
-    _check_refs(out, path + "/client-management/management-clients",
-                dig(dcr, "client-management", "management-clients"), client_ids, "client")
     return out
 
 
-def _validate_token_issuer(profile, base):
-    issuer = dig(profile, "token-issuers", "default-token-issuer")
-    if not issuer:
-        return []
+def _validate_token_issuers(profile, base, facilities):
     out = []
-    path = base + "/token-issuers/default-token-issuer/default-data-source"
-    source = issuer.get("default-data-source")
-    if not source:
-        out.append(Violation(path, "missing mandatory leaf 'default-data-source'"))
-    else:
-        _check_refs(out, path, [source], DATA_SOURCES, "data-source")
+    issuer = dig(profile, "token-issuers", "default-token-issuer")
+    if issuer:
+        path = base + "/token-issuers/default-token-issuer"
+        # [C] default-data-source is required (configuration reference).
+        _check_required_ref(out, path, issuer, "default-data-source", facilities.data_sources, "data-source")
+        out.extend(_validate_jwt(dig(issuer, "jwt-issuer-settings"), path + "/jwt-issuer-settings", facilities, False))
+    for entry in dig(profile, "token-issuers", "custom-token-issuer") or []:
+        path = "%s/token-issuers/custom-token-issuer[id='%s'][issuer-type='%s'][purpose-type='%s']" % (
+            base, entry.get("id"), entry.get("issuer-type"), entry.get("purpose-type"))
+        # [I] the three token types Curity documents: JSON Web Token, opaque, wrapped opaque.
+        if entry.get("issuer-type") not in ("jwt", "opaque", "wrapped-opaque"):
+            out.append(Violation(path + "/issuer-type", "unknown issuer type '%s'" % entry.get("issuer-type")))
+        out.extend(_validate_jwt(entry.get("jwt"), path + "/jwt", facilities, entry.get("issuer-type") == "jwt"))
+        source = dig(entry, "data-sources", "tokens-data-source-id")
+        _check_refs(out, path + "/data-sources/tokens-data-source-id", [source] if source else [],
+                    facilities.data_sources, "data-source")
+    return out
+
+
+def _validate_jwt(jwt, path, facilities, required):
+    """A JWT issuer's keys: signing-key-id a reference to a signing key, required when the issuer signs JWTs
+    ([C] jwt-issuer-settings in the reference; [I] the same for a custom jwt issuer), verification-keystore-id
+    one to a signature verification key [I]."""
+    out = []
+    signing = (jwt or {}).get("signing-key-id")
+    if required and not signing:
+        out.append(Violation(path + "/signing-key-id", "missing mandatory leaf 'signing-key-id'"))
+    _check_refs(out, path + "/signing-key-id", [signing] if signing else [], facilities.signing_keys, "signing-key")
+    verification = (jwt or {}).get("verification-keystore-id")
+    _check_refs(out, path + "/verification-keystore-id", [verification] if verification else [],
+                facilities.verification_keys, "signature-verification-key")
+    return out
+
+
+def _validate_environment(tree, facilities):
+    """[C] a service role lists endpoint ids (Curity's exports); a leafref, so they must exist [I].  Two endpoints of the
+    runtime cannot serve one path [I]."""
+    out = []
+    for role in dig(tree, "environments", "environment", "services", "service-role") or []:
+        path = "/base:environments/environment/services/service-role[id='%s']/endpoints" % role.get("id")
+        _check_refs(out, path, role.get("endpoints"), facilities.endpoints, "endpoint")
+    seen = {}
+    for profile in dig(tree, "profiles", "profile") or []:
+        for endpoint in dig(profile, "endpoints", "endpoint") or []:
+            uri = endpoint.get("uri")
+            if uri in seen:
+                out.append(Violation("%s/endpoints/endpoint[id='%s']/uri" % (_profile_path(profile), endpoint.get("id")),
+                                     "the path '%s' is the path of endpoint '%s' already" % (uri, seen[uri])))
+            seen.setdefault(uri, endpoint.get("id"))
     return out
 
 
 def validate(tree):
+    facilities = Facilities(tree)
     out = []
     for profile in dig(tree, "profiles", "profile") or []:
-        out.extend(validate_profile(profile))
+        out.extend(validate_profile(profile, facilities))
+    out.extend(_validate_environment(tree, facilities))
     return out
 
 
@@ -854,12 +958,15 @@ _OIDC_SCOPES = (
      ("birthdate", "family_name", "gender", "given_name", "locale", "middle_name", "name", "nickname", "picture",
       "preferred_username", "profile", "updated_at", "website", "zoneinfo")),
 )
+# A fresh installation's token service endpoints, all deployed on the default service role; no DCR
+# endpoint: Curity's basic configuration has none (its Kubernetes and cloud-native example exports) [C].
 _ENDPOINTS = (
     ("token-service-anonymous", "/oauth/v2/oauth-anonymous", "oauth-anonymous"),
     ("token-service-authorize", "/oauth/v2/oauth-authorize", "oauth-authorize"),
     ("token-service-token", "/oauth/v2/oauth-token", "oauth-token"),
-    ("token-service-dynamic-client-registration", "/token-service/oauth-registration", DCR_ENDPOINT_KIND),
 )
+SIGNING_KEY = "default-signing-key"
+VERIFICATION_KEY = "default-signature-verification-key"
 # The hashed secret of the sample client of Curity's public example backup.
 _WEB_CLIENT_SECRET_HASH = "$5$EhCiJ4PGB6.I6kiJ$w/KDqIa8Z9dSXhtTW3XYc9IX4knFD7j7Yidl8lMdGv9"
 
@@ -881,7 +988,9 @@ def _seed_claims():
 
 
 def seed_config():
-    """A default Curity 7+ installation: one OAuth profile, DCR not enabled."""
+    """A fresh Curity installation as Curity's example exports show one: one OAuth profile whose client
+    capabilities include client credentials, its token endpoints deployed on the default service role, the
+    default data source, signing key and signature verification key; no DCR settings and no DCR endpoint."""
     scopes = [dict({"id": sid, "description": text}, **({"claims": list(claims)} if claims else {}))
               for sid, text, claims in _OIDC_SCOPES]
     authorization_server = {
@@ -898,13 +1007,18 @@ def seed_config():
         "type": OAUTH_SERVICE,
         "settings": {"authorization-server": authorization_server},
         "token-issuers": {"default-token-issuer": {
-            "jwt-issuer-settings": {"signing-key-id": "default-signing-key"},
+            "jwt-issuer-settings": {"signing-key-id": SIGNING_KEY},
             "default-data-source": DATA_SOURCES[0],
         }},
         "endpoints": {"endpoint": [{"id": i, "uri": u, "endpoint-kind": k} for i, u, k in _ENDPOINTS]},
     }
     return {"profiles": {"profile": [profile]},
-            "facilities": {"data-sources": {"data-source": [{"id": source} for source in DATA_SOURCES]}}}
+            "environments": {"environment": {"services": {"service-role": [
+                {"id": SEED_SERVICE_ROLE, "endpoints": [i for i, _u, _k in _ENDPOINTS]}]}}},
+            "facilities": {"data-sources": {"data-source": [{"id": source} for source in DATA_SOURCES]},
+                           "crypto": {"signing-keys": {"signing-key": [{"id": SIGNING_KEY}]},
+                                      "signature-verification-keys": {"signature-verification-key": [
+                                          {"id": VERIFICATION_KEY}]}}}}
 
 
 # --------------------------------------------------------------------------
@@ -1007,9 +1121,19 @@ class CurityState:
     def authorization_server(self):
         return copy.deepcopy(self.authorization_server_view())
 
+    def deployed_endpoints(self):
+        """Ids of the endpoints some service role deploys.  The stand-in's runtime stands for the nodes of every
+        service role behind one address [I], so an endpoint is served when any role lists it [C: a service role's
+        nodes serve the endpoints it lists; Kong: "Select the nodes you want to enable DCR on"]."""
+        with self.ctx.lock:
+            roles = dig(self.config, "environments", "environment", "services", "service-role") or []
+        return {endpoint for role in roles for endpoint in role.get("endpoints") or []}
+
     def endpoint_uri(self, kind):
+        """Path of the profile's endpoint of ``kind`` while a service role deploys it, else None."""
+        deployed = self.deployed_endpoints()
         for endpoint in dig(self._profile_view(), "endpoints", "endpoint") or []:
-            if endpoint.get("endpoint-kind") == kind:
+            if endpoint.get("endpoint-kind") == kind and endpoint.get("id") in deployed:
                 return endpoint.get("uri")
         return None
 

@@ -30,6 +30,8 @@ logging.getLogger("werkzeug").setLevel(logging.ERROR)
 YANG_JSON = "application/yang-data+json"
 PROFILE = "base:profiles/profile=token-service,oauth-service"
 AUTH_SERVER = PROFILE + "/settings/profile-oauth:authorization-server"
+DCR_ENDPOINT_ID = "token-service-dynamic-client-registration"
+DCR_ENDPOINT_URI = "/token-service/oauth-registration"
 
 
 class CurityServers:
@@ -78,7 +80,8 @@ class CurityServers:
 
     def create_client(self, client_id, secret, capabilities=("client-credentials",), **leaves):
         """Config-backed client with a secret, like the Admin UI's "New Client"."""
-        client = {"id": client_id, "secret": secret, "capabilities": {c: [None] for c in capabilities}}
+        # code is a container on clients, client-credentials an empty leaf (Curity's exports).
+        client = {"id": client_id, "secret": secret, "capabilities": {c: {} if c == "code" else [None] for c in capabilities}}
         client.update({k.replace("_", "-"): v for k, v in leaves.items()})
         response = self.restconf("PUT", AUTH_SERVER + "/client-store/config-backed/client=" + client_id,
                                  {"profile-oauth:client": [client]})
@@ -86,7 +89,7 @@ class CurityServers:
         return response
 
     def enable_dcr(self, initial_clients, management=True, capabilities=("client-credentials",), scopes=None,
-                   management_clients=None):
+                   management_clients=None, deploy=True):
         """Non-templatized DCR as Kong's Curity guide configures it (``scopes`` None = all)."""
         settings = {
             "capabilities": {c: [None] for c in capabilities},
@@ -97,10 +100,25 @@ class CurityServers:
         }
         dcr = {"client-data-source": "default-datasource", "non-templatized": settings}
         if management:
-            dcr["client-management"] = {"management-clients": list(management_clients)} if management_clients else {}
+            # management-clients: a container whose members are not public; the stand-in reads client ids in it.
+            dcr["client-management"] = {"management-clients": {"client": list(management_clients)}} \
+                if management_clients else {}
         response = self.restconf("PUT", AUTH_SERVER + "/dynamic-client-registration",
                                  {"profile-oauth:dynamic-client-registration": dcr})
         assert response.status_code in (201, 204), response.text
+        if deploy:
+            self.deploy_dcr_endpoint()
+        return response
+
+    def deploy_dcr_endpoint(self, endpoint_id=DCR_ENDPOINT_ID, uri=DCR_ENDPOINT_URI, role="default"):
+        """The DCR endpoint on the profile and on a service role, in one PATCH of the datastore (Kong's "Select the
+        nodes you want to enable DCR on")."""
+        response = self.restconf("PATCH", "", {"ietf-restconf:data": {
+            "base:profiles": {"profile": [{"id": "token-service", "type": "profile-oauth:oauth-service", "endpoints": {
+                "endpoint": [{"id": endpoint_id, "uri": uri, "endpoint-kind": "oauth-dynamic-client-registration"}]}}]},
+            "base:environments": {"environment": {"services": {"service-role": [
+                {"id": role, "endpoints": [endpoint_id]}]}}}}})
+        assert response.status_code == 204, response.text
         return response
 
     # -- runtime -----------------------------------------------------------------
@@ -292,12 +310,20 @@ class KonnectSandbox:
                      "client-data-source": "default-datasource", "client-management": {},
                      "non-templatized": {"capabilities": {"client-credentials": [None]}, "scopes": {"all": [None]},
                                          "authenticators": {"all": [None]}, "client-authentication-method": {"secret": {}},
-                                         "authenticate-client-by": [self.DCR_CLIENT_ID]}}})]
+                                         "authenticate-client-by": [self.DCR_CLIENT_ID]}}}),
+                 # "Select the nodes you want to enable DCR on": the DCR endpoint, deployed on the default role.
+                 ("PATCH", "", {"ietf-restconf:data": {
+                     "base:profiles": {"profile": [{"id": "token-service", "type": "profile-oauth:oauth-service",
+                                                    "endpoints": {"endpoint": [{
+                                                        "id": DCR_ENDPOINT_ID, "uri": DCR_ENDPOINT_URI,
+                                                        "endpoint-kind": "oauth-dynamic-client-registration"}]}}]},
+                     "base:environments": {"environment": {"services": {"service-role": [
+                         {"id": "default", "endpoints": [DCR_ENDPOINT_ID]}]}}}}})]
         if jwt_access_tokens:
             steps.append(("PATCH", PROFILE + "/token-issuers/default-token-issuer",
                           {"base:default-token-issuer": {"access-token-as-jwt": [None]}}))
         for method, path, body in steps:
-            response = restconf.request(method, "/" + path, data=json.dumps(body))
+            response = restconf.request(method, "/" + path if path else "", data=json.dumps(body))
             assert response.status_code in (201, 204), (path, response.status_code, response.text)
 
     # -- Konnect configured for Curity DCR (what the collection automates) ------

@@ -55,7 +55,7 @@ def test_admin_password_is_random_and_survives_reset(s):
     assert password not in ("admin", "Password1", "password") and len(password) >= 16
     s.state.reset()
     assert s.state.info()["curity_admin_password"] == password
-    assert s.restconf("GET", "base:profiles/profile?fields=id").status_code == 200
+    assert s.restconf("GET", "base:profiles/profile?depth=2").status_code == 200
 
 
 def test_write_with_another_content_type_is_415_and_changes_nothing(s):
@@ -91,19 +91,16 @@ def test_xml_only_accept_is_406(s):
 
 
 # -- GET, paths and query parameters ----------------------------------------------------
-def test_profile_list_with_fields_and_depth(s):
-    fields = s.restconf("GET", "base:profiles/profile", params={"fields": "id;type"})
-    assert fields.json() == {"base:profile": [{"id": "token-service", "type": "profile-oauth:oauth-service"}]}
+def test_profile_list_with_depth(s):
     depth = s.restconf("GET", "base:profiles/profile/", params={"depth": "2"}).json()
     (profile,) = depth["base:profile"]
     assert profile["id"] == "token-service" and profile["settings"] == {} and profile["endpoints"] == {}
 
 
-def test_fields_with_sub_selection(s):
-    response = s.restconf("GET", s.AUTH_SERVER + SCOPES, params={"fields": "scope(claims)"})
-    scopes = response.json()["profile-oauth:scopes"]["scope"]
-    assert {"id": "email", "claims": ["email", "email_verified"]} in scopes
-    assert all(set(scope) <= {"id", "claims"} for scope in scopes)
+@pytest.mark.parametrize("fields", ["id;type", "scope(claims)"])
+def test_fields_is_refused_so_that_nothing_depends_on_it(s, fields):
+    response = s.restconf("GET", "base:profiles/profile", params={"fields": fields})
+    assert response.status_code == 400 and "fields" in response.text
 
 
 def test_container_and_list_entry_roots_are_module_qualified(s):
@@ -153,7 +150,7 @@ def test_unsupported_query_parameter_is_400(s):
 def test_datastore_root_and_restconf_root(s):
     data = s.restconf("GET", "", params={"content": "config", "depth": "unbounded"}).json()
     assert list(data) == ["ietf-restconf:data"]
-    assert list(data["ietf-restconf:data"]) == ["base:profiles", "base:facilities"]
+    assert list(data["ietf-restconf:data"]) == ["base:profiles", "base:environments", "base:facilities"]
     root = s.admin.get(s.admin_url)
     assert root.json()["ietf-restconf:restconf"]["yang-library-version"]
 
@@ -320,13 +317,21 @@ def test_sha256_crypt_matches_the_reference_vectors(password, setting, expected)
 
 
 # -- seed and reset ------------------------------------------------------------------------------
-def test_seed_is_a_default_token_service_without_dcr(s):
+def test_seed_is_a_fresh_token_service_without_dcr_and_without_a_dcr_endpoint(s):
     scopes = {sc["id"]: sc.get("claims", []) for sc in s.restconf("GET", s.AUTH_SERVER + SCOPES).json()["profile-oauth:scopes"]["scope"]}
     assert set(scopes) == {"openid", "profile", "email", "address", "phone"}
     assert scopes["phone"] == ["phone_number", "phone_number_verified"]
-    endpoint = s.restconf("GET", s.PROFILE + "/endpoints/endpoint=token-service-dynamic-client-registration").json()
-    assert endpoint == {"base:endpoint": [{"id": "token-service-dynamic-client-registration", "uri": "/token-service/oauth-registration",
-                                           "endpoint-kind": "oauth-dynamic-client-registration"}]}
+    assert s.restconf("GET", s.PROFILE + "/endpoints/endpoint=token-service-dynamic-client-registration").status_code == 404
+    endpoints = s.restconf("GET", s.PROFILE + "/endpoints").json()["base:endpoints"]["endpoint"]
+    assert {e["endpoint-kind"] for e in endpoints} == {"oauth-anonymous", "oauth-authorize", "oauth-token"}
+    roles = s.restconf("GET", "base:environments/environment/services/service-role").json()["base:service-role"]
+    assert roles == [{"id": "default", "endpoints": [e["id"] for e in endpoints]}]
+    capabilities = s.restconf("GET", s.AUTH_SERVER + "/client-capabilities").json()["profile-oauth:client-capabilities"]
+    assert capabilities["client-credentials"] == [None]
+    assert s.restconf("GET", "base:facilities/crypto/signing-keys/signing-key=default-signing-key/id").status_code == 200
+    assert s.restconf("GET", "base:facilities/crypto/signature-verification-keys/signature-verification-key="
+                             "default-signature-verification-key/id").status_code == 200
+    assert s.restconf("GET", s.AUTH_SERVER + "/dynamic-client-registration").status_code == 404
     mappers = s.restconf("GET", s.AUTH_SERVER + "/claims/claims-mappers").json()["profile-oauth:claims-mappers"]
     assert mappers["default-claims-mapper"] == "default"
     assert curity_store.validate(s.state.config) == []
@@ -346,3 +351,115 @@ def test_info(s):
     assert info["curity_admin_username"] == "admin"
     assert info["curity_profile_id"] == "token-service"
     assert info["curity_issuer"] == s.runtime_url + "/oauth/v2/oauth-anonymous"
+
+
+# -- as strict as the evidence ------------------------------------------------------------------------
+def test_a_member_without_its_module_name_where_the_module_changes_is_refused(s):
+    # RFC 7951 section 4: a member of another module than its parent's carries that module's name.
+    body = {"base:profile": [{"id": "token-service", "type": "profile-oauth:oauth-service",
+                              "settings": {"authorization-server": {}}}]}
+    error = the_error(s.restconf("PATCH", s.PROFILE, body), 400, "unknown-element")
+    assert "profile-oauth:authorization-server" in error["error-message"]
+    body["base:profile"][0]["settings"] = {"profile-oauth:authorization-server": {}}
+    assert s.restconf("PATCH", s.PROFILE, body).status_code == 204
+
+
+def test_a_path_step_without_its_module_name_where_the_module_changes_is_refused(s):
+    the_error(s.restconf("GET", s.PROFILE + "/settings/authorization-server/scopes"), 400, "unknown-element")
+    assert s.restconf("GET", s.PROFILE + "/settings/profile-oauth:authorization-server/scopes").status_code == 200
+    # Curity's own teardown script qualifies every step of a URL: allowed.
+    assert s.restconf("GET", "base:profiles/base:profile=token-service,oauth-service/base:settings/"
+                             "profile-oauth:authorization-server/profile-oauth:scopes").status_code == 200
+
+
+def test_a_member_qualified_with_its_parents_module_is_refused_in_a_body(s):
+    body = {"profile-oauth:scope": [{"id": "x", "profile-oauth:description": "d"}]}
+    the_error(s.restconf("PUT", s.AUTH_SERVER + SCOPES + "/scope=x", body), 400, "malformed-message")
+
+
+def test_a_body_without_the_module_of_its_top_level_member_is_refused(s):
+    the_error(s.restconf("PUT", s.AUTH_SERVER + SCOPES + "/scope=x", {"scope": [{"id": "x"}]}), 400, "malformed-message")
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"scopes": {"all": {}}}, "empty"),  # <all/> in Curity's exports: an empty leaf, [null]
+    ({"capabilities": {"code": {}}}, "empty"),  # <code/> under non-templatized capabilities
+    ({"authenticators": {"all": {}}}, "empty"),
+    ({"client-authentication-method": {"secret": [None]}}, "object"),  # <secret> has children: a container
+    ({"capabilities": {"client_credentials": [None]}}, "unknown element"),  # closed container
+    ({"scopes": {"everything": [None]}}, "unknown element"),
+])
+def test_the_dcr_elements_take_the_encoding_of_curitys_exports_and_closed_containers_refuse_unknown_members(
+        s, settings, words):
+    s.create_client("konnect-dcr", "S3cr3t!")
+    body = {"profile-oauth:dynamic-client-registration": {
+        "client-data-source": "default-datasource",
+        "non-templatized": dict({"authenticate-client-by": ["konnect-dcr"]}, **settings)}}
+    response = s.restconf("PUT", s.AUTH_SERVER + "/dynamic-client-registration", body)
+    assert response.status_code == 400 and words in errors_of(response)[0]["error-message"], response.text
+
+
+def test_management_clients_is_a_container_not_a_list(s):
+    s.create_client("konnect-dcr", "S3cr3t!")
+    body = {"profile-oauth:dynamic-client-registration": {
+        "client-data-source": "default-datasource", "non-templatized": {"authenticate-client-by": ["konnect-dcr"]},
+        "client-management": {"management-clients": ["konnect-dcr"]}}}
+    response = s.restconf("PUT", s.AUTH_SERVER + "/dynamic-client-registration", body)
+    assert response.status_code == 400 and "object" in errors_of(response)[0]["error-message"]
+    body["profile-oauth:dynamic-client-registration"]["client-management"] = {"unknown": {}}
+    the_error(s.restconf("PUT", s.AUTH_SERVER + "/dynamic-client-registration", body), 400, "unknown-element")
+
+
+def test_a_client_capability_the_profile_has_not_enabled_is_refused(s):
+    assert s.restconf("DELETE", s.AUTH_SERVER + "/client-capabilities/client-credentials").status_code == 204
+    response = s.restconf("PUT", s.AUTH_SERVER + CLIENTS + "/client=konnect-dcr", {"profile-oauth:client": [
+        {"id": "konnect-dcr", "secret": "S3cr3t!", "capabilities": {"client-credentials": [None]}}]})
+    error = the_error(response, 400, "invalid-value")
+    assert "not enabled on the profile" in error["error-message"]
+    patch = {"profile-oauth:client-capabilities": {"client-credentials": [None]}}
+    assert s.restconf("PATCH", s.AUTH_SERVER + "/client-capabilities", patch).status_code == 204
+    s.create_client("konnect-dcr", "S3cr3t!")
+    # and a capability a client uses cannot leave the profile
+    the_error(s.restconf("DELETE", s.AUTH_SERVER + "/client-capabilities/client-credentials"), 409, "in-use")
+
+
+def test_service_roles_deploy_existing_endpoints_only_and_a_leaf_list_entry_can_be_deleted(s):
+    roles = "base:environments/environment/services/service-role"
+    patch = {"base:service-role": [{"id": "default", "endpoints": ["no-such-endpoint"]}]}
+    the_error(s.restconf("PATCH", roles + "=default", patch), 400, "invalid-value")
+    s.deploy_dcr_endpoint()
+    assert "token-service-dynamic-client-registration" in s.restconf("GET", roles + "=default").json()[
+        "base:service-role"][0]["endpoints"]
+    endpoint = s.PROFILE + "/endpoints/endpoint=token-service-dynamic-client-registration"
+    the_error(s.restconf("DELETE", endpoint), 409, "in-use")  # still deployed
+    entry = roles + "=default/endpoints=token-service-dynamic-client-registration"
+    assert s.restconf("DELETE", entry).status_code == 204
+    assert s.restconf("DELETE", entry).status_code == 404
+    assert s.restconf("DELETE", endpoint).status_code == 204
+
+
+def test_two_endpoints_cannot_share_a_path(s):
+    body = {"base:endpoint": [{"id": "other", "uri": "/oauth/v2/oauth-token", "endpoint-kind": "oauth-introspect"}]}
+    response = s.restconf("PUT", s.PROFILE + "/endpoints/endpoint=other", body)
+    assert response.status_code == 400 and "path" in errors_of(response)[0]["error-message"]
+
+
+def test_custom_token_issuers_have_a_three_part_key_and_checked_references(s):
+    issuers = s.PROFILE + "/token-issuers"
+    good = {"id": "userinfo", "issuer-type": "jwt", "purpose-type": "userinfo",
+            "jwt": {"signing-key-id": "default-signing-key",
+                    "verification-keystore-id": "default-signature-verification-key"},
+            "data-sources": {"tokens-data-source-id": "default-datasource"}}
+    the_error(s.restconf("PUT", issuers + "/custom-token-issuer=userinfo", {"base:custom-token-issuer": [good]}),
+              400, "malformed-message")  # a key of three parts
+    url = issuers + "/custom-token-issuer=userinfo,jwt,userinfo"
+    for broken, words in ((dict(good, jwt={"signing-key-id": "no-such-key"}), "signing-key"),
+                          (dict(good, jwt={}), "signing-key-id"),
+                          (dict(good, jwt={"signing-key-id": "default-signing-key", "verification-keystore-id": "x"}),
+                           "signature-verification-key"),
+                          (dict(good, **{"data-sources": {"tokens-data-source-id": "nope"}}), "data-source")):
+        response = s.restconf("PUT", url, {"base:custom-token-issuer": [broken]})
+        assert response.status_code == 400 and words in errors_of(response)[0]["error-message"], response.text
+    assert s.restconf("PUT", url, {"base:custom-token-issuer": [good]}).status_code == 201
+    read = s.restconf("GET", url).json()["base:custom-token-issuer"]
+    assert read == [good]

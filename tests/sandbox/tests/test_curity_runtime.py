@@ -64,6 +64,22 @@ def test_discovery_without_dcr_has_no_registration_endpoint(s):
     assert s.http.post(s.runtime_url + "/token-service/oauth-registration", json=APP).status_code == 404
 
 
+def test_registration_endpoint_needs_dcr_enabled_and_a_dcr_endpoint_deployed_on_a_service_role(s):
+    s.create_client(INITIAL_CLIENT, INITIAL_SECRET)
+    s.enable_dcr([INITIAL_CLIENT], deploy=False)
+    assert "registration_endpoint" not in s.discovery()  # DCR enabled, no DCR endpoint on the fresh profile
+    endpoint = {"base:endpoint": [{"id": "dcr", "uri": "/token-service/oauth-registration",
+                                   "endpoint-kind": "oauth-dynamic-client-registration"}]}
+    assert s.restconf("PUT", s.PROFILE + "/endpoints/endpoint=dcr", endpoint).status_code == 201
+    assert "registration_endpoint" not in s.discovery()  # on the profile, deployed on no service role
+    assert s.http.post(s.runtime_url + "/token-service/oauth-registration", json=APP).status_code == 404
+    role = {"base:service-role": [{"id": "default", "endpoints": ["dcr"]}]}
+    assert s.restconf("PATCH", "base:environments/environment/services/service-role=default", role).status_code == 204
+    assert s.discovery()["registration_endpoint"] == s.runtime_url + "/token-service/oauth-registration"
+    assert s.restconf("DELETE", s.AUTH_SERVER + "/dynamic-client-registration").status_code == 204
+    assert "registration_endpoint" not in s.discovery()  # deployed, DCR not enabled
+
+
 def test_discovery_follows_restconf_writes_immediately(dcr):
     assert dcr.discovery()["registration_endpoint"] == dcr.runtime_url + "/token-service/oauth-registration"
     hidden = {"profile-oauth:scope": [{"id": "internal", "expose-in-metadata": False}]}

@@ -1,115 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, devportal.dcr contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Curity client at the transport boundary: paths, bodies, write choice, checks and errors."""
+"""The Curity client at the transport boundary: options, paths, plain reads, shape checks, errors, the runtime."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
-
 import pytest
 
-from ansible_collections.devportal.dcr.plugins.module_utils import _curity, _engine
+from ansible_collections.devportal.dcr.plugins.module_utils import _curity
 from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
-    EMPTY,
-    ClaimList,
-    CredentialConfig,
     CurityAdmin,
     CurityError,
     CurityRuntime,
-    ScopeList,
     TokenRefused,
 )
-from ansible_collections.devportal.dcr.plugins.module_utils._http import HttpError, Reply, error_detail
-
-AS = "data/base:profiles/profile=token-service,oauth-service/settings/profile-oauth:authorization-server"
-PROFILE = "data/base:profiles/profile=token-service,oauth-service"
-PARAMS = dict(admin_url="https://idsvr:6749/admin/api/restconf", admin_username="admin", admin_password="pw-unit-9f3",
-              profile_id="token-service", validate_certs=True, ca_path=None, timeout=30)
-
-
-class Failed(Exception):
-    pass
-
-
-class FakeModule:
-    def __init__(self, check_mode=False, **params):
-        self.params = dict(PARAMS, **params)
-        self.check_mode = check_mode
-        self.warnings = []
-        self.no_log_values = set()
-
-    def warn(self, msg):
-        self.warnings.append(msg)
-
-    def fail_json(self, **result):
-        raise Failed(result)
-
-
-class FakeTransport:
-    """Records requests; answers in order (a Reply, or an exception to raise); 204 when out of answers."""
-
-    base_url = "https://idsvr:6749/admin/api/restconf"
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.sent = []
-        self.built = []
-
-    def url(self, path):
-        return "https://idsvr:6749/admin/api/restconf/" + path
-
-    def request(self, method, path, **kwargs):
-        self.sent.append((method, path, kwargs))
-        answer = self.answers.pop(0) if self.answers else Reply(204, {}, "", None)
-        if isinstance(answer, Exception):
-            raise answer  # pylint: disable=raising-non-exception
-        return answer
-
-    def build(self, base, auth=None, **options):
-        """Stands for the Transport class: records how it was built, returns itself."""
-        self.built.append(dict(options, base=base, auth=auth))
-        return self
-
-    def calls(self):
-        return requested(self.sent)
-
-
-def requested(sent):
-    """(method, path) of recorded requests."""
-    return [tuple(request[:2]) for request in sent]
-
-
-def ok(data):
-    return Reply(200, {}, "", data)
-
-
-def http_error(status, body=None, method="GET"):
-    return HttpError(method, "https://idsvr/x", status, "", error_detail(body) if body else "", body, "Curity")
-
-
-def server():
-    """An authorization server as a fields-narrowed GET returns it."""
-    return {
-        "scopes": {"scope": [{"id": "openid"}, {"id": "email", "description": "E", "claims": ["email"]},
-                             {"id": "stocks/read", "required": True}],
-                   "min-access-token-lifetime": 60},
-        "claims": {
-            "claim": [{"name": "email", "value-provided-by": "p1"}, {"name": "sub"},
-                      {"name": "region", "transformation": {"input-attribute-names": ["r"], "extra": "kept"}}],
-            "claims-value-provider": [{"id": "p1", "account-manager-claims-provider:account-manager-claims-provider": {}}],
-            "claims-mappers": {"claims-mapper": [{"id": "default", "access_token": {"claim": ["email"]},
-                                                  "id_token": {"claim": ["email", "sub"]}}],
-                               "default-claims-mapper": "default"},
-        },
-    }
-
-
-def admin_with(*answers):
-    transport = FakeTransport(*answers)
-    return CurityAdmin(transport, "token-service"), transport
+from ansible_collections.devportal.dcr.plugins.module_utils._http import HttpError, Reply
+from ansible_collections.devportal.dcr.tests.unit.plugins.module_utils.curity_fakes import (
+    AS,
+    PARAMS,
+    FakeModule,
+    FakeTransport,
+    Failed,
+    admin_with,
+    http_error,
+    ok,
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -237,42 +154,67 @@ def test_a_password_written_into_a_url_is_hidden_from_every_output():
     assert "hunter2" in module.no_log_values
 
 
-def test_get_sends_content_config_and_fields_with_yang_json():
-    admin, transport = admin_with(ok({"profile-oauth:authorization-server": {"scopes": {}}}))
-    assert admin.read_authorization_server("scopes;claims/claim/name") == {"scopes": {}}
+PROFILES = "data/base:profiles/profile?content=config&depth=2"
+LISTING = ok({"base:profile": [{"id": "token-service", "type": "profile-oauth:oauth-service"},
+                               {"id": "authentication-service", "type": "profile-authentication:authentication-service"}]})
+
+
+def test_a_read_is_a_plain_get_of_the_subtree_with_content_config_only():
+    admin, transport = admin_with(ok({"profile-oauth:scopes": {"scope": []}}))
+    assert admin.read(admin.path("scopes"), "scopes", "the profile") == {"scope": []}
     method, path, kwargs = transport.sent[0]
-    assert (method, path) == ("GET", AS + "?content=config&fields=scopes;claims/claim/name")
-    assert kwargs["headers"] == {"Accept": "application/yang-data+json"} and kwargs["expect"] == (200,)
+    assert (method, path) == ("GET", AS + "/scopes?content=config")
+    assert kwargs["headers"] == {"Accept": "application/yang-data+json"} and kwargs["expect"] == (200, 204)
 
 
-def test_get_asks_again_without_fields_when_the_server_refuses_them():
-    admin, transport = admin_with(http_error(400), ok({"profile-oauth:authorization-server": {"a": 1}}))
-    assert admin.read_authorization_server("x(y)") == {"a": 1}
-    assert transport.calls() == [("GET", AS + "?content=config&fields=x(y)"), ("GET", AS + "?content=config")]
+def test_no_read_sends_fields():
+    admin, transport = admin_with(http_error(404), LISTING, ok({}))
+    admin.read(admin.client_path("x"), "client", "client")
+    admin.data_source_exists("default-datasource")
+    assert transport.calls() == [("GET", AS + "/client-store/config-backed/client=x?content=config"), ("GET", PROFILES),
+                                 ("GET", "data/base:facilities/data-sources/data-source=default-datasource/id?content=config")]
+    assert not any("fields" in path for _method, path in transport.calls())
 
 
-def test_a_missing_profile_is_a_clear_error():
-    admin, transport = admin_with(http_error(404), ok({"ietf-restconf:restconf": {"data": {}}}))
+def test_a_list_entry_answer_gives_its_one_entry_and_a_204_or_an_empty_answer_is_nothing():
+    admin = admin_with(ok({"profile-oauth:client": [{"id": "x"}]}), Reply(204, {}, "", None), ok({}))[0]
+    assert admin.read(admin.client_path("x"), "client", "client") == {"id": "x"}
+    assert admin.read(admin.path("scopes"), "scopes", "the profile") is None
+    assert admin.read(admin.path("claims"), "claims", "the profile") is None
+
+
+def test_a_404_is_nothing_once_the_profile_is_known_to_exist_and_that_is_checked_once():
+    admin, transport = admin_with(http_error(404), LISTING, http_error(404))
+    assert admin.read(admin.client_path("x"), "client", "client") is None
+    assert admin.read(admin.path("dynamic-client-registration"), "dynamic-client-registration", "AS") is None
+    assert [path for _method, path in transport.calls()].count(PROFILES) == 1
+
+
+def test_a_missing_profile_is_a_clear_error_naming_the_token_service_profiles():
+    admin, transport = admin_with(http_error(404), ok({"base:profile": [
+        {"id": "oauth-dev", "type": "profile-oauth:oauth-service"}, {"id": "authn", "type": "profile-authentication:x"}]}))
     with pytest.raises(CurityError) as err:
-        admin.read_profile("id")
+        admin.read(admin.client_path("x"), "client", "client")
     assert "'token-service'" in str(err.value) and "CURITY_PROFILE_ID" in str(err.value)
-    assert transport.calls()[1] == ("GET", "https://idsvr:6749/admin/api/restconf")
+    assert "'oauth-dev'" in str(err.value) and "authn" not in str(err.value)
+    assert transport.calls()[1] == ("GET", PROFILES)
 
 
 def test_a_restconf_api_without_the_root_resource_is_recognised_by_its_yang_library_version():
-    admin, transport = admin_with(http_error(404), http_error(404), ok({"ietf-restconf:yang-library-version": "2016-06-21"}))
+    admin, transport = admin_with(http_error(404), http_error(404), http_error(404),
+                                  ok({"ietf-restconf:yang-library-version": "2016-06-21"}))
     with pytest.raises(CurityError) as err:
-        admin.read_profile("id")
+        admin.read(admin.path("scopes"), "scopes", "AS")
     assert "CURITY_PROFILE_ID" in str(err.value)
-    assert transport.calls()[2] == ("GET", "https://idsvr:6749/admin/api/restconf/yang-library-version")
+    assert transport.calls()[3] == ("GET", "https://idsvr:6749/admin/api/restconf/yang-library-version")
 
 
 @pytest.mark.parametrize("answers", [(http_error(404), http_error(404)), (ok({"something": "else"}), ok(None)),
                                      (http_error(401), http_error(401))])
 def test_a_404_from_a_url_that_is_not_restconf_names_admin_url(answers):
-    admin = admin_with(http_error(404), *answers)[0]
+    admin = admin_with(http_error(404), http_error(404), *answers)[0]
     with pytest.raises(CurityError) as err:
-        admin.read_profile("id")
+        admin.read(admin.path("scopes"), "scopes", "AS")
     assert "is not the RESTCONF API" in str(err.value) and "/admin/api/restconf" in str(err.value)
     assert "CURITY_PROFILE_ID" not in str(err.value)
 
@@ -288,17 +230,41 @@ def test_connection_options_are_required_unless_their_variable_is_set(params, mi
     _curity.require_options({"admin_url": "https://x", "admin_password": "pw"}, _curity.REQUIRED_CONNECTION)
 
 
-def test_an_answer_without_the_node_is_a_clear_error():
-    admin = admin_with(ok({"unexpected": {}}))[0]
+@pytest.mark.parametrize("body, words", [
+    (["a list"], "not a JSON object"),
+    ({"profile-oauth:scopes": ["x"]}, "the string 'x' for scopes of the profile, where an object is expected"),
+    ({"profile-oauth:scopes": 3}, "the number 3 for scopes"),
+    ({"profile-oauth:client": [{"id": "a"}, {"id": "b"}]}, "one entry"),
+    ({"profile-oauth:scopes": "text"}, "the string 'text' for scopes"),
+])
+def test_an_answer_of_another_shape_is_a_clear_error_naming_the_object(body, words):
+    admin = admin_with(ok(body))[0]
+    name = "client" if "profile-oauth:client" in (body if isinstance(body, dict) else {}) else "scopes"
     with pytest.raises(CurityError) as err:
-        admin.read_authorization_server()
-    assert "'authorization-server'" in str(err.value) and "admin_url" in str(err.value)
+        admin.read(admin.path(name), name, "the profile")
+    assert words in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("reader, obj, words", [
+    (lambda o: _curity.text_of(o, "client-name", "client 'k'"), {"client-name": ["a"]}, "a list for client-name of client 'k'"),
+    (lambda o: _curity.strings_of(o, "scope", "client 'k'"), {"scope": "openid"}, "a list of strings"),
+    (lambda o: _curity.strings_of(o, "scope", "client 'k'"), {"scope": ["openid", 3]}, "a list of strings"),
+    (lambda o: _curity.object_of(o, "capabilities", "client 'k'"), {"capabilities": [None]}, "an object"),
+    (lambda o: _curity.entries_of(o, "scope", "the scopes", "id"), {"scope": [{"id": ["x"]}]}, "id of an entry"),
+    (lambda o: _curity.entries_of(o, "scope", "the scopes", "id"), {"scope": [{"description": "x"}]}, "the key id"),
+    (lambda o: _curity.scalar_of(o, "required", "scope 'x'", bool), {"required": "yes"}, "a boolean"),
+    (lambda o: _curity.scalar_of(o, "time-to-live", "scope 'x'", int), {"time-to-live": True}, "an integer"),
+])
+def test_every_field_read_is_type_checked_with_a_message_naming_object_and_field(reader, obj, words):
+    with pytest.raises(CurityError) as err:
+        reader(obj)
+    assert words in str(err.value) and "Curity admin API answered" in str(err.value), str(err.value)
 
 
 def test_wrong_admin_credentials_are_a_clear_error_without_the_password():
     admin = admin_with(http_error(401))[0]
     with pytest.raises(CurityError) as err:
-        admin.read_profile()
+        admin.read(admin.path("scopes"), "scopes", "AS")
     assert "admin_password" in str(err.value) and "pw-unit-9f3" not in str(err.value)
 
 
@@ -321,375 +287,6 @@ def test_writes_speak_yang_json_and_delete_accepts_404():
     assert patch["json_body"] == {"a": 1} and patch["expect"] == (200, 204)
     assert put["expect"] == (200, 201, 204)
     assert delete_path == AS + "/client-store/config-backed/client=a%2Fb" and 404 in delete["expect"]
-
-
-# --------------------------------------------------------------------------------------------
-# scopes
-# --------------------------------------------------------------------------------------------
-def scopes(data=None):
-    return ScopeList(data or server())
-
-
-def plan_for(kind, desired, state="present", exclusive=False):
-    return _engine.plan_collection(kind.views(desired), desired, state, exclusive)
-
-
-def written(kind, desired, state="present", exclusive=False):
-    admin, transport = admin_with()
-    kind.write(admin, plan_for(kind, desired, state, exclusive))
-    return transport.sent
-
-
-def test_scope_views_fill_server_defaults():
-    assert scopes().views({})["openid"] == {"description": "", "claims": [], "time_to_live": None, "required": False,
-                                            "expose_in_metadata": True, "is_prefix": False}
-
-
-def test_an_unchanged_scope_plans_nothing_and_writes_nothing():
-    kind = scopes()
-    desired = {"email": {"claims": ["email"], "description": "E", "required": False}}
-    assert not plan_for(kind, desired).changed
-    assert written(kind, desired) == []
-
-
-def test_a_pure_merge_patches_only_the_changed_scopes_and_options():
-    sent = written(scopes(), {"email": {"description": "E", "required": True}, "new": {"description": "d", "claims": []},
-                              "openid": {"description": ""}})
-    assert requested(sent) == [("PATCH", AS + "/scopes")]
-    assert sent[0][2]["json_body"] == {"profile-oauth:scopes": {"scope": [{"id": "email", "required": True},
-                                                                          {"id": "new", "description": "d"}]}}
-
-
-def test_dropping_a_claim_puts_the_whole_container_with_the_rest_kept():
-    sent = written(scopes(), {"email": {"claims": []}})
-    assert requested(sent) == [("PUT", AS + "/scopes")]
-    expected = server()["scopes"]
-    del expected["scope"][1]["claims"]
-    assert sent[0][2]["json_body"] == {"profile-oauth:scopes": expected}
-
-
-def test_unsetting_a_description_is_a_removal():
-    sent = written(scopes(), {"email": {"description": ""}})
-    assert sent[0][0] == "PUT" and "description" not in sent[0][2]["json_body"]["profile-oauth:scopes"]["scope"][1]
-
-
-def test_deleting_one_scope_is_one_delete_with_an_encoded_key():
-    sent = written(scopes(), {"stocks/read": {}}, state="absent")
-    assert requested(sent) == [("DELETE", AS + "/scopes/scope=stocks%2Fread")]
-
-
-def test_exclusive_deletions_are_one_put_without_the_unlisted_scopes():
-    sent = written(scopes(), {"openid": {}}, exclusive=True)
-    assert sent[0][0] == "PUT"
-    assert sent[0][2]["json_body"]["profile-oauth:scopes"] == {"scope": [{"id": "openid"}], "min-access-token-lifetime": 60}
-
-
-def test_deleting_every_scope_leaves_no_empty_list():
-    data = {"scopes": {"scope": [{"id": "a"}, {"id": "b"}]}}
-    sent = written(scopes(data), {"a": {}, "b": {}}, state="absent")
-    assert sent[0][2]["json_body"] == {"profile-oauth:scopes": {}}
-
-
-def test_scope_check_names_missing_claims_and_their_scopes():
-    with pytest.raises(CurityError) as err:
-        scopes().check({"a": {"claims": ["email", "nope"]}, "b": {"claims": ["nope", "gone"]}}, "present")
-    text = str(err.value)
-    assert "'gone'" in text and "'nope'" in text and "scope 'a', 'b'" in text and "'email'" not in text
-
-
-def test_scope_check_is_skipped_for_absent():
-    scopes().check({"a": {"claims": ["nope"]}}, "absent")
-
-
-@pytest.mark.parametrize("want, words", [
-    ({"is_prefix": True, "claims": ["email"]}, "prefix"),
-    ({"is_prefix": True}, "prefix"),  # email already carries a claim
-    ({"time_to_live": -1}, "time_to_live"),
-    ({"time_to_live": 2 ** 32}, "time_to_live"),
-])
-def test_scope_check_refuses_what_the_server_would(want, words):
-    with pytest.raises(CurityError) as err:
-        scopes().check({"email": want}, "present")
-    assert words in str(err.value)
-
-
-def test_predicted_and_end_states_merge_the_task_over_the_server():
-    kind = scopes()
-    predicted = kind.predicted({"email": {"required": True}, "new": {"claims": ["b", "a"]}}, "present")
-    assert predicted[0] == {"name": "email", "description": "E", "claims": ["email"], "time_to_live": None,
-                            "required": True, "expose_in_metadata": True, "is_prefix": False}
-    assert predicted[1]["claims"] == ["a", "b"] and predicted[1]["description"] == ""
-    assert kind.end_state({"email": {}, "missing": {}}, "present") == [kind.result("email", kind.view("email"))]
-    assert kind.predicted({"email": {}}, "absent") == kind.end_state({"email": {}}, "absent") == []
-
-
-# --------------------------------------------------------------------------------------------
-# claims
-# --------------------------------------------------------------------------------------------
-def claims(mapper_of=None, default_mapper="default", data=None):
-    return ClaimList(data or server(), mapper_of=mapper_of, default_mapper=default_mapper)
-
-
-def test_claim_views_read_the_mapper_and_the_transformation():
-    kind = claims()
-    views = kind.views({})
-    assert views["email"] == {"description": "", "value_provider": "p1", "attribute": "", "required": False,
-                              "expose_in_metadata": True, "in_access_token": True, "in_id_token": True, "in_userinfo": False}
-    assert views["region"]["attribute"] == "r"
-    assert kind.result("sub", views["sub"])["claims_mapper"] == "default"
-    assert claims(mapper_of={"email": "other"}).view("email")["in_access_token"] is False
-
-
-def test_claim_check_names_a_missing_provider_and_a_missing_mapper():
-    with pytest.raises(CurityError) as err:
-        claims(mapper_of={"b": "nomapper"}).check({"a": {"value_provider": "nope"}, "b": {"in_userinfo": True}}, "present")
-    text = str(err.value)
-    assert "'nope'" in text and "'nomapper'" in text and "in_userinfo" in text
-
-
-def test_claim_check_accepts_known_references_and_unmanaged_mappers():
-    claims(default_mapper="absent-mapper").check({"a": {"value_provider": "p1", "description": "x"}}, "present")
-
-
-def test_deleting_a_claim_a_scope_uses_is_refused_naming_the_scope():
-    kind = claims()
-    with pytest.raises(CurityError) as err:
-        kind.check_plan(plan_for(kind, {"email": {}}, state="absent"))
-    assert "'email' is used by scope 'email'" in str(err.value)
-
-
-def test_default_scope_claims_count_as_a_use():
-    data = server()
-    data["scopes"]["default-scope-claim"] = ["sub"]
-    kind = claims(data=data)
-    with pytest.raises(CurityError) as err:
-        kind.check_plan(plan_for(kind, {"sub": {}}, state="absent"))
-    assert "default scope claims" in str(err.value)
-
-
-def test_a_new_claim_in_the_access_token_is_one_merge_with_a_mapper_fragment():
-    sent = written(claims(), {"new": {"value_provider": "p1", "in_access_token": True, "in_id_token": False}})
-    assert requested(sent) == [("PATCH", AS + "/claims")]
-    assert sent[0][2]["json_body"] == {"profile-oauth:claims": {
-        "claim": [{"name": "new", "value-provided-by": "p1"}],
-        "claims-mappers": {"claims-mapper": [{"id": "default", "access_token": {"claim": ["new"]}}]}}}
-
-
-def test_adding_only_mapper_membership_sends_no_claim_entry():
-    sent = written(claims(), {"sub": {"in_access_token": True}})
-    assert sent[0][2]["json_body"] == {"profile-oauth:claims": {
-        "claims-mappers": {"claims-mapper": [{"id": "default", "access_token": {"claim": ["sub"]}}]}}}
-
-
-def test_leaving_a_token_replaces_the_container():
-    sent = written(claims(), {"sub": {"in_id_token": False}})
-    body = sent[0][2]["json_body"]["profile-oauth:claims"]
-    assert sent[0][0] == "PUT"
-    assert body["claims-mappers"]["claims-mapper"][0]["id_token"] == {"claim": ["email"]}
-    assert body["claims-value-provider"] == server()["claims"]["claims-value-provider"]
-
-
-def test_changing_the_single_attribute_replaces_it_and_keeps_the_transformation():
-    sent = written(claims(), {"region": {"attribute": "country"}})
-    entry = sent[0][2]["json_body"]["profile-oauth:claims"]["claim"][2]
-    assert sent[0][0] == "PUT" and entry["transformation"] == {"input-attribute-names": ["country"], "extra": "kept"}
-
-
-def test_deleting_a_mapped_claim_also_takes_it_out_of_the_mapper():
-    sent = written(claims(), {"sub": {}}, state="absent")
-    body = sent[0][2]["json_body"]["profile-oauth:claims"]
-    assert sent[0][0] == "PUT" and [c["name"] for c in body["claim"]] == ["email", "region"]
-    assert body["claims-mappers"]["claims-mapper"][0]["id_token"] == {"claim": ["email"]}
-
-
-def test_deleting_an_unmapped_claim_is_one_delete():
-    sent = written(claims(), {"region": {}}, state="absent")
-    assert requested(sent) == [("DELETE", AS + "/claims/claim=region")]
-
-
-# --------------------------------------------------------------------------------------------
-# desired state and the whole converge
-# --------------------------------------------------------------------------------------------
-def test_desired_items_from_the_single_and_the_list_form():
-    single = dict(name="a", description="d", claims=None, scopes=None)
-    assert _curity.desired_items(single, ["description", "claims"], "scopes") == {"a": {"description": "d"}}
-    listed = dict(name=None, scopes=[dict(name="a", claims=["x"], description=None), dict(name="b", claims=None)])
-    assert _curity.desired_items(listed, ["description", "claims"], "scopes") == {"a": {"claims": ["x"]}, "b": {}}
-
-
-@pytest.mark.parametrize("items, words", [
-    ([dict(name="a"), dict(name="a")], "listed twice"),
-    ([dict(name="")], "non-empty"),
-    ([dict(name=" a")], "surrounding spaces"),
-])
-def test_desired_items_refuses_bad_names(items, words):
-    with pytest.raises(CurityError) as err:
-        _curity.desired_items(dict(name=None, scopes=items), [], "scopes")
-    assert words in str(err.value) and "scopes[" in str(err.value)
-
-
-def converge_with(monkeypatch, answers, desired, check_mode=False, state="present", exclusive=False):
-    """Run converge on scripted answers: the plan, the end state, the methods sent and the warnings."""
-    module = FakeModule(check_mode=check_mode)
-    admin, transport = admin_with(*answers)
-    monkeypatch.setattr(CurityAdmin, "from_module", classmethod(lambda cls, m: admin))
-    plan, end = _curity.converge(module, ScopeList, desired, state, exclusive)
-    return dict(plan=plan, end=end, methods=[request[0] for request in transport.calls()], warnings=module.warnings)
-
-
-def read_answer(data=None):
-    return ok({"profile-oauth:authorization-server": data or server()})
-
-
-def test_converge_without_change_sends_one_get(monkeypatch):
-    out = converge_with(monkeypatch, [read_answer()], {"openid": {}})
-    assert not out["plan"].changed and out["methods"] == ["GET"]
-    assert out["end"][0]["name"] == "openid"
-
-
-def test_converge_in_check_mode_writes_nothing_and_predicts(monkeypatch):
-    out = converge_with(monkeypatch, [read_answer()], {"new": {"description": "d"}}, check_mode=True)
-    assert out["plan"].changed and out["methods"] == ["GET"]
-    assert out["end"][0]["description"] == "d"
-
-
-def test_converge_writes_once_and_reads_back(monkeypatch):
-    after = server()
-    after["scopes"]["scope"].append({"id": "new", "description": "d"})
-    out = converge_with(monkeypatch, [read_answer(), Reply(204, {}, "", None), read_answer(after)], {"new": {"description": "d"}})
-    assert out["methods"] == ["GET", "PATCH", "GET"]
-    assert out["end"][0]["description"] == "d" and out["warnings"] == []
-    assert out["plan"].diff() == {"before": {}, "after": {"new": {"description": "d"}}}
-
-
-def test_converge_warns_when_the_read_back_differs(monkeypatch):
-    out = converge_with(monkeypatch, [read_answer(), Reply(204, {}, "", None), read_answer()], {"new": {"description": "d"}})
-    assert out["end"] == [] and "still differ" in out["warnings"][0]
-
-
-def test_converge_refuses_exclusive_with_absent_before_any_request(monkeypatch):
-    with pytest.raises(CurityError):
-        converge_with(monkeypatch, [], {"a": {}}, state="absent", exclusive=True)
-
-
-# --------------------------------------------------------------------------------------------
-# the DCR credential
-# --------------------------------------------------------------------------------------------
-def profile(client=None, dcr=None, jwt=False):
-    server_part = {"scopes": {"scope": [{"id": "openid"}, {"id": "kong-api"}]},
-                   "client-store": {"config-backed": {"client": [{"id": "web"}] + ([client] if client else [])}}}
-    if dcr is not None:
-        server_part["dynamic-client-registration"] = dcr
-    issuer = {"default-data-source": "default-datasource"}
-    if jwt:
-        issuer["access-token-as-jwt"] = EMPTY
-    return {"id": "token-service", "type": "profile-oauth:oauth-service",
-            "settings": {"profile-oauth:authorization-server": server_part},
-            "token-issuers": {"default-token-issuer": issuer}}
-
-
-def dcr_settings(clients=("konnect-dcr",), scopes=None):
-    return {"client-data-source": "default-datasource",
-            "non-templatized": {"capabilities": {"client-credentials": EMPTY, "implicit": EMPTY},
-                                "scopes": {"scope": list(scopes)} if scopes else {"all": EMPTY},
-                                "client-authentication-method": {"secret": {}},
-                                "authenticate-client-by": list(clients)},
-            "client-management": {"management-clients": ["konnect-dcr"]}}
-
-
-def test_credential_views():
-    client = {"id": "konnect-dcr", "client-name": "K", "scope": ["b", "a"], "capabilities": {"client-credentials": EMPTY}}
-    config = CredentialConfig(profile(client, dcr_settings(), jwt=True), "konnect-dcr")
-    assert config.client_view() == {"client_name": "K", "description": "", "scopes": ["a", "b"], "client_credentials": True}
-    assert config.dcr_view() == {"client_data_source": "default-datasource", "capabilities": ["client_credentials", "implicit"],
-                                 "scopes": "all", "client_authentication": ["secret"], "authenticate_client_by": ["konnect-dcr"],
-                                 "management_clients": ["konnect-dcr"], "client_management": True}
-    assert config.dcr_enabled and config.issuer_view() == {"access_token_as_jwt": True}
-    empty = CredentialConfig(profile(), "konnect-dcr")
-    assert (empty.client_view(), empty.dcr_view(), empty.dcr_enabled, empty.jwt) == (None, None, False, False)
-    assert empty.unknown_scopes(["kong-api", "x"]) == ["x"]
-
-
-def test_credential_read_uses_one_narrowed_get_of_the_profile():
-    admin, transport = admin_with(ok({"base:profile": [profile()]}))
-    CredentialConfig.read(admin, "konnect-dcr")
-    path = transport.sent[0][1]
-    assert path.startswith(PROFILE + "?content=config&fields=settings/profile-oauth:authorization-server(")
-    assert "secret" not in path
-
-
-def credential_write(config, changes, secret=None, answers=()):
-    admin, transport = admin_with(*answers)
-    config.write(admin, _engine.Plan(changes), secret)
-    return transport.sent
-
-
-def test_creating_everything_is_one_patch_of_the_profile_with_the_plain_secret():
-    config = CredentialConfig(profile(), "konnect-dcr")
-    client = _engine.compare("client", None, {"client_credentials": True, "secret": "s3cret", "scopes": ["kong-api"]},
-                             secret_keys=("secret",))
-    dcr = _engine.compare("dynamic_client_registration", None, {
-        "client_data_source": "ds", "capabilities": ["client_credentials", "code"], "client_authentication": ["secret"],
-        "authenticate_client_by": ["konnect-dcr"], "client_management": True, "scopes": "all"})
-    issuer = _engine.compare("token_issuer", {"access_token_as_jwt": False}, {"access_token_as_jwt": True})
-    sent = credential_write(config, [client, dcr, issuer], "s3cret")
-    assert requested(sent) == [("PATCH", PROFILE)]
-    assert sent[0][2]["json_body"] == {"base:profile": [{
-        "id": "token-service", "type": "profile-oauth:oauth-service",
-        "settings": {"profile-oauth:authorization-server": {
-            "client-store": {"config-backed": {"client": [{
-                "id": "konnect-dcr", "capabilities": {"client-credentials": EMPTY}, "scope": ["kong-api"], "secret": "s3cret"}]}},
-            "dynamic-client-registration": {
-                "client-data-source": "ds", "client-management": {},
-                "non-templatized": {"capabilities": {"client-credentials": EMPTY, "code": {}},
-                                    "client-authentication-method": {"secret": {}},
-                                    "authenticate-client-by": ["konnect-dcr"], "scopes": {"all": EMPTY}}}}},
-        "token-issuers": {"default-token-issuer": {"access-token-as-jwt": EMPTY}}}]}
-
-
-def test_adding_the_client_to_existing_dcr_merges_only_the_new_entry():
-    config = CredentialConfig(profile({"id": "konnect-dcr"}, dcr_settings(clients=["other"])), "konnect-dcr")
-    view = config.dcr_view()
-    dcr = _engine.compare("dynamic_client_registration", view, dict(view, authenticate_client_by=["konnect-dcr", "other"]))
-    sent = credential_write(config, [dcr])
-    assert sent[0][2]["json_body"]["base:profile"][0]["settings"]["profile-oauth:authorization-server"] == {
-        "dynamic-client-registration": {"non-templatized": {"authenticate-client-by": ["konnect-dcr"]}}}
-
-
-def test_a_client_losing_scopes_is_read_and_replaced_keeping_its_secret_hash():
-    current = {"id": "konnect-dcr", "scope": ["a", "b"], "secret": "$5$salt$hash", "capabilities": {"client-credentials": EMPTY}}
-    config = CredentialConfig(profile(dict(current, secret=None)), "konnect-dcr")
-    change = _engine.compare("client", config.client_view(), {"scopes": ["a"], "client_credentials": True})
-    sent = credential_write(config, [change], answers=[ok({"profile-oauth:client": [copy.deepcopy(current)]})])
-    client_path = AS + "/client-store/config-backed/client=konnect-dcr"
-    assert requested(sent) == [("GET", client_path + "?content=config"), ("PUT", client_path)]
-    assert sent[1][2]["json_body"] == {"profile-oauth:client": [dict(current, scope=["a"])]}
-
-
-def test_dcr_scopes_that_shrink_replace_the_scopes_container():
-    config = CredentialConfig(profile({"id": "konnect-dcr"}, dcr_settings(scopes=["a", "b"])), "konnect-dcr")
-    view = config.dcr_view()
-    sent = credential_write(config, [_engine.compare("dynamic_client_registration", view, dict(view, scopes=["a"]))])
-    assert requested(sent) == [("PUT", AS + "/dynamic-client-registration/non-templatized/scopes")]
-    assert sent[0][2]["json_body"] == {"profile-oauth:scopes": {"scope": ["a"]}}
-
-
-def test_turning_jwt_off_deletes_the_empty_leaf():
-    config = CredentialConfig(profile(jwt=True), "konnect-dcr")
-    sent = credential_write(config, [_engine.compare("token_issuer", config.issuer_view(), {"access_token_as_jwt": False})])
-    assert requested(sent) == [("DELETE", PROFILE + "/token-issuers/default-token-issuer/access-token-as-jwt")]
-
-
-def test_a_deleted_client_first_leaves_the_dcr_settings():
-    config = CredentialConfig(profile({"id": "konnect-dcr"}, dcr_settings(clients=["konnect-dcr", "other"])), "konnect-dcr")
-    view = config.dcr_view()
-    leaving = {"authenticate_client_by": ["other"], "management_clients": []}
-    sent = credential_write(config, [_engine.compare("client", config.client_view(), None, "absent"),
-                                     _engine.compare("dynamic_client_registration", view, leaving)])
-    assert requested(sent) == [("PUT", AS + "/dynamic-client-registration"),
-                               ("DELETE", AS + "/client-store/config-backed/client=konnect-dcr")]
-    body = sent[0][2]["json_body"]["profile-oauth:dynamic-client-registration"]
-    assert body["non-templatized"]["authenticate-client-by"] == ["other"] and body["client-management"] == {}
 
 
 # --------------------------------------------------------------------------------------------
