@@ -418,7 +418,7 @@ class CurityAdmin:
         if body is None:
             self.require_profile()
             return None
-        node = member(body, name)
+        node = self.answered(body, name, path)
         if isinstance(node, list):
             if len(node) != 1:
                 raise unexpected(where, name, node, "one entry")
@@ -432,11 +432,28 @@ class CurityAdmin:
         body = self.get(path, missing_ok=True)
         if body is None:
             return []
+        self.answered(body, name, path)
         return entries_of(body, name, where, key_name)
 
+    def answered(self, body, name, path):
+        """The member ``name`` of the answer ``body`` to a GET of ``path`` (None when the answer holds no data).
+
+        The answer to a GET of a data resource is an object whose member is that resource (RFC 8040 section 3.5,
+        RFC 7951 section 4; inferred).  ``{}`` (like a 204) holds no data; a non-empty object without the member
+        answers something else (another service behind admin_url, a proxy, an echo of the request): it is never
+        read as "absent", which would plan writes.
+        """
+        value = member(body, name)
+        if value is None and body:
+            raise CurityError("%s: GET %s answered a JSON object without %s, the data asked for; the collection cannot "
+                              "read this answer (is admin_url the RESTCONF base, .../admin/api/restconf, of a Curity "
+                              "admin service?)." % (ADMIN_SERVICE, self.transport.url(path), name))
+        return value
+
     def exists(self, path):
-        """Whether a GET of ``path`` (for example the key leaf of an entry) finds data."""
-        return self.get(path, missing_ok=True) is not None
+        """Whether a GET of ``path``, the key leaf of an entry (``.../<list>=<key>/id``), finds data."""
+        body = self.get(path, missing_ok=True)
+        return body is not None and self.answered(body, local_name(path.rpartition("/")[2]), path) is not None
 
     def facility_exists(self, path, entry_id):
         """Whether the entry ``entry_id`` of a list under ``base:facilities`` exists (one GET of its key leaf).
@@ -467,6 +484,7 @@ class CurityAdmin:
                 "did not answer as a RESTCONF root): admin_url ends in /admin/api/restconf, for example "
                 "https://idsvr-admin:6749/admin/api/restconf." % (
                     ADMIN_SERVICE, self.transport.base_url, self.transport.url(path), self.transport.base_url))
+        self.answered(body or {}, "profile", path)
         profiles = entries_of(body or {}, "profile", "the list of profiles", "id")
         oauth = sorted(text_of(p, "id", "a profile") for p in profiles
                        if local_name(text_of(p, "type", "profile %r" % member(p, "id"), "")) == OAUTH_SERVICE)

@@ -466,7 +466,13 @@ def _ordinal(index):
 
 
 def conform(kind, item, index=None):
-    """None when ``item`` fits the shape of ``kind``, else one sentence naming the object and the field."""
+    """None when ``item`` fits the shape of ``kind``, else one sentence naming the object and the field.
+
+    An object with none of the fields of its kind (an echo of the request, another service's answer) is not one,
+    even where every field may be absent.
+    """
+    if item and not any(name in item for name in SHAPES[kind]):
+        return "%s has none of the fields of one (%s)" % (object_label(kind, item, index), ", ".join(sorted(SHAPES[kind])))
     problem = shape_problem(item, SHAPES[kind])
     if problem is None:
         return None
@@ -640,13 +646,19 @@ class PagedClient:
             query.update({"page[size]": PAGE_SIZE, "page[number]": number})
             reply = self._call("GET", path, params=query, expect=(200,))
             body = self._object(reply, "GET", path, "a JSON object with data and meta.page") or {}
-            data = body.get("data") or []
+            # Every list answer of Kong's OpenAPI files has its items in ``data``, an array: an object without it (an
+            # echo of the request, another service's answer) is no page, never an empty list.
+            data = body.get("data")
             meta = body.get("meta") or {}
             page = (meta.get("page") if isinstance(meta, dict) else None) or {}
             total = page.get("total") if isinstance(page, dict) else "?"
             size = (page.get("size") if isinstance(page, dict) else None) or PAGE_SIZE
             problem = None
-            if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+            if "data" not in body:
+                problem = "it has no data array"
+            elif not isinstance(data, list):
+                problem = "data is %s, not an array of objects" % _json_kind(data)
+            elif not all(isinstance(item, dict) for item in data):
                 problem = "data is not an array of objects"
             elif not _is_count(size) or not (total is None or _is_count(total)):
                 problem = "meta.page has size %r and total %r, not numbers" % (size, total)
