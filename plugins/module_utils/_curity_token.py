@@ -247,6 +247,7 @@ class Credential:
         self.generated = None
         self.written = False
         self.verified = False
+        self.refused = None  # a refusal of the token endpoint that says nothing against the secret (still_works)
         self.admin = None
         self.runtime = None
 
@@ -381,6 +382,7 @@ class Credential:
                 return False
             if not 400 <= exc.status < 500:
                 raise CurityError(str(exc))
+            self.refused = exc
             return True  # authenticated; the token is refused for a setting this run may fix
         self.verified = True
         return True
@@ -446,18 +448,29 @@ class Credential:
                              "may have changed it at the same time. Run the task again to converge.")
 
     def verify(self, plan):
-        if self.module.check_mode or not self.params["verify"] or not (self.secret or self.generated):
+        if not self.params["verify"] or not (self.secret or self.generated):
+            return
+        if self.module.check_mode:
+            # The one token request of check mode (still_works) was refused, though not for the secret: with nothing
+            # to change, the real run would get the same refusal and fail, so check mode fails the same way; with
+            # changes, the real run verifies after them.
+            if self.refused is not None and not plan.changed:
+                raise self.not_working(self.refused)
             return
         if self.verified and not plan.changed:
             return
         try:
             self.token()
         except TokenRefused as exc:
-            hint = HINTS.get("invalid_client" if exc.bad_credentials else exc.error, "see the server's answer")
-            raise CurityError("The credential does not work: client %r did not get a %s token: %s. Likely cause: %s."
-                              % (self.client_id, INITIAL_TOKEN_SCOPE if self.params["dcr"] else "client credentials",
-                                 str(exc).rstrip("."), hint))
+            raise self.not_working(exc)
         self.verified = True
+
+    def not_working(self, exc):
+        """The error of a token request refused after the configuration was (or, in check mode, would be) applied."""
+        hint = HINTS.get("invalid_client" if exc.bad_credentials else exc.error, "see the server's answer")
+        return CurityError("The credential does not work: client %r did not get a %s token: %s. Likely cause: %s."
+                           % (self.client_id, INITIAL_TOKEN_SCOPE if self.params["dcr"] else "client credentials",
+                              str(exc).rstrip("."), hint))
 
     def check_registration(self, plan, config):
         """Discovery must advertise ``registration_endpoint`` once DCR is enabled and deployed: Konnect registers there."""

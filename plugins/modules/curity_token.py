@@ -60,7 +60,9 @@ attributes:
       - Check mode reads the current state and reports the same C(changed) and diff as a real run, and sends no write.
       - In check mode the module may still ask the token endpoint for a token to find out whether a given O(secret)
         still works (O(update_secret=on_create) with O(verify=true) on an existing client). That changes no
-        configuration; the token is discarded and never shown.
+        configuration; the token is discarded and never shown. When the token endpoint refuses that token for
+        another reason than the client's credentials (an HTTP 400 such as C(invalid_scope)) and the run would change
+        nothing, check mode fails with the message the real run would fail with.
 options:
   client_id:
     description:
@@ -315,7 +317,10 @@ secret_changed:
   type: bool
   sample: false
 verified:
-  description: Whether this run obtained a token with the client's secret.
+  description:
+    - Whether this run obtained a token with the client's secret.
+    - A token request refused after the configuration is applied (an HTTP 400 such as C(invalid_scope) included) fails
+      the run, with the token endpoint's answer and its likely cause; it is never reported as V(false).
   returned: always
   type: bool
   sample: true

@@ -222,3 +222,26 @@ def test_an_echoed_request_is_no_answer(runner, sandbox, module):
         args = connection(sandbox, **args)
     sandbox.fault(service=service, method="GET", path_regex=regex, echo=True, count=10)
     run_failing(runner, sandbox, module, args, *words)
+
+
+# --------------------------------------------------------------------------- the token endpoint refuses with a 400
+TOKEN_SECRET = "Konnect-DCR-secret-4e0b91"
+
+
+@pytest.mark.parametrize("error", ["invalid_scope", "invalid_request", None])
+@pytest.mark.parametrize("check", [False, True])
+def test_a_token_refused_with_400_is_a_clear_failure(runner, sandbox, error, check):
+    """A 400 (RFC 6749 section 5.2) that is no invalid_client: with nothing to change, the run fails with the token
+    endpoint's answer, and check mode (which asks for one token) predicts that failure instead of reporting
+    verified: false."""
+    args = connection(sandbox, client_id="konnect-dcr", secret=TOKEN_SECRET, issuer=sandbox.info["curity_issuer"])
+    created, text = runner.module("curity_token", args)
+    assert created.get("changed") is True and created.get("verified") is True, text[-3000:]
+    sandbox.clear_requests()
+    body = {"error": error, "error_description": "refused"} if error else {"message": "Bad Request"}
+    sandbox.fault(service="curity-runtime", method="POST", path_regex="/oauth-token$", status=400, body=body, count=10)
+    result, text = runner.module("curity_token", args, check=check)
+    assert_clean_failure(result, text, "The credential does not work", "HTTP 400", error or "Bad Request")
+    assert result["changed"] is False and result["verified"] is False
+    assert_no_secrets(text, TOKEN_SECRET, sandbox.info["curity_admin_password"])
+    assert sandbox.writes("curity-admin") == []
