@@ -108,14 +108,14 @@ class Replayer:
         return fake_response(exchange, self.body if number == self.index else exchange["body"])
 
 
-def run_in_process(module, args, transport_stub):
+def run_in_process(module, args, transport_stub, check=False):
     """(result dict or None, exception or None, output) of the module's ``main`` with ``args``."""
     from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
     from ansible.module_utils.common import warnings as ansible_warnings  # pylint: disable=import-outside-toplevel
     from ansible.module_utils.testing import patch_module_args  # pylint: disable=import-outside-toplevel
 
     main = importlib.import_module("ansible_collections.devportal.dcr.plugins.modules." + module).main
-    payload = dict(args, _ansible_check_mode=False, _ansible_diff=True)
+    payload = dict(args, _ansible_check_mode=check, _ansible_diff=True)
     out = io.StringIO()
     error = None
     def request(session, method, url, **kwargs):
@@ -143,21 +143,30 @@ def run_in_process(module, args, transport_stub):
 
 # --------------------------------------------------------------------------- the runs recorded
 def scenarios(info, secret, portal):
-    """{name: (module, args)}: a run of each module that changes nothing, over every object the collection reads."""
+    """{name: (module, args, check mode)}: a run of each module that changes nothing (or a dry run of a teardown),
+    over every object the collection reads."""
     developer = {"portal_url": portal.url, "developer_email": info["developer_email"],
                  "developer_password": info["developer_password"]}
+    teardown = dict(admin_args(info), portal=portal.name, state="absent", applications_in_use="delete",
+                    orphaned_publications="keep_public", settle_timeout=0)
     return {
-        "curity_scope": ("curity_scope", connection_args(info, scopes=[SCOPE])),
-        "curity_claim": ("curity_claim", connection_args(info, claims=[CLAIM])),
-        "curity_token": ("curity_token", curity_args(info, secret=secret)),
-        "konnect_portal_dcr": ("konnect_portal_dcr", dict(dcr_args(info, portal, secret), settle_timeout=0)),
-        "portal_application": ("portal_application", dict(app_args(info, portal), settle_timeout=0)),
-        "curity_scope_info": ("curity_scope_info", connection_args(info)),
-        "curity_claim_info": ("curity_claim_info", connection_args(info)),
-        "curity_token_info": ("curity_token_info", curity_args(info)),
-        "konnect_portal_dcr_info": ("konnect_portal_dcr_info", admin_args(info)),
-        "portal_application_info-admin": ("portal_application_info", dict(admin_args(info), portal=portal.name)),
-        "portal_application_info-developer": ("portal_application_info", developer),
+        "curity_scope": ("curity_scope", connection_args(info, scopes=[SCOPE]), False),
+        "curity_claim": ("curity_claim", connection_args(info, claims=[CLAIM]), False),
+        "curity_token": ("curity_token", curity_args(info, secret=secret), False),
+        "konnect_portal_dcr": ("konnect_portal_dcr", dict(dcr_args(info, portal, secret), settle_timeout=0), False),
+        "portal_application": ("portal_application", dict(app_args(info, portal), settle_timeout=0), False),
+        "curity_scope_info": ("curity_scope_info", connection_args(info), False),
+        "curity_claim_info": ("curity_claim_info", connection_args(info), False),
+        "curity_token_info": ("curity_token_info", curity_args(info), False),
+        "konnect_portal_dcr_info": ("konnect_portal_dcr_info", admin_args(info), False),
+        "portal_application_info-admin": ("portal_application_info", dict(admin_args(info), portal=portal.name), False),
+        "portal_application_info-developer": ("portal_application_info", developer, False),
+        # The reads of a teardown: what still uses each object, what a deletion leaves behind.
+        "curity_scope-absent": ("curity_scope", connection_args(info, name=SCOPE["name"], state="absent"), True),
+        "curity_claim-absent": ("curity_claim", connection_args(info, name=CLAIM["name"], state="absent"), True),
+        "curity_token-absent": ("curity_token", curity_args(info, state="absent"), True),
+        "konnect_portal_dcr-absent": ("konnect_portal_dcr", teardown, True),
+        "portal_application-absent": ("portal_application", dict(app_args(info, portal), state="absent"), True),
     }
 
 
@@ -179,12 +188,12 @@ def recordings(sandbox_process, runner):
         result, text = runner.module(module, args)
         assert result.get("failed") is not True, text[-3000:]
     out = {}
-    for name, (module, args) in scenarios(box.info, secret, portal).items():
+    for name, (module, args, check) in scenarios(box.info, secret, portal).items():
         recorder = Recorder()
-        result, error, text = run_in_process(module, args, recorder)
+        result, error, text = run_in_process(module, args, recorder, check)
         assert error is None and result is not None and not result.get("failed"), (name, error, (result or {}).get("msg"))
-        assert result.get("changed") is False, (name, result)
-        out[name] = (module, args, recorder.exchanges)
+        assert result.get("changed") is (name.endswith("-absent")), (name, result)
+        out[name] = (module, args, check, recorder.exchanges)
     yield out
     box.reset()
 
@@ -263,11 +272,11 @@ def secrets_of(args):
     return found
 
 
-def check_replay(name, module, args, exchanges, index, path, value):
+def check_replay(name, module, args, check, exchanges, index, path, value):
     document = json.loads(exchanges[index]["body"].decode("utf-8"))
     body = json.dumps(mutated(document, path, value)).encode("utf-8")
     replayer = Replayer(exchanges, index, body)
-    result, error, text = run_in_process(module, args, replayer)
+    result, error, text = run_in_process(module, args, replayer, check)
     what = "%s: answer %d (%s %s), %s set to %s" % (name, index, exchanges[index]["key"][0], exchanges[index]["key"][1],
                                                      "/".join(map(str, path)) or "the whole body",
                                                      "nothing (removed)" if value is REMOVED else json.dumps(value))
@@ -275,12 +284,21 @@ def check_replay(name, module, args, exchanges, index, path, value):
     assert isinstance(result, dict), "%s: no JSON result: %r" % (what, text[-2000:])
     for secret in secrets_of(args):
         assert secret not in text, "%s: a secret of the task is in the output" % what
+    typed = value is not None and value is not REMOVED and not (path == () and value == {})
+    writes = [key for key in replayer.unrecorded if key[0] != "GET"]
+    # A value of the wrong type is refused where it is read: it never leads to a write (an absent or null member
+    # may: it can mean "not set").
+    assert not (typed and writes), "%s: the module went on to write: %s" % (what, writes)
     if not result.get("failed"):
         return "passed"
     msg = result.get("msg")
     assert isinstance(msg, str) and msg.strip() and "\n" not in msg.strip() and "Traceback" not in text, (what, msg)
     if replayer.unrecorded:
         return "failed after a request the recording lacks"
+    return named_field(what, path, value, msg)
+
+
+def named_field(what, path, value, msg):
     field = field_of(path)
     if field is None or value is None or value is REMOVED:
         # An absent member (or a null one, read as absent) can be legitimate: the failure is then about what its
@@ -293,9 +311,10 @@ def check_replay(name, module, args, exchanges, index, path, value):
 @pytest.mark.parametrize("name", ["curity_scope", "curity_claim", "curity_token", "konnect_portal_dcr",
                                   "portal_application", "curity_scope_info", "curity_claim_info", "curity_token_info",
                                   "konnect_portal_dcr_info", "portal_application_info-admin",
-                                  "portal_application_info-developer"])
+                                  "portal_application_info-developer", "curity_scope-absent", "curity_claim-absent",
+                                  "curity_token-absent", "konnect_portal_dcr-absent", "portal_application-absent"])
 def test_every_read_fails_clearly_on_wrong_types(recordings, name):
-    module, args, exchanges = recordings[name]
+    module, args, check, exchanges = recordings[name]
     answers = json_answers(exchanges)
     assert answers, "%s: the recorded run read no JSON" % name
     outcomes = {}
@@ -313,7 +332,7 @@ def test_every_read_fails_clearly_on_wrong_types(recordings, name):
                           label="value")
         if value is REMOVED and (not path or isinstance(path[-1], int)):
             value = None
-        outcome = check_replay(name, module, args, exchanges, index, path, value)
+        outcome = check_replay(name, module, args, check, exchanges, index, path, value)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
     replay()  # pylint: disable=no-value-for-parameter
