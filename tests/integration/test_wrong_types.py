@@ -339,3 +339,95 @@ def test_every_read_fails_clearly_on_wrong_types(recordings, name):
     # Not vacuous: changed answers made the module fail (the rest changed what it does not read).
     print("%s: %s" % (name, outcomes))
     assert outcomes.get("failed", 0) > 0, outcomes
+
+
+# --------------------------------------------------------------------------- the role (devportal.dcr.dcr_setup)
+ROLE_SERVER_PATH = "/data/base:profiles/profile=token-service,oauth-service/settings/profile-oauth:authorization-server"
+
+
+def konnect_page(info, path):
+    session = requests.Session()
+    session.trust_env = False
+    resp = session.get(info["konnect_url"] + path, headers={"Authorization": "Bearer " + info["konnect_token"]},
+                       params={"page[size]": 100}, timeout=30)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def curity_body(info, path):
+    session = requests.Session()
+    session.trust_env = False
+    resp = session.get(info["curity_admin_url"] + ROLE_SERVER_PATH + path, params={"content": "config"},
+                       auth=(info["curity_admin_username"], info["curity_admin_password"]),
+                       headers={"Accept": "application/yang-data+json"}, timeout=30)
+    resp.raise_for_status()
+    return resp.json()
+
+
+def first_item(body, *names):
+    """The first entry of the list at ``names`` in an answer (member names without their module prefix)."""
+    node = body
+    for name in names:
+        node = next(value for key, value in node.items() if key.rpartition(":")[2] == name)
+    return node[0]
+
+
+def role_mutations(info):
+    """(what, fault, words the failure names): answers of the wrong type at the role's reads, one at a time."""
+    providers = konnect_page(info, "/v2/dcr-providers")
+    del providers["data"][0]["name"]
+    strategies = konnect_page(info, "/v2/application-auth-strategies")
+    for strategy in strategies["data"]:
+        strategy["configs"] = ["x"]
+    scopes = curity_body(info, "/scopes")
+    first_item(scopes, "scopes", "scope")["id"] = ["demo-api"]
+    claims = curity_body(info, "/claims")
+    first_item(claims, "claims", "claim")["name"] = {"name": "x"}
+    return [
+        ("a DCR provider without name", dict(service="konnect", method="GET", path_regex="^/v2/dcr-providers$",
+                                             body=providers), ("DCR provider", "name is missing")),
+        ("strategies whose configs are a list", dict(service="konnect", method="GET",
+                                                     path_regex="^/v2/application-auth-strategies$", body=strategies),
+         ("application auth strategy", "configs")),
+        ("a scope whose key is a list", dict(service="curity-admin", method="GET", path_regex="/scopes$", body=scopes),
+         ("a list for id",)),
+        ("a claim whose key is an object", dict(service="curity-admin", method="GET", path_regex="/claims$", body=claims),
+         ("an object for name",)),
+        ("the DCR client echoed", dict(service="curity-admin", method="GET", path_regex="/client=konnect-dcr$", echo=True),
+         ("without client",)),
+        ("the applications echoed", dict(service="portal", method="GET", path_regex="^/api/v3/applications$", echo=True),
+         ("/api/v3/applications", "not a list page")),
+    ]
+
+
+def role_secrets(sandbox, output_dir):
+    info = sandbox.info
+    found = [info["konnect_token"], info["curity_admin_password"], info["developer_password"]]
+    path = os.path.join(output_dir, "demo-app.credentials.json")
+    with open(path, encoding="utf-8") as handle:
+        record = json.load(handle)
+    pair = "%s:%s" % (record["client_id"], record["client_secret"])
+    return found + [record["client_secret"], base64.b64encode(pair.encode()).decode()]
+
+
+def test_the_role_fails_clearly_on_answers_of_the_wrong_type(play, sandbox):
+    """After a converged run, each wrongly typed answer fails the role's plan (and its dry run) in one sentence that
+    names the field, with no traceback, no secret (at -vvv) and nothing written anywhere."""
+    rc, output = play()
+    assert rc == 0, output[-6000:]
+    secrets = role_secrets(sandbox, os.path.dirname(sandbox.info_file))
+    for check, (what, fault, words) in zip((False, True) * 3, role_mutations(sandbox.info)):
+        sandbox.clear_faults()
+        sandbox.clear_requests()
+        sandbox.fault(count=50, **fault)
+        rc, output = play(check=check, diff=True, verbosity=3)
+        assert rc != 0, (what, output[-4000:])
+        assert "Traceback" not in output, (what, output[-6000:])
+        for word in words:
+            assert word in output, (what, word, output[-4000:])
+        for secret in secrets:
+            assert secret not in output, "%s: a secret is in the output" % what
+        writes = [(e["service"], e["method"], e["path"]) for e in sandbox.writes()
+                  if e["service"] != "gateway" and not e["path"].endswith(("/developer/authenticate", "/verify",
+                                                                             "/oauth-token"))]
+        assert writes == [], (what, writes)
