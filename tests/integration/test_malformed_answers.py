@@ -211,6 +211,8 @@ ECHO_CASES = {
     "curity_claim_info": ("curity-admin", "authorization-server/claims$", lambda info: {}, ("claims",)),
     "curity_claim": ("curity-admin", "authorization-server/claims$", lambda info: TASKS["curity_claim"], ("claims",)),
     "curity_token_info": ("curity-admin", "client=konnect-dcr$", lambda info: {"client_id": "konnect-dcr"}, ("client",)),
+    "curity_token": ("curity-admin", "client=konnect-dcr$", lambda info: {"client_id": "konnect-dcr",
+                                                                         "issuer": info["curity_issuer"]}, ("client",)),
 }
 
 
