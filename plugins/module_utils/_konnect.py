@@ -615,12 +615,13 @@ class PagedClient:
     def _object(self, reply, method, path, what="a JSON object"):
         """``reply.json`` when it is a JSON object or empty; an ``HttpError`` naming the answer otherwise.
 
-        An object of a kind the collection reads (``answered_kind``) must have the shape of ``SHAPES``.
+        An object of a kind the collection reads (``answered_kind``) must have the shape of ``SHAPES``; an expected
+        answer that is not a success (a 404 to a DELETE, say) is a problem document, not that object.
         """
         if reply.json is None:
             return reply.json
         if isinstance(reply.json, dict):
-            kind = answered_kind(path) if what == "a JSON object" else None
+            kind = answered_kind(path) if what == "a JSON object" and 200 <= reply.status < 300 else None
             problem = conform(kind, reply.json) if kind else None
             if problem:
                 raise self._unusable(method, path, problem)
