@@ -202,7 +202,7 @@ def test_curity_lists_name_the_field(runner, sandbox, case, module):
 # An echo service (httpbin's /anything, mockbin) in place of the API answers 200 with a JSON object describing the
 # request, the Authorization header included: never an empty list, an absent object or a configuration to change.
 ECHO_CASES = {
-    "konnect_portal_dcr_info": ("konnect", r"^/v2/dcr-providers$", lambda info: admin_args(info), ("/v2/dcr-providers",)),
+    "konnect_portal_dcr_info": ("konnect", r"^/v2/dcr-providers$", admin_args, ("/v2/dcr-providers",)),
     "portal_application_info": ("portal", r"^/api/v3/applications$", lambda info: dict(
         portal_url=info["portal_url"], developer_email=info["developer_email"],
         developer_password=info["developer_password"]), ("/api/v3/applications",)),
@@ -211,8 +211,8 @@ ECHO_CASES = {
     "curity_claim_info": ("curity-admin", "authorization-server/claims$", lambda info: {}, ("claims",)),
     "curity_claim": ("curity-admin", "authorization-server/claims$", lambda info: TASKS["curity_claim"], ("claims",)),
     "curity_token_info": ("curity-admin", "client=konnect-dcr$", lambda info: {"client_id": "konnect-dcr"}, ("client",)),
-    "curity_token": ("curity-admin", "client=konnect-dcr$", lambda info: {"client_id": "konnect-dcr",
-                                                                         "issuer": info["curity_issuer"]}, ("client",)),
+    "curity_token": ("curity-admin", "client=konnect-dcr$",
+                     lambda info: {"client_id": "konnect-dcr", "issuer": info["curity_issuer"]}, ("client",)),
 }
 
 
