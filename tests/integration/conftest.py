@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from harness import CollectionRunner, Sandbox, spec_dir
+from openbao import OpenBao
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +42,14 @@ def specs():
     if folder is None:
         pytest.skip("Kong's OpenAPI files are not available (set KONNECT_SPECS_DIR or place them in ../shared/specs/konnect)")
     return folder
+
+
+@pytest.fixture(scope="session")
+def openbao(tmp_path_factory):
+    """A real OpenBao server (``bao server -dev``, TLS, AppRole, a writer policy, an audit log); see openbao.py.
+
+    Started on first use, one per test session (per xdist worker), stopped at the end.
+    """
+    server = OpenBao(str(tmp_path_factory.mktemp("openbao")))
+    yield server
+    server.stop()
