@@ -21,7 +21,7 @@ options:
       - A run that would store the same values writes nothing and creates no new version (the record is read before
         it is written); check mode only reads, and predicts the write.
       - Every write is a check-and-set against the record the run read. A record that someone else wrote in the
-        meantime is never overwritten: the task fails with a clear error and the value in hand stays in the result.
+        meantime is never overwritten; the task fails with a clear error and the value in hand stays in the result.
       - "The records and their keys: an application's credentials at V(devportal-dcr/applications/<application name>)
         (C(client_id), C(client_secret), C(application_id), C(portal_url)); the DCR credential's secret at
         V(devportal-dcr/dcr-credentials/<Curity client id>) (C(client_id), C(client_secret)). Keys someone else added
@@ -60,10 +60,10 @@ options:
           - How the module logs in to Vault.
           - V(token) uses O(secret_store.token). V(approle) logs in with O(secret_store.role_id) and
             O(secret_store.secret_id) and uses the token the login returns (never shown).
-          - If not set, the value of the E(ANSIBLE_HASHI_VAULT_AUTH_METHOD) environment variable is used.
+          - If not set, the value of the E(ANSIBLE_HASHI_VAULT_AUTH_METHOD) environment variable is used; without it,
+            V(approle) when O(secret_store.role_id) is set and O(secret_store.token) is not, V(token) otherwise.
         type: str
         choices: [token, approle]
-        default: token
       token:
         description:
           - The Vault token, with O(secret_store.auth_method=token). It is never logged nor returned.
@@ -72,12 +72,13 @@ options:
       role_id:
         description:
           - The AppRole role ID, with O(secret_store.auth_method=approle).
-          - If not set, the value of the E(ANSIBLE_HASHI_VAULT_ROLE_ID) environment variable is used.
+          - If not set, the value of the E(ANSIBLE_HASHI_VAULT_ROLE_ID) or E(VAULT_ROLE_ID) environment variable is used.
         type: str
       secret_id:
         description:
           - The AppRole secret ID, with O(secret_store.auth_method=approle). It is never logged nor returned.
-          - If not set, the value of the E(ANSIBLE_HASHI_VAULT_SECRET_ID) environment variable is used.
+          - If not set, the value of the E(ANSIBLE_HASHI_VAULT_SECRET_ID) or E(VAULT_SECRET_ID) environment variable is
+            used.
         type: str
       mount_point:
         description:
@@ -118,8 +119,9 @@ notes:
     its first write anywhere."
   - The environment variables are those of community.hashi_vault (E(VAULT_ADDR), E(VAULT_TOKEN), E(VAULT_CACERT),
     E(VAULT_NAMESPACE), E(VAULT_SKIP_VERIFY); for AppRole E(ANSIBLE_HASHI_VAULT_AUTH_METHOD),
-    E(ANSIBLE_HASHI_VAULT_ROLE_ID), E(ANSIBLE_HASHI_VAULT_SECRET_ID)), and what the collection's AWX credential type
-    for the secret store injects.
+    E(ANSIBLE_HASHI_VAULT_ROLE_ID), E(ANSIBLE_HASHI_VAULT_SECRET_ID)). AWX refuses to inject variables named
+    C(ANSIBLE_*), so the collection's AWX credential type for the secret store injects the AppRole ids as
+    E(VAULT_ROLE_ID) and E(VAULT_SECRET_ID).
   - OpenBao speaks the Vault API; the store is tested against a real OpenBao server.
 requirements:
   - hvac (only with O(secret_store.backend=vault))

@@ -80,7 +80,7 @@ DEFAULT_PREFIX = "devportal-dcr"
 APPLICATIONS = "applications"
 DCR_CREDENTIALS = "dcr-credentials"
 # Values a diff may show; every other value of a record is masked.
-PUBLIC_KEYS = frozenset(("client_id", "application_id", "portal_url", "issuer"))
+PUBLIC_KEYS = frozenset(("client_id", "application_id", "portal_url", "issuer", "created_at"))
 # What a run needs on a Vault path: read (read before write, check-and-set), create (first run), update (re-runs).
 NEEDED_CAPABILITIES = ("create", "read", "update")
 
@@ -131,17 +131,19 @@ def store_options():
     """The sub-options of ``secret_store`` (fragment ``devportal.dcr.secret_store``).
 
     The Vault options carry community.hashi_vault's names and environment variables where they mean
-    the same thing (the modules' ``VAULT_*``, the lookups' ``ANSIBLE_HASHI_VAULT_*`` for AppRole).
+    the same thing (its modules' ``VAULT_*``, its lookups' ``ANSIBLE_HASHI_VAULT_*`` for AppRole).  AWX
+    refuses credential types that inject ``ANSIBLE_*`` variables, so the AppRole ids are also read from
+    ``VAULT_ROLE_ID`` and ``VAULT_SECRET_ID`` (community.hashi_vault's former names), and without
+    ``auth_method`` a role id without a token means AppRole.
     """
     return dict(
         backend=dict(type="str", required=True, choices=[BACKEND_FILE, BACKEND_VAULT]),
         path=dict(type="str"),
         url=dict(type="str", fallback=(env_fallback, ["VAULT_ADDR"])),
-        auth_method=dict(type="str", default="token", choices=list(AUTH_METHODS),
-                         fallback=(env_fallback, ["ANSIBLE_HASHI_VAULT_AUTH_METHOD"])),
+        auth_method=dict(type="str", choices=list(AUTH_METHODS), fallback=(env_fallback, ["ANSIBLE_HASHI_VAULT_AUTH_METHOD"])),
         token=dict(type="str", no_log=True, fallback=(env_fallback, ["VAULT_TOKEN"])),
-        role_id=dict(type="str", fallback=(env_fallback, ["ANSIBLE_HASHI_VAULT_ROLE_ID"])),
-        secret_id=dict(type="str", no_log=True, fallback=(env_fallback, ["ANSIBLE_HASHI_VAULT_SECRET_ID"])),
+        role_id=dict(type="str", fallback=(env_fallback, ["ANSIBLE_HASHI_VAULT_ROLE_ID", "VAULT_ROLE_ID"])),
+        secret_id=dict(type="str", no_log=True, fallback=(env_fallback, ["ANSIBLE_HASHI_VAULT_SECRET_ID", "VAULT_SECRET_ID"])),
         mount_point=dict(type="str"),
         namespace=dict(type="str", fallback=(env_fallback, ["VAULT_NAMESPACE"])),
         engine_mount_point=dict(type="str", default=DEFAULT_MOUNT),
@@ -585,7 +587,8 @@ class VaultStore(SecretStore):
             self.url = _konnect.check_http_url(opts["url"], "%s.url" % name)
         except _konnect.KonnectError as exc:
             raise self.error(str(exc))
-        self.auth_method = opts.get("auth_method") or "token"
+        self.auth_method = opts.get("auth_method") or ("approle" if opts.get("role_id") and not opts.get("token")
+                                                       else "token")
         if self.auth_method not in AUTH_METHODS:
             raise SecretStoreError("%s.auth_method must be one of %s, got %r." % (name, ", ".join(AUTH_METHODS),
                                                                                  self.auth_method))
@@ -593,13 +596,13 @@ class VaultStore(SecretStore):
             raise SecretStoreError("%s.token (or VAULT_TOKEN in the environment) is required with auth_method token; "
                                    "for AppRole set auth_method: approle with role_id and secret_id." % name)
         if self.auth_method == "approle" and not opts.get("role_id"):
-            raise SecretStoreError("%s.role_id (or ANSIBLE_HASHI_VAULT_ROLE_ID in the environment) is required with "
-                                   "auth_method approle." % name)
+            raise SecretStoreError("%s.role_id (or ANSIBLE_HASHI_VAULT_ROLE_ID or VAULT_ROLE_ID in the environment) is "
+                                   "required with auth_method approle." % name)
         self.mount = (opts.get("engine_mount_point") or DEFAULT_MOUNT).strip("/")
         check_kv_path(self.mount, "%s.engine_mount_point" % name)
         self.auth_mount = (opts.get("mount_point") or DEFAULT_APPROLE_MOUNT).strip("/")
         self.namespace = (opts.get("namespace") or "").strip("/") or None
-        timeout = opts.get("timeout") or DEFAULT_TIMEOUT
+        timeout = DEFAULT_TIMEOUT if opts.get("timeout") is None else opts["timeout"]
         if timeout < 1:
             raise SecretStoreError("%s.timeout must be at least 1 second, got %d." % (name, timeout))
         validate_certs = opts.get("validate_certs")
@@ -691,9 +694,8 @@ class VaultStore(SecretStore):
         except (_http.TransportError, _http.HttpError) as exc:
             raise self.error(self._transport_words(str(exc)))
         except hvac_exceptions.VaultError as exc:
-            raise self.error("Vault refused the AppRole login at auth/%s (%s.role_id and %s.secret_id, or "
-                             "ANSIBLE_HASHI_VAULT_ROLE_ID and ANSIBLE_HASHI_VAULT_SECRET_ID): %s."
-                             % (self.auth_mount, self.option, self.option, _vault_words(exc)))
+            raise self.error("Vault refused the AppRole login at auth/%s (%s.role_id and %s.secret_id, or their "
+                             "environment variables): %s." % (self.auth_mount, self.option, self.option, _vault_words(exc)))
         self.secret(self.client.token)
         self._logged_in = True
 
