@@ -10,6 +10,7 @@ at the HTTP boundary.  Each test works under a path of its own.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -287,7 +288,7 @@ def test_a_wrong_approle_secret_id_fails_without_showing_it(ss, openbao, outputs
     mark = openbao.audit_mark()
     error = fails(outputs, ss.SecretStoreError, store.put, base + "/applications/x", record(SECRET_A))
     assert str(error) == ("Vault refused the AppRole login at auth/approle (secret_store.role_id and secret_store.secret_id, "
-                          "or ANSIBLE_HASHI_VAULT_ROLE_ID and ANSIBLE_HASHI_VAULT_SECRET_ID): invalid role or secret ID.")
+                          "or their environment variables): invalid role or secret ID.")
     probe = store.probe(base + "/applications/x")
     assert probe.ok is False and "AppRole login" in probe.reason
     outputs.add(probe.view())
@@ -317,7 +318,8 @@ def test_the_environment_alone_is_enough(ss, openbao, outputs, base, monkeypatch
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # pylint: disable=import-outside-toplevel
 
     token = openbao.token()
-    for name in ("VAULT_NAMESPACE", "VAULT_SKIP_VERIFY", "ANSIBLE_HASHI_VAULT_AUTH_METHOD"):
+    for name in ("VAULT_NAMESPACE", "VAULT_SKIP_VERIFY", "ANSIBLE_HASHI_VAULT_AUTH_METHOD", "VAULT_ROLE_ID",
+                 "ANSIBLE_HASHI_VAULT_ROLE_ID"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("VAULT_ADDR", openbao.url)
     monkeypatch.setenv("VAULT_TOKEN", token)
@@ -326,32 +328,44 @@ def test_the_environment_alone_is_enough(ss, openbao, outputs, base, monkeypatch
     assert not result.error_messages, result.error_messages
     assert token in result._no_log_values  # pylint: disable=protected-access
     options = result.validated_parameters["secret_store"]
-    assert (options["url"], options["engine_mount_point"], options["auth_method"]) == (openbao.url, "secret", "token")
+    assert (options["url"], options["engine_mount_point"]) == (openbao.url, "secret")
     store = ss.store_from_options(options, warn=outputs.add, register_secret=outputs.registered.add)
+    assert store.auth_method == "token"
     path = base + "/applications/from-env"
     assert store.put(path, record(SECRET_A)).written.version == 1
     assert openbao.read(path) == (record(SECRET_A), 1)
 
 
-def test_approle_from_the_environment_as_the_awx_credential_injects_it(ss, openbao, outputs, base, monkeypatch):
+@pytest.mark.parametrize("auth", ["token", "approle"])
+def test_what_the_awx_credential_type_injects_reaches_the_server(ss, openbao, outputs, base, monkeypatch, tmp_path, auth):
+    """The credential type of extensions/awx, injected as AWX does it, is all a module needs."""
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator  # pylint: disable=import-outside-toplevel
+    from test_awx_runner import credential_type, inject  # pylint: disable=import-outside-toplevel
 
-    secret_id = openbao.secret_id()
-    # What the credential type injects for an AppRole credential: an empty token, the AppRole ids, TLS settings.
-    monkeypatch.setenv("VAULT_ADDR", openbao.url)
-    monkeypatch.setenv("VAULT_TOKEN", "")
-    monkeypatch.setenv("VAULT_NAMESPACE", "")
-    monkeypatch.setenv("VAULT_CACERT", openbao.ca_path)
-    monkeypatch.setenv("VAULT_SKIP_VERIFY", "false")
-    monkeypatch.setenv("ANSIBLE_HASHI_VAULT_AUTH_METHOD", "approle")
-    monkeypatch.setenv("ANSIBLE_HASHI_VAULT_ROLE_ID", openbao.role_id)
-    monkeypatch.setenv("ANSIBLE_HASHI_VAULT_SECRET_ID", secret_id)
+    with open(openbao.ca_path, encoding="utf-8") as handle:
+        inputs = {"url": openbao.url, "ca_cert": handle.read()}
+    if auth == "token":
+        inputs["token"] = openbao.token()
+    else:
+        inputs.update(role_id=openbao.role_id, secret_id=openbao.secret_id())
+    env, extra_vars = inject(credential_type("vault_secret_store"), inputs, str(tmp_path))
+    assert extra_vars == {"dcr_curity_secret_store": "vault"}
+    for name in list(os.environ):
+        if name.startswith(("VAULT_", "ANSIBLE_HASHI_VAULT_")):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
     result = ArgumentSpecValidator(ss.secret_store_argument_spec()).validate({"secret_store": {"backend": "vault"}})
     assert not result.error_messages, result.error_messages
     store = ss.store_from_options(result.validated_parameters["secret_store"], warn=outputs.add,
                                   register_secret=outputs.registered.add)
+    assert store.auth_method == auth
+    mark = openbao.audit_mark()
+    assert store.check(base + "/applications/awx").ok
     assert store.put(base + "/applications/awx", record(SECRET_A)).written.version == 1
+    assert ("auth/approle/login" in [r["path"] for r in openbao.audit_requests_since(mark)]) == (auth == "approle")
     assert outputs.texts == []  # no warning: verification stays on
+    assert_no_secret(outputs, SECRET_A, *[v for k, v in inputs.items() if k in ("token", "secret_id")])
 
 
 # ----------------------------------------------------------------------------- the transport
