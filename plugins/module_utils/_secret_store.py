@@ -52,7 +52,7 @@ import traceback
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.module_utils.six.moves.urllib.parse import urljoin, urlsplit
+from ansible.module_utils.six.moves.urllib.parse import urljoin
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http, _konnect
 
@@ -590,8 +590,8 @@ class VaultStore(SecretStore):
         self.auth_method = opts.get("auth_method") or ("approle" if opts.get("role_id") and not opts.get("token")
                                                        else "token")
         if self.auth_method not in AUTH_METHODS:
-            raise SecretStoreError("%s.auth_method must be one of %s, got %r." % (name, ", ".join(AUTH_METHODS),
-                                                                                 self.auth_method))
+            raise SecretStoreError("%s.auth_method must be one of %s, got %r."
+                                   % (name, ", ".join(AUTH_METHODS), self.auth_method))
         if self.auth_method == "token" and not opts.get("token"):
             raise SecretStoreError("%s.token (or VAULT_TOKEN in the environment) is required with auth_method token; "
                                    "for AppRole set auth_method: approle with role_id and secret_id." % name)

@@ -54,7 +54,7 @@ def bao_binary():
 
 def free_port_pair():
     """A loopback port whose successor is free too (the dev server's cluster listener takes port + 1)."""
-    for _ in range(50):
+    for _attempt in range(50):
         with socket.socket() as first:
             first.bind(("127.0.0.1", 0))
             port = first.getsockname()[1]

@@ -129,10 +129,8 @@ def test_a_new_value_is_a_new_version_and_keys_someone_added_are_kept(ss, openba
     # The old version is still on the server: nothing is lost.
     old = openbao.api("GET", "secret/data/%s?version=1" % path)["data"]["data"]
     assert old["client_secret"] == SECRET_A
-    assert write.diff() == {"before": {path: {"client_id": "client-1", "application_id": "app-1",
-                                             "client_secret": "********"}},
-                            "after": {path: {"client_id": "client-1", "application_id": "app-1",
-                                             "client_secret": "********"}}}
+    masked = {"client_id": "client-1", "application_id": "app-1", "client_secret": "********"}
+    assert write.diff() == {"before": {path: masked}, "after": {path: masked}}
     assert_no_secret(outputs, SECRET_A, SECRET_B)
 
 
