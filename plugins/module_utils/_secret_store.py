@@ -392,6 +392,9 @@ class SecretStore:
             raise self.error("%s cannot be used: %s" % (probe.location, probe.reason.rstrip(".")) + ".")
         return probe
 
+    def close(self):
+        """Give back what the store took for this run (nothing here; Vault revokes an AppRole login's token)."""
+
     def info(self, path):
         """``{"backend", "location", "path", "stored", "version"}``: never a value."""
         path = self.check_path(path)
@@ -698,6 +701,17 @@ class VaultStore(SecretStore):
                              "environment variables): %s." % (self.auth_mount, self.option, self.option, _vault_words(exc)))
         self.secret(self.client.token)
         self._logged_in = True
+
+    def close(self):
+        """Revoke the token of this run's AppRole login (``auth/token/revoke-self``), best effort: it would expire anyway."""
+        if self.auth_method != "approle" or not self._logged_in:
+            return
+        self._logged_in = False
+        try:
+            self.client.adapter.post("/v1/auth/token/revoke-self")
+        except (hvac_exceptions.VaultError, _http.TransportError, _http.HttpError, SecretStoreError):
+            pass
+        self.client.token = ""
 
     # -- the interface ----------------------------------------------------------------------
     def read(self, path):

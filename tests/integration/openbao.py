@@ -11,7 +11,7 @@ server (in memory, unsealed, ``secret/`` mounted as KV version 2) on a free loop
 * the policy ``dcr-writer``: create, read and update under ``secret/data/devportal-dcr/`` and
   ``secret/data/tests/``, except ``.../forbidden/`` (deny); read only under ``secret/data/read-only/``;
 * a file audit device: every request the server received (``audit_requests()``), values HMAC'd;
-* ``token(policies)`` / ``revoke(token)``, and root-token reads of records and their versions.
+* ``token(policies)`` / ``revoke(token)``, ``namespace(name)``, and root-token reads of records and their versions.
 
 The server runs until ``stop()``; the fixture ``openbao`` (tests/integration/conftest.py) starts one
 per test session (per xdist worker).
@@ -171,14 +171,28 @@ class OpenBao:
     def revoke(self, token):
         self.api("POST", "auth/token/revoke", json={"token": token})
 
+    def namespace(self, name):
+        """A namespace with a KV version 2 mount at ``secret`` (created on first use)."""
+        answer = self.http.get("%s/v1/sys/namespaces/%s" % (self.url, name), timeout=30,
+                               headers={"X-Vault-Token": self.root_token})
+        if answer.status_code == 404:
+            self.api("POST", "sys/namespaces/" + name)
+            answer = self.http.post("%s/v1/sys/mounts/secret" % self.url, timeout=30,
+                                    json={"type": "kv", "options": {"version": "2"}},
+                                    headers={"X-Vault-Token": self.root_token, "X-Vault-Namespace": name})
+            assert answer.status_code in (200, 204), answer.text[:300]
+        return name
+
     def write(self, path, data, mount="secret"):
         """Write a record as someone else would (root token); return its new version."""
         return self.api("POST", "%s/data/%s" % (mount, path), json={"data": data})["data"]["version"]
 
-    def read(self, path, mount="secret"):
+    def read(self, path, mount="secret", namespace=None):
         """``(data, version)`` of a record, or ``(None, None)`` when there is none."""
-        answer = self.http.get("%s/v1/%s/data/%s" % (self.url, mount, path), timeout=30,
-                               headers={"X-Vault-Token": self.root_token})
+        headers = {"X-Vault-Token": self.root_token}
+        if namespace:
+            headers["X-Vault-Namespace"] = namespace
+        answer = self.http.get("%s/v1/%s/data/%s" % (self.url, mount, path), timeout=30, headers=headers)
         if answer.status_code == 404:
             return None, None
         assert answer.status_code == 200, answer.text[:300]

@@ -280,6 +280,35 @@ def test_approle_login_writes_and_keeps_its_token_secret(ss, openbao, outputs, b
     assert_no_secret(outputs, SECRET_A, secret_id, login_token)
 
 
+def test_approle_in_check_mode_logs_in_reads_and_gives_its_token_back(ss, openbao, outputs, base):
+    store = make_store(ss, openbao, outputs, read_only=True, auth_method="approle", role_id=openbao.role_id,
+                       secret_id=openbao.secret_id())
+    path = base + "/applications/approle-check"
+    mark = openbao.audit_mark()
+    assert store.check(path).ok
+    assert store.put(path, record(ss.UNKNOWN), check_mode=True).action == "create"
+    login_token = store.client.token
+    store.close()
+    assert [r["path"] for r in openbao.audit_requests_since(mark)][-1] == "auth/token/revoke-self"
+    assert openbao.writes_since(mark) == []
+    # The login's token no longer works.
+    answer = openbao.http.get(openbao.url + "/v1/auth/token/lookup-self", headers={"X-Vault-Token": login_token},
+                              timeout=30)
+    assert answer.status_code == 403
+
+
+def test_a_namespace_is_sent_with_every_request(ss, openbao, outputs, base):
+    namespace = openbao.namespace("team-a")
+    store = make_store(ss, openbao, outputs, token=openbao.root_token, namespace=namespace)
+    path = base + "/applications/in-a-namespace"
+    assert store.check(path).ok
+    write = store.put(path, record(SECRET_A))
+    assert write.written.version == 1
+    assert openbao.read(path, namespace=namespace) == (record(SECRET_A), 1)
+    assert openbao.read(path) == (None, None)  # not in the root namespace's mount
+    assert store.info(path)["location"] == "Vault KV v2 secret/%s at %s (namespace team-a)" % (path, openbao.url)
+
+
 def test_a_wrong_approle_secret_id_fails_without_showing_it(ss, openbao, outputs, base):
     wrong = "wrong-secret-id-" + uuid.uuid4().hex
     store = make_store(ss, openbao, outputs, auth_method="approle", role_id=openbao.role_id, secret_id=wrong)
