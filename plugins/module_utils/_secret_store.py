@@ -26,7 +26,10 @@ The modules' logic sees only ``SecretStore``; it never knows the backend:
 * ``probe(path)`` -> ``Probe``: may this run read and write there (reachable, credentials valid,
   path allowed)?  It writes nothing (Vault: ``sys/capabilities-self``); ``check(path)`` raises
   ``SecretStoreError`` with the reason instead;
-* ``info(path)``: whether a record is stored and its version, without any value.
+* ``info(path)``: whether a record is stored and its version, without any value;
+* ``record_path(path, default)``: the task's ``secret_store.path`` or the documented default
+  (``application_path(name)``, ``dcr_credential_path(client_id)``; the file store has none);
+* ``close()``: give back what the store took (Vault: revoke the token of an AppRole login).
 
 Backends, chosen by ``secret_store.backend``: ``FileStore`` (a local JSON file, mode 0600, the
 collection's credentials file) and ``VaultStore`` (HashiCorp Vault or OpenBao, KV version 2,
@@ -345,6 +348,11 @@ class SecretStore:
         """The path in the store's own form; SecretStoreError when unusable."""
         raise NotImplementedError
 
+    def record_path(self, path, default):
+        """The path of the record a task keeps: ``path`` (the task's ``secret_store.path``), else ``default``
+        (the documented path, such as ``application_path(name)``), checked."""
+        return self.check_path(_blank(path) or default)
+
     def read(self, path):
         """The ``Record`` at ``path`` or None when nothing was ever stored there."""
         raise NotImplementedError
@@ -427,6 +435,13 @@ class FileStore(SecretStore):
         if not isinstance(path, str) or not path.strip():
             raise SecretStoreError("%s.path must name the credentials file." % self.option)
         return os.path.abspath(os.path.expanduser(path))
+
+    def record_path(self, path, default):
+        """A file has no documented default: ``path`` is required."""
+        if not _blank(path):
+            raise SecretStoreError("%s.path is required with %s.backend file: the credentials file to write."
+                                   % (self.option, self.option))
+        return self.check_path(path)
 
     @staticmethod
     def _identity(path):
@@ -517,6 +532,7 @@ if HAS_HVAC:
 
         def __init__(self, *args, **kwargs):
             self.transport = kwargs.pop("transport")
+            self.option = kwargs.pop("option", OPTION)
             super(TransportAdapter, self).__init__(*args, **kwargs)
             self.transport.session.auth = _VaultTokenAuth(self)
 
@@ -545,8 +561,9 @@ if HAS_HVAC:
                 target = _http.redact_url(urljoin(self.transport.url(url), reply.headers.get("Location") or ""))
                 raise SecretStoreError(
                     "Vault answered %s %s with a redirect (HTTP %d) to %s, which is not followed so that the token "
-                    "never goes to another address: set url to the address that answers (the active node or the load "
-                    "balancer)." % (method, _http.redact_url(self.transport.url(url)), reply.status, target))
+                    "never goes to another address: set %s.url to the address that answers (the active node or the "
+                    "load balancer)." % (method, _http.redact_url(self.transport.url(url)), reply.status, target,
+                                         self.option))
             if reply.status >= 400 and raise_exception and not self.ignore_exceptions:
                 body = reply.json if isinstance(reply.json, dict) else None
                 errors = body.get("errors") if body is not None else None
@@ -620,7 +637,8 @@ class VaultStore(SecretStore):
                                          warn=self.warn, service="Vault", read_only=self.read_only)
         self.client = hvac.Client(url=self.url, token=opts.get("token") or "", verify=validate_certs and (ca_cert or True),
                                   timeout=timeout, allow_redirects=False, session=self.transport.session,
-                                  adapter=TransportAdapter, namespace=self.namespace, transport=self.transport)
+                                  adapter=TransportAdapter, namespace=self.namespace, transport=self.transport,
+                                  option=self.option)
         self._role_id = opts.get("role_id")
         self._secret_id = opts.get("secret_id")
         self._logged_in = self.auth_method == "token"

@@ -459,6 +459,7 @@ def test_a_redirect_is_not_followed_and_the_token_goes_nowhere_else(ss, outputs,
                                       register_secret=outputs.registered.add)
         error = fails(outputs, ss.SecretStoreError, store.read, "x")
         assert "with a redirect (HTTP 307) to %s, which is not followed" % target in str(error)
+        assert "set secret_store.url to the address that answers" in str(error)
         assert other.seen == []
         [seen] = scripted.seen
         assert seen["headers"].get("X-Vault-Token") == token and "Authorization" not in seen["headers"]

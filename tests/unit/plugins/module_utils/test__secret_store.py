@@ -69,6 +69,19 @@ def test_unusable_paths_are_refused_naming_the_option(path):
     assert str(caught.value).startswith("secret_store.path ")
 
 
+def test_record_path_is_the_tasks_path_or_the_documented_one(tmp_path):
+    if ss.HAS_HVAC:
+        store = ss.store_from_options(vault())
+        assert store.record_path(None, ss.application_path("orders")) == "devportal-dcr/applications/orders"
+        assert store.record_path(" ", ss.application_path("orders")) == "devportal-dcr/applications/orders"
+        assert store.record_path("/team/orders/", ss.application_path("orders")) == "team/orders"
+    files = FileStore()
+    with pytest.raises(SecretStoreError) as caught:
+        files.record_path(None, ss.application_path("orders"))
+    assert str(caught.value) == "secret_store.path is required with secret_store.backend file: the credentials file to write."
+    assert files.record_path(str(tmp_path / "x.json"), "ignored") == str(tmp_path / "x.json")
+
+
 def test_surrounding_slashes_are_dropped():
     assert ss.check_kv_path("/devportal-dcr/applications/x/") == "devportal-dcr/applications/x"
 
