@@ -635,6 +635,8 @@ class VaultStore(SecretStore):
             self.warn("%s.validate_certs is false: the TLS certificate of %s is not checked." % (name, self.url))
         self.transport = _http.Transport(self.url, validate_certs=validate_certs, ca_path=ca_cert, timeout=timeout,
                                          warn=self.warn, service="Vault", read_only=self.read_only)
+        # The token is given even when empty, or hvac would read VAULT_TOKEN or ~/.vault-token itself; verify, timeout
+        # and redirects are the transport's (the adapter does not use hvac's request settings).
         self.client = hvac.Client(url=self.url, token=opts.get("token") or "", verify=validate_certs and (ca_cert or True),
                                   timeout=timeout, allow_redirects=False, session=self.transport.session,
                                   adapter=TransportAdapter, namespace=self.namespace, transport=self.transport,
