@@ -890,6 +890,67 @@ def _read_version(store, path):
         return _DeletedOrMissing(None)
 
 
+# --------------------------------------------------------------------------- a module's record
+class Keeping:
+    """The one record a module keeps for a secret it is shown once (an application's, the DCR credential's).
+
+    ``plan(data)`` in the module's read pass (also in check mode): checks that the run may read and write the
+    record (before the module's first write anywhere) and plans the write with a read, values that only the real
+    run will know given as ``UNKNOWN``.  ``keep(data)``, right after the secret is issued: writes with
+    check-and-set against the record the plan read, nothing when the record already holds ``data``.  ``view()``:
+    what a result may show (never a value).  ``close()`` in a ``finally``.
+    """
+
+    def __init__(self, store, path):
+        self.store = store
+        self.path = path
+        self.write = None
+        self.kept = None
+
+    @classmethod
+    def from_module(cls, module, default_path, option=OPTION):
+        """The record of ``module.params[option]`` at its path (``default_path`` when the task gives none); None
+        without a store.  SecretStoreError when the settings are unusable."""
+        store = store_from_module(module, option)
+        if store is None:
+            return None
+        try:
+            return cls(store, store.record_path((module.params.get(option) or {}).get("path"), default_path))
+        except SecretStoreError:
+            store.close()
+            raise
+
+    def plan(self, data):
+        self.store.check(self.path)
+        self.write = self.store.plan(self.path, data)
+        return self.write
+
+    @property
+    def changed(self):
+        return bool(self.write is not None and self.write.changed)
+
+    def keep(self, data):
+        """Store ``data`` now (check-and-set against the plan's read); return the ``Write``."""
+        current = self.write.current if self.write is not None else self.store.read(self.path)
+        write = Write(self.path, current, data)
+        self.store._secret_values(write.data)  # pylint: disable=protected-access
+        if write.changed:
+            self.store.write(write)
+        self.kept = self.write = write
+        return write
+
+    def view(self):
+        """``{backend, location, path, action, fields, version, written_version}``: no value."""
+        out = {"backend": self.store.backend, "location": self.store.location(self.path), "path": self.path,
+               "action": None, "fields": [], "version": None, "written_version": None}
+        if self.write is not None:
+            out.update(self.write.view())
+        return out
+
+    def close(self):
+        self.store.close()
+
+
 # --------------------------------------------------------------------------- choosing a store
 BACKENDS = {BACKEND_FILE: FileStore, BACKEND_VAULT: VaultStore}
 
