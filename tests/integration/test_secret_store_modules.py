@@ -158,3 +158,46 @@ def test_hvac_is_named_when_the_vault_store_is_used_without_it(runner, sandbox, 
     assert result.get("failed") is True, text
     assert "hvac" in result["msg"] and "secret_store.backend: vault" in result["msg"], result["msg"]
     assert writes(sandbox) == []
+
+
+# --------------------------------------------------------------------------- curity_token
+def test_the_dcr_credential_s_generated_and_rotated_secrets_are_stored_as_versions(runner, sandbox, openbao, vault, prefix):
+    info = sandbox.info
+    path = prefix + "/dcr-credentials/" + INITIAL_CLIENT_ID
+    store = dict(vault, path=path)
+    mark = openbao.audit_mark()
+    result, text = runner.module("curity_token", curity_args(info, secret_store=store), check=True, diff=True)
+    assert result.get("failed") is not True, text
+    assert result["secret_store"]["action"] == "create" and store_writes(openbao, mark) == []
+    assert [e for e in sandbox.writes("curity-admin")] == []
+
+    result, text = runner.module("curity_token", curity_args(info, secret_store=store))
+    assert result.get("failed") is not True, text
+    data, version = openbao.read(path)
+    assert version == 1 and data == {"client_id": INITIAL_CLIENT_ID, "client_secret": result["client_secret"]}
+    assert store_writes(openbao, mark) == ["create secret/data/" + path]
+
+    # A re-run does not set the secret: nothing is sent to the store.
+    mark = openbao.audit_mark()
+    result, text = runner.module("curity_token", curity_args(info, secret_store=store))
+    assert result["changed"] is False and result["secret_store"]["action"] is None, text
+    assert openbao.audit_requests_since(mark) == []
+
+    # Rotation with a given secret: one new version; the same secret again (update_secret: always) writes Curity, but
+    # the record already holds it: no new version.
+    rotated = "Rotated-DCR-secret-%s" % uuid.uuid4().hex
+    for expected in (2, 2):
+        result, text = runner.module("curity_token", curity_args(info, secret_store=store, secret=rotated,
+                                                                 update_secret="always"))
+        assert result.get("failed") is not True and result["verified"] is True, text
+        assert openbao.read(path) == ({"client_id": INITIAL_CLIENT_ID, "client_secret": rotated}, expected)
+        assert rotated not in text
+
+
+def test_a_dcr_credential_store_the_run_cannot_write_fails_before_curity_is_written(runner, sandbox, openbao, vault):
+    mark = openbao.audit_mark()
+    result, text = runner.module("curity_token", curity_args(
+        sandbox.info, secret_store=dict(vault, path="devportal-dcr/forbidden/" + INITIAL_CLIENT_ID)))
+    assert result.get("failed") is True and "policies deny" in result["msg"], text
+    assert sandbox.writes("curity-admin") == [] and store_writes(openbao, mark) == []
+    assert "client_secret" not in result
