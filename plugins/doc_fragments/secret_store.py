@@ -10,22 +10,8 @@ __metaclass__ = type
 class ModuleDocFragment(object):
     """The O(secret_store) option: where a secret shown once is kept (a local file, or HashiCorp Vault / OpenBao KV v2)."""
 
-    DOCUMENTATION = r"""
-options:
-  secret_store:
-    description:
-      - Where the secret this task receives is kept beyond the run, for example in an AWX job whose filesystem is
-        discarded when the job ends. Not set, the secret is only in the task's result (C(no_log)).
-      - The secret is stored before the task reports success; when storing fails it is still in the result, and the
-        task fails with the reason.
-      - A run that would store the same values writes nothing and creates no new version (the record is read before
-        it is written); check mode only reads, and predicts the write.
-      - Every write is a check-and-set against the record the run read. A record that someone else wrote in the
-        meantime is never overwritten; the task fails with a clear error and the value in hand stays in the result.
-      - "The records and their keys: an application's credentials at V(devportal-dcr/applications/<application name>)
-        (C(client_id), C(client_secret), C(application_id), C(portal_url)); the DCR credential's secret at
-        V(devportal-dcr/dcr-credentials/<Curity client id>) (C(client_id), C(client_secret)). Keys someone else added
-        to a record are kept."
+    # The options (their descriptions apart) are shared by the modules that keep a record and those that report one.
+    _OPTIONS = r"""
     type: dict
     suboptions:
       backend:
@@ -126,3 +112,33 @@ notes:
 requirements:
   - hvac (only with O(secret_store.backend=vault))
 """
+
+    DOCUMENTATION = r"""
+options:
+  secret_store:
+    description:
+      - Where the secret this task receives is kept beyond the run, for example in an AWX job whose filesystem is
+        discarded when the job ends. Not set, the secret is only in the task's result (C(no_log)).
+      - The secret is stored before the task reports success; when storing fails it is still in the result, and the
+        task fails with the reason.
+      - A run that would store the same values writes nothing and creates no new version (the record is read before
+        it is written); check mode only reads, and predicts the write.
+      - Every write is a check-and-set against the record the run read. A record that someone else wrote in the
+        meantime is never overwritten; the task fails with a clear error and the value in hand stays in the result.
+      - "The records and their keys: an application's credentials at V(devportal-dcr/applications/<application name>)
+        (C(client_id), C(client_secret), C(application_id), C(portal_url)); the DCR credential's secret at
+        V(devportal-dcr/dcr-credentials/<Curity client id>) (C(client_id), C(client_secret)). Keys someone else added
+        to a record are kept."
+""" + _OPTIONS
+
+    # The info modules: the same option, reporting whether a record is stored and its version (never a value).
+    INFO = r"""
+options:
+  secret_store:
+    description:
+      - The secret store where the records of M(devportal.dcr.portal_application) and M(devportal.dcr.curity_token)
+        are kept. With it, the result tells for each object whether its record is stored and the record's version
+        (Vault), never a value. The module only reads the store.
+      - "The documented paths of the records: V(devportal-dcr/applications/<application name>) and
+        V(devportal-dcr/dcr-credentials/<Curity client id>)."
+""" + _OPTIONS

@@ -951,6 +951,20 @@ class Keeping:
         self.store.close()
 
 
+def records_info(module, default_paths, option=OPTION):
+    """What the store of ``module.params[option]`` holds at each of ``default_paths`` (the task's path instead, when
+    it gives one): a list of ``info()`` views (stored, version; never a value), None without a store.  Only reads.
+    SecretStoreError when the store cannot be read."""
+    store = store_from_module(module, option)
+    if store is None:
+        return None
+    try:
+        path = (module.params.get(option) or {}).get("path")
+        return [store.info(store.record_path(path, default)) for default in default_paths]
+    finally:
+        store.close()
+
+
 # --------------------------------------------------------------------------- choosing a store
 BACKENDS = {BACKEND_FILE: FileStore, BACKEND_VAULT: VaultStore}
 

@@ -23,6 +23,7 @@ from konnect_helpers import (
     INITIAL_CLIENT_ID,
     Portal,
     app_args,
+    dcr_args,
     curity_args,
     gateway_status,
     prepare_curity,
@@ -201,3 +202,32 @@ def test_a_dcr_credential_store_the_run_cannot_write_fails_before_curity_is_writ
     assert result.get("failed") is True and "policies deny" in result["msg"], text
     assert sandbox.writes("curity-admin") == [] and store_writes(openbao, mark) == []
     assert "client_secret" not in result
+
+
+# --------------------------------------------------------------------------- the info modules
+def test_the_info_modules_tell_whether_a_record_is_stored_and_its_version_never_its_value(
+        runner, sandbox, openbao, vault, prefix):
+    info, portal = sandbox.info, Portal(sandbox.info, "v3")
+    secret = prepare_curity(runner, sandbox)
+    openbao.write(prefix + "/dcr-credentials/" + INITIAL_CLIENT_ID, {"client_id": INITIAL_CLIENT_ID,
+                                                                     "client_secret": secret})
+    mark = openbao.audit_mark()
+    result, text = runner.module("curity_token_info", curity_args(
+        info, secret_store=dict(vault, path=prefix + "/dcr-credentials/" + INITIAL_CLIENT_ID)))
+    assert result.get("failed") is not True, text
+    assert result["secret_store"]["stored"] is True and result["secret_store"]["version"] == 1, result
+    assert secret not in text and store_writes(openbao, mark) == []
+
+    result, text = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))
+    assert result.get("verified") is True, text
+    result, text = runner.module("portal_application", app_args(info, portal, secret_store=vault))
+    assert result.get("failed") is not True, text
+    args = dict(portal_url=portal.url, developer_email=info["developer_email"],
+                developer_password=info["developer_password"], names=[APP_NAME], secret_store=vault)
+    mark = openbao.audit_mark()
+    listed, text = runner.module("portal_application_info", args)
+    assert listed.get("failed") is not True, text
+    record = listed["applications"][0]["secret_store"]
+    assert record["stored"] is True and record["path"] == "devportal-dcr/applications/" + APP_NAME
+    assert record["version"] == openbao.current_version("devportal-dcr/applications/" + APP_NAME)
+    assert result["client_secret"] not in text and store_writes(openbao, mark) == []
