@@ -314,7 +314,7 @@ registration_endpoint:
   sample: https://idsvr.example.com/token-service/oauth-registration
 secret_store:
   description:
-    - The DCR credential's record in O(secret_store) (null without it), never a value. RV(secret_store.action) is
+    - The DCR credential's record in O(secret_store) (null without it), never a value. Its C(action) is
       V(create) or V(update) when this task wrote it (in check mode, would write it), V(keep) when it already held
       the secret, null when the run does not set the secret. Its other keys are those of the same return value of
       M(devportal.dcr.portal_application) (C(backend), C(location), C(path), C(fields), C(version),

@@ -29,7 +29,7 @@ author:
 extends_documentation_fragment:
   - devportal.dcr.curity
   - devportal.dcr.info
-  - devportal.dcr.secret_store.info
+  - devportal.dcr.secret_store.report
   - devportal.dcr.attributes.info_module
   - devportal.dcr.attributes.actiongroup_curity
 options:

@@ -30,8 +30,8 @@ description:
     run chooses a fresh one before any write and sets it on both sides; an interrupted first run is finished by a plain
     re-run. Whenever the Curity step sets a secret (creation, a given secret that no longer works, rotation), the
     Konnect step sends it in the same run and Konnect verifies it.
-  - B(The secret store.) With O(secret_store) (V(vault) only: each record has its documented path, so
-    O(secret_store.path) is not set here), the DCR credential's step and every application's step (unless the
+  - B(The secret store.) With O(secret_store) (V(vault) only, and without O(secret_store.path), since each record
+    goes to its documented path), the DCR credential's step and every application's step (unless the
     application names a C(secret_store) of its own) keep the secrets they set or receive in the store, right after the
     write that made them (see M(devportal.dcr.curity_token) and M(devportal.dcr.portal_application)). Their plans check
     the store (reachable, credentials valid, path writable) and read the records, so a bad token or a path the policy
@@ -308,7 +308,7 @@ notes:
 applications:
   description:
     - Per application name - C(application_id), C(client_id), C(auth_strategy_id), C(registrations), C(pending),
-      C(credentials_file), C(secret_store) (the record in O(secret_store): whether it is or would be written, its
+      C(credentials_file), C(secret_store) (the record in O(secret_store) - whether it is or would be written, its
       path and versions, never a value; see the same return value of M(devportal.dcr.portal_application)), and
       C(client_secret) when this run received one (shown once by Konnect).
   returned: always

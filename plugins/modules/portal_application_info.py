@@ -28,7 +28,7 @@ extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.konnect.portal
   - devportal.dcr.info
-  - devportal.dcr.secret_store.info
+  - devportal.dcr.secret_store.report
   - devportal.dcr.attributes.info_module
   - devportal.dcr.attributes.actiongroup_konnect
 options:

@@ -170,7 +170,7 @@ def test_the_dcr_credential_s_generated_and_rotated_secrets_are_stored_as_versio
     result, text = runner.module("curity_token", curity_args(info, secret_store=store), check=True, diff=True)
     assert result.get("failed") is not True, text
     assert result["secret_store"]["action"] == "create" and store_writes(openbao, mark) == []
-    assert [e for e in sandbox.writes("curity-admin")] == []
+    assert sandbox.writes("curity-admin") == []
 
     result, text = runner.module("curity_token", curity_args(info, secret_store=store))
     assert result.get("failed") is not True, text
@@ -231,3 +231,28 @@ def test_the_info_modules_tell_whether_a_record_is_stored_and_its_version_never_
     assert record["stored"] is True and record["path"] == "devportal-dcr/applications/" + APP_NAME
     assert record["version"] == openbao.current_version("devportal-dcr/applications/" + APP_NAME)
     assert result["client_secret"] not in text and store_writes(openbao, mark) == []
+
+
+def test_a_dcr_credential_record_someone_else_wrote_meanwhile_is_not_overwritten_and_the_secret_stays_in_the_result(
+        runner, sandbox, openbao, vault, prefix):
+    info = sandbox.info
+    path = prefix + "/dcr-credentials/" + INITIAL_CLIENT_ID
+    # Curity answers the write late; meanwhile someone else writes the record the plan read as absent.
+    sandbox.fault(service="curity-admin", method="PATCH", path_regex=r".", delay_s=3, count=1)
+    done = {}
+    task = threading.Thread(target=lambda: done.update(zip(("result", "text"), runner.module(
+        "curity_token", curity_args(info, secret_store=dict(vault, path=path))))))
+    task.start()
+    deadline = time.monotonic() + 60
+    while not any(r["path"] == "secret/data/" + path for r in openbao.audit_requests()):
+        assert time.monotonic() < deadline, "the plan did not read the record"
+        time.sleep(0.05)
+    openbao.write(path, {"client_secret": "someone-else-s"})
+    task.join(120)
+    result, text = done["result"], done["text"]
+    assert result.get("failed") is True, text
+    assert "the secret store could not keep it" in result["msg"] and "Nothing was overwritten" in result["msg"], \
+        result["msg"]
+    assert "it is in this result's client_secret" in result["msg"]
+    assert result["client_secret"] and result["client_secret"] not in result["msg"]
+    assert openbao.read(path) == ({"client_secret": "someone-else-s"}, 1)
