@@ -202,8 +202,9 @@ def test_the_backend_is_required_and_auth_methods_are_listed(clean_env):
     assert "auth_method" in messages and "token, approle" in messages
 
 
-def test_the_doc_fragment_documents_exactly_the_argument_spec():
-    doc = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]["secret_store"]
+@pytest.mark.parametrize("variant", ["DOCUMENTATION", "REPORT"])
+def test_the_doc_fragment_documents_exactly_the_argument_spec(variant):
+    doc = yaml.safe_load(getattr(ModuleDocFragment, variant))["options"]["secret_store"]
     spec = ss.secret_store_argument_spec()["secret_store"]
     assert doc["type"] == spec["type"]
     assert sorted(doc["suboptions"]) == sorted(spec["options"])
@@ -365,3 +366,70 @@ def test_file_store_probe(tmp_path):
             assert not store.probe(str(locked / "x.json")).ok
         finally:
             locked.chmod(0o700)
+
+
+# ----------------------------------------------------------------------------- a module's record
+class FakeModule:
+    """What Keeping and records_info use of an AnsibleModule."""
+
+    def __init__(self, options, check_mode=False):
+        self.params = {"secret_store": options}
+        self.check_mode = check_mode
+        self.no_log_values = set()
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def fail_json(self, **kwargs):
+        raise AssertionError(kwargs)
+
+
+def test_keeping_plans_with_unknown_values_then_keeps_against_the_plans_read(tmp_path):
+    path = str(tmp_path / "app.json")
+    module = FakeModule({"backend": "file", "path": path})
+    keeping = ss.Keeping.from_module(module, ss.application_path("ignored-for-a-file"))
+    assert keeping.path == path
+    write = keeping.plan({"client_id": UNKNOWN, "client_secret": UNKNOWN})
+    assert write.action == "create" and keeping.changed and not os.path.exists(path)
+    assert keeping.view()["action"] == "create"
+    kept = keeping.keep({"client_id": "c1", "client_secret": SECRET})
+    assert kept.written is not None and json.load(open(path))["client_secret"] == SECRET
+    assert SECRET in module.no_log_values and SECRET not in json.dumps(keeping.view())
+    # The same values again: nothing written.
+    again = ss.Keeping.from_module(module, "ignored")
+    again.plan({"client_id": "c1", "client_secret": SECRET})
+    assert not again.changed and again.keep({"client_id": "c1", "client_secret": SECRET}).written is None
+
+
+def test_keeping_never_overwrites_a_record_written_after_the_plan(tmp_path):
+    path = tmp_path / "app.json"
+    keeping = ss.Keeping.from_module(FakeModule({"backend": "file", "path": str(path)}), "ignored")
+    keeping.plan({"client_id": UNKNOWN, "client_secret": UNKNOWN})
+    path.write_text(json.dumps({"client_id": "someone-else"}))
+    with pytest.raises(SecretConflict):
+        keeping.keep({"client_id": "c1", "client_secret": SECRET})
+    assert json.loads(path.read_text()) == {"client_id": "someone-else"}
+
+
+def test_keeping_in_check_mode_plans_and_refuses_to_write(tmp_path):
+    path = tmp_path / "app.json"
+    keeping = ss.Keeping.from_module(FakeModule({"backend": "file", "path": str(path)}, check_mode=True), "ignored")
+    keeping.plan({"client_id": UNKNOWN, "client_secret": UNKNOWN})
+    with pytest.raises(SecretStoreError):
+        keeping.keep({"client_id": "c1", "client_secret": SECRET})
+    assert not path.exists()
+
+
+def test_no_store_no_keeping_and_no_report():
+    assert ss.Keeping.from_module(FakeModule(None), "x") is None
+    assert ss.records_info(FakeModule(None), ["x"]) is None
+
+
+def test_records_info_tells_stored_and_version_never_a_value(tmp_path):
+    path = tmp_path / "app.json"
+    module = FakeModule({"backend": "file", "path": str(path)})
+    assert ss.records_info(module, ["ignored"])[0]["stored"] is False
+    path.write_text(json.dumps({"client_id": "c1", "client_secret": SECRET}))
+    report = ss.records_info(module, ["ignored"])
+    assert report[0]["stored"] is True and report[0]["version"] is None and SECRET not in json.dumps(report)
