@@ -395,14 +395,37 @@ class Setup:
             self.action.end_plans()
             self.discard_ahead()
         if self.action.check_mode:
+            self.note_store()
             return self.outcome()
         try:
             self.apply_present() if self.present else self.apply_absent()
             if self.present and "verify" in self.phases and self.params["request"]:
                 self.request()
         except StepFailed as exc:
+            self.note_store()
             return self.failure(exc, planning=False)
+        self.note_store()
         return self.outcome()
+
+    def note_store(self):
+        """A note for each record of the secret store the run wrote (in check mode, would write): where, which version;
+        never a value."""
+        for step in ([self.token] if self.token is not None else []) + self.apps:
+            view = guarded(lambda step=step: as_dict(as_dict(step.result or step.plan).get("secret_store")), {})
+            if view.get("action") not in ("create", "update"):
+                continue
+            what = ("the DCR credential's secret" if step.key == "token"
+                    else "the client id and secret of application %s" % text_of(step.label))
+            if step.result is None:
+                if not self.action.check_mode:
+                    continue
+                done = "would be written to"
+            elif view.get("written_version") is None:
+                continue
+            else:
+                done = "written to"
+            version = " (version %s)" % text_of(view["written_version"]) if view.get("written_version") else ""
+            self.notes.append("Secret store: %s %s %s%s." % (what, done, text_of(view.get("location")), version))
 
     # -- plans started ahead --------------------------------------------------------------------------
     def start_ahead(self, module, args, then=None, urgent=False):

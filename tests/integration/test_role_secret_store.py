@@ -60,6 +60,7 @@ def test_dry_run_run_re_run_and_rotation_keep_the_secrets_in_the_store(play, san
     assert_ok(rc, checked)
     assert config_writes(sandbox) == [] and openbao.writes_since(mark) == []
     assert recap(checked)["changed"] == 1
+    assert "Secret store: the client id and secret of application demo-app would be written to" in checked
 
     # The run: both records at their documented paths; the gateway accepts what a later job reads back.
     rc, output = play(env=vault, extra_vars=extra(sandbox))
@@ -74,6 +75,10 @@ def test_dry_run_run_re_run_and_rotation_keep_the_secrets_in_the_store(play, san
     # The DCR credential's secret is the one Curity and Konnect hold: Konnect's provider check passed with it.
     assert any(e["path"].endswith("/verify") and e["status"] == 200 for e in sandbox.requests())
     assert sorted(openbao.writes_since(mark)) == ["create secret/data/" + APP, "create secret/data/" + DCR]
+    # The output says where each secret went and its version, never the value.
+    assert "Secret store: the client id and secret of application demo-app written to Vault KV v2 secret/" + APP in \
+        output and "(version 1)" in output, output[-4000:]
+    assert "Secret store: the DCR credential's secret written to Vault KV v2 secret/" + DCR in output
 
     # A re-run: nothing written anywhere; the gateway request takes the credentials from the store.
     sandbox.clear_requests()
