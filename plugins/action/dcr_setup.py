@@ -64,6 +64,14 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     read_credentials_record,
 )
 from ansible_collections.devportal.dcr.plugins.module_utils._module import STEP_OPTION
+from ansible_collections.devportal.dcr.plugins.module_utils._secret_store import (
+    BACKEND_FILE,
+    OPTION as STORE_OPTION,
+    SecretStoreError,
+    application_path,
+    dcr_credential_path,
+    store_from_options,
+)
 from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
 
 CURITY_OPTIONS = ("admin_url", "admin_username", "admin_password", "profile_id", "validate_certs", "ca_path", "timeout")
@@ -164,6 +172,7 @@ class ActionModule(ActionBase):
             return setup.unexpected(exc)
         finally:
             self.end_plans()
+            setup.close_store()
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
     def validated_args(self):
@@ -182,6 +191,11 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail("%s must be a dictionary (the arguments of the %s step's module), got %s."
                                         % (key, key, kind))
             bulk[key], args[key] = value, {}  # validated as an empty dictionary, then given back
+        store = args.get(STORE_OPTION)
+        if isinstance(store, dict):
+            # An unset role variable arrives as None or "": left out, so that the option's default and its environment
+            # variable (VAULT_ADDR, VAULT_TOKEN, ...) apply.
+            args[STORE_OPTION] = dict((k, v) for k, v in store.items() if v is not None and v != "")
         result = ArgumentSpecValidator(argument_spec()).validate(args)
         if result.error_messages:
             msg = result.errors.msg
@@ -190,6 +204,14 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(msg)
         params = dict(args, **result.validated_parameters)
         params.update(bulk)
+        store = params.get(STORE_OPTION)
+        if store and store["backend"] == BACKEND_FILE:
+            raise AnsibleActionFail("%s.backend file keeps one record per file: give each application its own "
+                                    "credentials_file instead (or use the vault backend)." % STORE_OPTION)
+        if store and store.get("path"):
+            raise AnsibleActionFail("%s.path cannot be set here: each record the run keeps goes to its documented path "
+                                    "(%s, %s)." % (STORE_OPTION, application_path("<application name>"),
+                                                   dcr_credential_path("<Curity client id>")))
         request = params.get("request")
         if request:
             problem = request_url_problem(request["url"])
@@ -314,6 +336,10 @@ class Setup:
         self.portal = dict((k, v) for k, v in (params["portal"] or {}).items() if v is not None)
         self.secret = ((params["token"] or {}).get("secret")) or None  # the DCR credential's secret, when given
         self.fresh = None  # a secret this run chose for the DCR credential
+        # The secret store the steps keep their records in (as validated here: unset options left out).
+        self.store_options = dict((k, v) for k, v in (params.get(STORE_OPTION) or {}).items() if v is not None) or None
+        self.store = None  # that store, as read from here (read only): the DCR credential's and applications' records
+        self.store_secrets = set()  # the values it read
         self.notes = []
         self.steps = []
         self.claims = self.scopes = self.token = self.dcr = None
@@ -339,7 +365,25 @@ class Setup:
         if args.get("approve_registrations"):
             for key, value in self.konnect.items():
                 args.setdefault(key, value)
+        if self.store_options and args.get("state", "present") == "present":
+            args.setdefault(STORE_OPTION, self.store_options)
         return args
+
+    # -- the secret store, read from here ----------------------------------------------------------
+    def stored(self, options, path):
+        """The record at ``path`` of the store ``options`` (None when there is none).  SecretStoreError naming the
+        problem.  The store is reached from where Ansible runs, as the gateway request is."""
+        if options is not self.store_options:
+            return None  # an application with a store of its own: its module keeps it, this run does not read it
+        if self.store is None:
+            self.store = store_from_options(options, read_only=True, warn=self.action.warnings.append,
+                                            register_secret=self.store_secrets.add)
+        record = self.store.read(self.store.check_path(path))
+        return record.data if record is not None and record.stored else None
+
+    def close_store(self):
+        if self.store is not None:
+            guarded(self.store.close, None)
 
     # -- the run -----------------------------------------------------------------------------------
     def run(self):
@@ -351,14 +395,37 @@ class Setup:
             self.action.end_plans()
             self.discard_ahead()
         if self.action.check_mode:
+            self.note_store()
             return self.outcome()
         try:
             self.apply_present() if self.present else self.apply_absent()
             if self.present and "verify" in self.phases and self.params["request"]:
                 self.request()
         except StepFailed as exc:
+            self.note_store()
             return self.failure(exc, planning=False)
+        self.note_store()
         return self.outcome()
+
+    def note_store(self):
+        """A note for each record of the secret store the run wrote (in check mode, would write): where, which version;
+        never a value."""
+        for step in ([self.token] if self.token is not None else []) + self.apps:
+            view = guarded(lambda step=step: as_dict(as_dict(step.result or step.plan).get("secret_store")), {})
+            if view.get("action") not in ("create", "update"):
+                continue
+            what = ("the DCR credential's secret" if step.key == "token"
+                    else "the client id and secret of application %s" % text_of(step.label))
+            if step.result is None:
+                if not self.action.check_mode:
+                    continue
+                done = "would be written to"
+            elif view.get("written_version") is None:
+                continue
+            else:
+                done = "written to"
+            version = " (version %s)" % text_of(view["written_version"]) if view.get("written_version") else ""
+            self.notes.append("Secret store: %s %s %s%s." % (what, done, text_of(view.get("location")), version))
 
     # -- plans started ahead --------------------------------------------------------------------------
     def start_ahead(self, module, args, then=None, urgent=False):
@@ -429,7 +496,10 @@ class Setup:
         if self.in_phase("curity", "scopes"):
             self.scopes = self.step("scopes", "curity_scope", dict(params["scopes"], state="present"), self.curity)
         if self.in_phase("curity", "token"):
-            self.token = self.step("token", "curity_token", dict(params["token"], state="present"), self.curity)
+            token = dict(params["token"], state="present")
+            if self.store_options:
+                token.setdefault(STORE_OPTION, self.store_options)
+            self.token = self.step("token", "curity_token", token, self.curity)
         # Started ahead: these plans' input is what the planner sends when no earlier step creates what they use;
         # the Konnect step's once the DCR credential's plan gives the issuer, and the applications' once the Konnect
         # step's plan gives the auth strategy (or at once, without that step).
@@ -541,11 +611,37 @@ class Setup:
                                                "secret, which Curity never returns: run the curity phase in the same run "
                                                "(it sets a fresh secret on both sides) or give the secret (role: "
                                                "dcr_curity_client_secret). Nothing was changed."})
+        if self.read_back():
+            return
         self.fresh = secrets.token_urlsafe(32)
         self.token.args.update(secret=self.fresh, update_secret="always")
         self.plan_token()
         self.notes.append("The DCR provider does not exist yet: this run sets a fresh secret on the DCR credential "
                           "%r and hands it to Konnect." % self.token.args.get("client_id", "konnect-dcr"))
+
+    def read_back(self):
+        """Before choosing a fresh secret: the DCR credential's secret a run before this one kept in the secret store
+        (a first run interrupted after Curity's write), handed to both sides instead.  True when there is one."""
+        options = self.token.args.get(STORE_OPTION)
+        if not options or options is not self.store_options:
+            return False
+        client_id = self.token.args.get("client_id") or "konnect-dcr"
+        try:
+            record = self.stored(options, dcr_credential_path(client_id)) or {}
+        except SecretStoreError as exc:
+            raise StepFailed(self.token, {"msg": "The secret store cannot be read: %s" % exc})
+        secret = record.get("client_secret")
+        if not isinstance(secret, str) or not secret or record.get("client_id", client_id) != client_id:
+            return False
+        self.secret = secret
+        # Curity is checked with it (a token request); without that check it is set again, which changes nothing.
+        self.token.args.update(secret=secret)
+        if self.token.args.get("verify") is False:
+            self.token.args["update_secret"] = "always"
+        self.plan_token()
+        self.notes.append("The DCR provider does not exist yet: this run hands Konnect the secret of the DCR credential "
+                          "%r kept in the secret store by an earlier run." % client_id)
+        return True
 
     def plan_applications(self):
         if "application" not in self.phases:
@@ -699,6 +795,11 @@ class Setup:
         if not record.get("client_secret"):
             path = app.args.get("credentials_file")
             record = as_dict(self.action.read_credentials_file(path) if path else None)
+        if not record.get("client_secret") and app.args.get(STORE_OPTION):
+            try:
+                record = as_dict(self.stored(app.args[STORE_OPTION], application_path(app.label)))
+            except SecretStoreError as exc:
+                raise KonnectError(str(exc))
         if all(isinstance(record.get(key), str) and record[key] for key in ("client_id", "client_secret")):
             return {"client_id": record["client_id"], "client_secret": record["client_secret"]}
         return None
@@ -779,7 +880,7 @@ class Setup:
         for app in self.apps:
             view = as_dict(app.result or app.plan)
             entry = dict((k, view.get(k)) for k in ("application_id", "client_id", "auth_strategy_id", "registrations",
-                                                    "pending", "credentials_file") if k in view)
+                                                    "pending", "credentials_file", "secret_store") if k in view)
             if view.get("client_secret"):
                 entry["client_secret"] = view["client_secret"]
             out[text_of(app.label)] = entry
@@ -790,6 +891,8 @@ class Setup:
             return {}
         view = as_dict(self.token.result or self.token.plan)
         out = dict(client_id=view.get("client_id"), changed=self.token.changed)
+        if view.get("secret_store"):
+            out["secret_store"] = view["secret_store"]
         # The fresh secret once the apply pass sent it to Curity (also when that step failed half-way).
         secret = view.get("client_secret") or (self.fresh if self.token.result is not None else None)
         if secret:
@@ -827,6 +930,7 @@ class Setup:
         values = [(self.params.get(group) or {}).get(key) for group, key in (
             ("curity", "admin_password"), ("konnect", "konnect_token"), ("portal", "developer_password"))]
         values += [self.secret, self.fresh] + [as_dict(app.result).get("client_secret") for app in self.apps]
+        values += list(self.store_secrets) + [(self.store_options or {}).get(key) for key in ("token", "secret_id")]
         for value in values:
             if isinstance(value, str) and value:
                 found |= _http.credential_forms(("", value))

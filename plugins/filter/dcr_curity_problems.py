@@ -41,6 +41,10 @@ SCOPE_KEYS = ("name", "description", "claims", "time_to_live", "required", "expo
 ENTRY_MESSAGES = 5
 SECRETS = ("dcr_curity_admin_password", "dcr_curity_konnect_token", "dcr_curity_developer_password",
            "dcr_curity_client_secret")
+# The Vault secret store's connection: its variable or the environment variables of the store's options.
+VAULT_URL = ("dcr_curity_secret_store_url", ("VAULT_ADDR",))
+VAULT_LOGIN = (("dcr_curity_secret_store_token", ("VAULT_TOKEN",)),
+               ("dcr_curity_secret_store_role_id", ("ANSIBLE_HASHI_VAULT_ROLE_ID", "VAULT_ROLE_ID")))
 
 
 def _text(value):
@@ -80,6 +84,9 @@ class Checker:
     def given(self, option):
         """A connection setting, from its variable or its environment variable."""
         return _set(self.v.get("dcr_curity_" + option)) or bool(os.environ.get(ENV[option]))
+
+    def vault_given(self, variable, names):
+        return _set(self.v.get(variable)) or any(os.environ.get(name) for name in names)
 
     def uses_approval(self):
         return "application" in self.active and any(a.get("approve_registrations") for a in self.apps)
@@ -142,6 +149,12 @@ class Checker:
             "dcr_curity_developer_password, or KONNECT_PORTAL_URL, KONNECT_DEVELOPER_EMAIL and "
             "KONNECT_DEVELOPER_PASSWORD (an AWX credential of the collection's \"Kong Konnect Dev Portal developer\" "
             "type).")
+        yield (not (preflight and present and get("dcr_curity_secret_store") == "vault") or (
+            self.vault_given(*VAULT_URL) and any(self.vault_given(*login) for login in VAULT_LOGIN)),
+            "The Vault secret store (dcr_curity_secret_store: vault) is not configured: set dcr_curity_secret_store_url "
+            "and dcr_curity_secret_store_token (or dcr_curity_secret_store_role_id and _secret_id), or the environment "
+            "variables VAULT_ADDR and VAULT_TOKEN (or VAULT_ROLE_ID and VAULT_SECRET_ID; an AWX credential of the "
+            "collection's \"HashiCorp Vault secret store (devportal.dcr)\" type sets them).")
         yield ("konnect" not in active or _set(get("dcr_curity_portal")),
                "dcr_curity_portal must name the Dev Portal (its name or id) for the konnect phase.")
         yield (len(set(map(_text, self.app_names))) == len(self.app_names),

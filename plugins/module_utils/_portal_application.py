@@ -42,6 +42,13 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     utc_now,
     write_credentials_file,
 )
+from ansible_collections.devportal.dcr.plugins.module_utils._secret_store import (
+    UNKNOWN,
+    Keeping,
+    SecretStoreError,
+    application_path,
+    secret_store_argument_spec,
+)
 
 NEW_SECRET = "(new secret)"
 
@@ -61,6 +68,7 @@ def argument_spec():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         settle_timeout=settle_option(),
     )
+    spec.update(secret_store_argument_spec())
     return spec
 
 
@@ -106,9 +114,10 @@ def client_id_of(app):
 class Task:
     """Reads the current state once, plans once, then (outside check mode) applies the plan."""
 
-    def __init__(self, module):
+    def __init__(self, module, keeping=None):
         self.module = module
         self.params = module.params
+        self.keeping = keeping  # the application's record in the secret store, when one is set
         # What a fresh strategy, publication or registration makes Konnect refuse for a while is asked again.
         self.settle = Settle(self.params["settle_timeout"])
         self.portal = DeveloperPortal.from_module(module)
@@ -206,7 +215,16 @@ class Task:
         if self.rotate:
             plan.add(_engine.Change("client_secret", _engine.UPDATE, {"client_secret": _engine.SECRET_MASK},
                                     {"client_secret": NEW_SECRET}))
+        if self.keeping is not None and (self.app is None or self.rotate):
+            # Checked (reachable, token valid, path allowed) and read before anything is written anywhere; what only
+            # Konnect's answer tells is UNKNOWN here.
+            plan.add(self.keeping.plan(self._record(UNKNOWN)).change)
         return plan
+
+    def _record(self, secret):
+        """The application's record in the secret store."""
+        return {"application_id": (self.app or {}).get("id") or UNKNOWN, "client_id": client_id_of(self.app) or UNKNOWN,
+                "client_secret": secret, "portal_url": self.params["portal_url"]}
 
     def _app_view(self):
         if self.app is None:
@@ -281,22 +299,34 @@ class Task:
                              "Client Registration.")
 
     def _received(self, secret):
-        """A secret issued by Konnect: hidden from every output at once, then stored in the credentials file."""
+        """A secret issued by Konnect: hidden from every output at once, then kept in the secret store and the
+        credentials file."""
         if not secret:
             return
         self.secret = secret
         self.module.no_log_values.add(secret)
-        if not self.params["credentials_file"]:
-            return
+        if self.keeping is not None:
+            try:
+                self.keeping.keep(self._record(secret))
+            except SecretStoreError as exc:
+                raise IssuedSecretError("Konnect issued the client secret of %r but the secret store could not keep it: "
+                                        "%s The secret is in this result's client_secret: keep it from there, since it "
+                                        "cannot be read again." % (self.params["name"], str(exc).rstrip(".") + "."),
+                                        self.result())
+        if self.params["credentials_file"]:
+            self._write_file(secret)
+
+    def _write_file(self, secret):
         record = {"application_id": self.app["id"], "client_id": client_id_of(self.app), "client_secret": secret,
                   "portal_url": self.params["portal_url"], "created_at": utc_now()}
         try:
             self.backup = write_credentials_file(self.params["credentials_file"], record)
         except (IOError, OSError, KonnectError) as exc:
             raise IssuedSecretError("Konnect issued the client secret of %r but credentials_file %r could not be written "
-                                    "(%s). The secret is in this result's client_secret: keep it from there, since it "
+                                    "(%s). The secret is in this result's client_secret%s: keep it from there, since it "
                                     "cannot be read again." % (self.params["name"], self.params["credentials_file"],
-                                                               getattr(exc, "strerror", None) or exc), self.result())
+                                                               getattr(exc, "strerror", None) or exc, self._file_note()),
+                                    self.result())
         self.written = self.params["credentials_file"]
 
     def _register(self, target):
@@ -339,9 +369,12 @@ class Task:
 
     # -- result -------------------------------------------------------------------
     def _file_note(self):
+        notes = []
         if self.written:
-            return " and in credentials_file %r" % self.written
-        return ""
+            notes.append(" and in credentials_file %r" % self.written)
+        if self.keeping is not None and self.keeping.kept is not None:
+            notes.append(" and in %s" % self.keeping.store.location(self.keeping.path))
+        return "".join(notes)
 
     def result(self):
         exists = self.params["state"] == "present" and self.app is not None
@@ -357,7 +390,8 @@ class Task:
             client_id=client_id_of(self.app) if exists else None,
             auth_strategy_id=((self.app or {}).get("auth_strategy") or {}).get("id") if exists else None,
             registrations=registrations, pending=sorted(r["target"] for r in registrations if r["status"] == "pending"),
-            credentials_file=self.written, credentials_backup=self.backup)
+            credentials_file=self.written, credentials_backup=self.backup,
+            secret_store=self.keeping.view() if self.keeping is not None else None)
 
 
 def describe(exc):
@@ -387,24 +421,30 @@ def finish(module, result, secret=None, msg=None):
 def main():
     module = DcrModule(argument_spec=argument_spec(), supports_check_mode=True)
     _http.ensure_requests(module)
-    task = None
+    task = keeping = None
     try:
-        check_input(module.params)
-        task = Task(module)
-        if not module.check_mode:
-            task.apply()
-    except IssuedSecretError as exc:
-        finish(module, exc.result, task.secret if task else None, str(exc))
-    except (KonnectError, _http.HttpError, _http.TransportError) as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:  # pylint: disable=broad-except
-        # No traceback for an odd answer, and never one that loses an issued secret.
-        if task is not None and task.secret:
-            try:
-                result = task.result()
-            except Exception:  # pylint: disable=broad-except
-                result = {"changed": True, "credentials_file": task.written}
-            finish(module, result, task.secret,
-                   "%s The client secret issued by this task is in this result's client_secret." % describe(exc))
-        module.fail_json(msg=describe(exc))
-    finish(module, task.result(), task.secret)
+        try:
+            check_input(module.params)
+            if module.params["state"] == "present":
+                keeping = Keeping.from_module(module, application_path(module.params["name"]))
+            task = Task(module, keeping)
+            if not module.check_mode:
+                task.apply()
+        except IssuedSecretError as exc:
+            finish(module, exc.result, task.secret if task else None, str(exc))
+        except (KonnectError, SecretStoreError, _http.HttpError, _http.TransportError) as exc:
+            module.fail_json(msg=str(exc))
+        except Exception as exc:  # pylint: disable=broad-except
+            # No traceback for an odd answer, and never one that loses an issued secret.
+            if task is not None and task.secret:
+                try:
+                    result = task.result()
+                except Exception:  # pylint: disable=broad-except
+                    result = {"changed": True, "credentials_file": task.written}
+                finish(module, result, task.secret,
+                       "%s The client secret issued by this task is in this result's client_secret." % describe(exc))
+            module.fail_json(msg=describe(exc))
+        finish(module, task.result(), task.secret)
+    finally:
+        if keeping is not None:
+            keeping.close()

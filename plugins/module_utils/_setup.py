@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.devportal.dcr.plugins.module_utils._secret_store import secret_store_argument_spec
+
 PHASES = ("curity", "konnect", "application", "verify")
 
 
@@ -63,4 +65,6 @@ def argument_spec():
             ca_path=dict(type="path"),
             timeout=dict(type="int", default=30),
         )),
+        # Handed to the DCR credential's and the applications' steps (each keeps its record at its documented path).
+        **secret_store_argument_spec()
     )

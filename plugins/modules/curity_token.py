@@ -29,6 +29,11 @@ description:
     endpoint found through discovery, and fails with a clear message when it cannot. The token is never shown.
   - Curity keeps only a hash of a client secret, so an existing secret is never read back nor blindly rewritten; see
     O(update_secret).
+  - With O(secret_store), whenever the run sets the client's secret (generated or given, on creation, with
+    O(update_secret=always), or a given secret that no longer works), that secret is kept in the store right after the
+    write on Curity, at V(devportal-dcr/dcr-credentials/<client_id>) unless O(secret_store.path) says otherwise; the
+    store is checked (reachable, credentials valid, path writable) and the record read before the first write. A run
+    that does not set the secret sends nothing to the store.
   - "Request budget - every read is a plain GET of an exact subtree (never the RESTCONF C(fields) parameter), so the
     number of requests does not depend on the number of scopes, claims or clients. A run that changes nothing sends a
     GET of the client, of the DCR settings and of the profile's client capabilities; of its token issuers when
@@ -52,6 +57,7 @@ author:
   - devportal.dcr contributors (@devportal-dcr)
 extends_documentation_fragment:
   - devportal.dcr.curity
+  - devportal.dcr.secret_store
   - devportal.dcr.attributes
   - devportal.dcr.attributes.actiongroup_curity
 attributes:
@@ -308,6 +314,18 @@ registration_endpoint:
   returned: when O(issuer) is set and O(state=present)
   type: str
   sample: https://idsvr.example.com/token-service/oauth-registration
+secret_store:
+  description:
+    - The DCR credential's record in O(secret_store) (null without it), never a value. Its C(action) is
+      V(create) or V(update) when this task wrote it (in check mode, would write it), V(keep) when it already held
+      the secret, null when the run does not set the secret. Its other keys are those of the same return value of
+      M(devportal.dcr.portal_application) (C(backend), C(location), C(path), C(fields), C(version),
+      C(written_version)).
+  returned: always
+  type: dict
+  sample: {"backend": "vault", "path": "devportal-dcr/dcr-credentials/konnect-dcr", "action": "create",
+           "fields": ["client_id", "client_secret"], "version": null, "written_version": 1,
+           "location": "Vault KV v2 secret/devportal-dcr/dcr-credentials/konnect-dcr at https://vault.example.com:8200"}
 secret_changed:
   description:
     - Whether the run sets the client's secret (the client is created, O(update_secret=always), or the given O(secret)

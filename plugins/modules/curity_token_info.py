@@ -29,6 +29,7 @@ author:
 extends_documentation_fragment:
   - devportal.dcr.curity
   - devportal.dcr.info
+  - devportal.dcr.secret_store.report
   - devportal.dcr.attributes.info_module
   - devportal.dcr.attributes.actiongroup_curity
 options:
@@ -87,6 +88,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+secret_store:
+  description:
+    - With O(secret_store), the DCR credential's record - C(backend), C(location), C(path), C(stored) (whether a
+      record holds a value) and C(version) (Vault; null when there is no record). Never a value. Null without
+      O(secret_store).
+  returned: always
+  type: dict
+  sample: {"backend": "vault", "path": "devportal-dcr/dcr-credentials/konnect-dcr", "stored": true, "version": 2,
+           "location": "Vault KV v2 secret/devportal-dcr/dcr-credentials/konnect-dcr at https://vault.example.com:8200"}
 client_id:
   description: Id of the client.
   returned: always
@@ -274,6 +284,12 @@ from ansible_collections.devportal.dcr.plugins.module_utils._curity import (
 )
 from ansible_collections.devportal.dcr.plugins.module_utils._curity_credential import CredentialConfig
 from ansible_collections.devportal.dcr.plugins.module_utils._info import Query, info_argument_spec
+from ansible_collections.devportal.dcr.plugins.module_utils._secret_store import (
+    SecretStoreError,
+    dcr_credential_path,
+    records_info,
+    secret_store_argument_spec,
+)
 
 
 def main():
@@ -284,6 +300,7 @@ def main():
         userinfo_issuer_id=dict(type="str", default="userinfo"),
     )
     spec.update(info_argument_spec())
+    spec.update(secret_store_argument_spec())
     module = DcrModule(argument_spec=spec, supports_check_mode=True)
     query = Query(module)
     params = module.params
@@ -304,6 +321,11 @@ def main():
             registration = metadata.get("registration_endpoint")
             result.update(issuer=runtime.issuer, token_endpoint=metadata["token_endpoint"],
                           registration_endpoint=registration if isinstance(registration, str) else None)
+        try:
+            stored = records_info(module, [dcr_credential_path(params["client_id"])])
+        except SecretStoreError as exc:
+            raise CurityError(str(exc))
+        result["secret_store"] = stored[0] if stored else None
     query.exit(**result)
 
 

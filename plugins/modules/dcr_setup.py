@@ -30,6 +30,16 @@ description:
     run chooses a fresh one before any write and sets it on both sides; an interrupted first run is finished by a plain
     re-run. Whenever the Curity step sets a secret (creation, a given secret that no longer works, rotation), the
     Konnect step sends it in the same run and Konnect verifies it.
+  - B(The secret store.) With O(secret_store) (V(vault) only, and without O(secret_store.path), since each record
+    goes to its documented path), the DCR credential's step and every application's step (unless the
+    application names a C(secret_store) of its own) keep the secrets they set or receive in the store, right after the
+    write that made them (see M(devportal.dcr.curity_token) and M(devportal.dcr.portal_application)). Their plans check
+    the store (reachable, credentials valid, path writable) and read the records, so a bad token or a path the policy
+    forbids fails the run in the plan, before anything is written to Curity, Konnect or the store. Before choosing a
+    fresh DCR credential secret the run reads the record of the DCR credential and, when an earlier run kept one (a
+    first run interrupted after Curity's write), hands that secret to both sides instead. The gateway request falls
+    back to the application's record. Those two reads are sent from where Ansible runs (the controller), with the
+    environment variables found there; the steps reach the store from where the modules run.
   - B(state=absent) plans and removes in reverse order - the applications, the Konnect strategy and provider (see
     the C(orphaned_publications) option of M(devportal.dcr.konnect_portal_dcr)), the DCR credential and DCR settings,
     the scopes, the claims.
@@ -57,6 +67,7 @@ description:
 author:
   - devportal.dcr contributors (@devportal-dcr)
 extends_documentation_fragment:
+  - devportal.dcr.secret_store
   - devportal.dcr.attributes
 attributes:
   action:
@@ -297,11 +308,16 @@ notes:
 applications:
   description:
     - Per application name - C(application_id), C(client_id), C(auth_strategy_id), C(registrations), C(pending),
-      C(credentials_file), and C(client_secret) when this run received one (shown once by Konnect).
+      C(credentials_file), C(secret_store) (the record in O(secret_store) - whether it is or would be written, its
+      path and versions, never a value; see the same return value of M(devportal.dcr.portal_application)), and
+      C(client_secret) when this run received one (shown once by Konnect).
   returned: always
   type: dict
 dcr_credential:
-  description: The DCR credential - C(client_id), C(changed), and C(client_secret) when this run set a secret it chose.
+  description:
+    - The DCR credential - C(client_id), C(changed), C(secret_store) with O(secret_store) (the record, never a value;
+      see the same return value of M(devportal.dcr.curity_token)), and C(client_secret) when this run set a secret it
+      chose.
   returned: when the run has the Curity DCR credential step
   type: dict
 request:

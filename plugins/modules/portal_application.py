@@ -15,7 +15,12 @@ description:
   - Does what a developer does in a Kong Konnect Dev Portal under "My Apps > New App", through the portal's developer API
     (C(/api/v3) on a new Dev Portal, C(/api/v2) on a classic one), logged in as O(developer_email).
   - With a DCR auth strategy, Konnect registers an OAuth client in the identity provider (Curity) and returns its client id and
-    client secret B(once). The module returns them as RV(client_id) and RV(client_secret) and can store them in O(credentials_file).
+    client secret B(once). The module returns them as RV(client_id) and RV(client_secret) and can keep them in O(credentials_file)
+    and in a secret store (O(secret_store), for example HashiCorp Vault), where the record is
+    V(devportal-dcr/applications/<name>) unless O(secret_store.path) says otherwise.
+  - With O(secret_store), whenever the task will receive a secret (creation, O(regenerate_secret)), the store is checked
+    (reachable, credentials valid, path writable) and the record read before the first write to Konnect; the secret is
+    stored right after Konnect issued it. A run that receives no secret sends nothing to the store.
   - An existing application of that name is left as it is (no secret can be read again) apart from its description, redirect URI
     and registrations; O(regenerate_secret=true) issues a new secret.
   - Registers the application to APIs (new Dev Portal) or API product versions (classic Dev Portal) and, with a Konnect token,
@@ -94,12 +99,14 @@ extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.konnect.portal
   - devportal.dcr.konnect.settle
+  - devportal.dcr.secret_store
   - devportal.dcr.attributes
   - devportal.dcr.attributes.actiongroup_konnect
 notes:
   - B(Set C(no_log=true) on the task.) The client secret is returned as RV(client_secret) when it is issued, so a task without
     C(no_log) shows it in the output and in logs. No other secret (developer password, session cookie, Konnect token) is ever returned.
-  - The secret is never lost. When anything fails after Konnect issued it (writing O(credentials_file), a registration, an approval),
+  - The secret is never lost. When anything fails after Konnect issued it (writing O(credentials_file) or to O(secret_store), a
+    registration, an approval),
     the task fails with RV(client_id) and RV(client_secret) in its result, so that the C(register)ed result of a task with
     C(no_log=true) and C(ignore_errors=true) (or a C(rescue) block) still holds it.
   - When the creation request fails without an answer (a time-out or a reset connection), Konnect may have created the application and
@@ -153,6 +160,17 @@ EXAMPLES = r"""
     KONNECT_PORTAL_URL: https://abc123456789.us.kongportals.com
     KONNECT_DEVELOPER_EMAIL: ci-bot@example.com
     KONNECT_DEVELOPER_PASSWORD: "{{ vault_developer_password }}"
+  no_log: true
+
+- name: Rotate the secret, keeping the new one in HashiCorp Vault (VAULT_ADDR and VAULT_TOKEN set), as a new version
+  devportal.dcr.portal_application:
+    portal_url: https://abc123456789.us.kongportals.com
+    developer_email: ci-bot@example.com
+    developer_password: "{{ vault_developer_password }}"
+    name: orders-client
+    regenerate_secret: true
+    secret_store:
+      backend: vault  # the record: secret/devportal-dcr/applications/orders-client
   no_log: true
 
 - name: Delete the application
@@ -229,6 +247,39 @@ credentials_backup:
   returned: always
   type: str
   sample: /etc/backoffice/orders-client.json.20260101T120000Z
+secret_store:
+  description:
+    - The application's record in O(secret_store) (null without it), never a value. RV(secret_store.action) is
+      V(create) or V(update) when this task wrote it (in check mode, would write it), V(keep) when it already held
+      the values, null when the task received no secret.
+  returned: always
+  type: dict
+  contains:
+    backend:
+      description: V(file) or V(vault).
+      type: str
+    location:
+      description: Where the record is, in words (for Vault the mount, path, server and namespace).
+      type: str
+    path:
+      description: The record's path (below the KV version 2 mount for Vault).
+      type: str
+    action:
+      description: V(create), V(update), V(keep) or null.
+      type: str
+    fields:
+      description: The keys whose value changes.
+      type: list
+      elements: str
+    version:
+      description: The record's version before the task (Vault; null when there was none).
+      type: int
+    written_version:
+      description: The version this task wrote (Vault; null when it wrote none).
+      type: int
+  sample: {"backend": "vault", "path": "devportal-dcr/applications/orders-client", "action": "create",
+           "fields": ["application_id", "client_id", "client_secret", "portal_url"], "version": null, "written_version": 1,
+           "location": "Vault KV v2 secret/devportal-dcr/applications/orders-client at https://vault.example.com:8200"}
 diff:
   description: The managed fields that change (C(application), C(registrations), C(approvals), C(client_secret)); secrets masked.
   returned: always

@@ -28,6 +28,7 @@ extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.konnect.portal
   - devportal.dcr.info
+  - devportal.dcr.secret_store.report
   - devportal.dcr.attributes.info_module
   - devportal.dcr.attributes.actiongroup_konnect
 options:
@@ -137,6 +138,14 @@ applications:
       type: list
       elements: str
       sample: ["orders-api/v1"]
+    secret_store:
+      description:
+        - With O(secret_store), the application's record - C(backend), C(location), C(path), C(stored) (whether a record
+          holds a value) and C(version) (Vault; null when there is no record). Never a value. Not returned without
+          O(secret_store).
+      type: dict
+      sample: {"backend": "vault", "path": "devportal-dcr/applications/orders-client", "stored": true, "version": 1,
+               "location": "Vault KV v2 secret/devportal-dcr/applications/orders-client at https://vault.example.com:8200"}
 portal_api:
   description: Generation of the portal, V(v3) or V(v2).
   returned: always
@@ -171,6 +180,12 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     portal_argument_spec,
     registration_view,
 )
+from ansible_collections.devportal.dcr.plugins.module_utils._secret_store import (
+    SecretStoreError,
+    application_path,
+    records_info,
+    secret_store_argument_spec,
+)
 
 
 def argument_spec():
@@ -181,6 +196,7 @@ def argument_spec():
         names=dict(type="list", elements="str", aliases=["name"]),
     )
     spec.update(info_argument_spec())
+    spec.update(secret_store_argument_spec())
     return spec
 
 
@@ -235,8 +251,11 @@ def main():
             generation, portal_id, apps = through_admin(module)
         else:
             generation, portal_id, apps = through_developer(module)
-    except (KonnectError, _http.HttpError, _http.TransportError) as exc:
+        stored = records_info(module, [application_path(str(app["name"])) for app in apps])
+    except (KonnectError, SecretStoreError, _http.HttpError, _http.TransportError) as exc:
         module.fail_json(msg=str(exc))
+    for app, record in zip(apps, stored or []):
+        app["secret_store"] = record
     apps.sort(key=lambda a: (str(a["name"]), str(a["application_id"])))
     missing = sorted(set(module.params["names"] or []) - set(a["name"] for a in apps))
     query.exit(applications=apps, portal_api=generation, portal_id=portal_id, missing=missing)

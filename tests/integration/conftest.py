@@ -11,6 +11,7 @@ import os
 import pytest
 
 from harness import REPO, CollectionRunner, Sandbox, spec_dir
+from openbao import OpenBao
 
 SANDBOX_INVENTORY = os.path.join(REPO, "playbooks", "inventories", "sandbox")
 MAIN_PLAYBOOK = os.path.join(REPO, "playbooks", "dcr_curity.yml")
@@ -65,3 +66,14 @@ def play(runner, sandbox):
         return runner.playbook(playbook, inventory=SANDBOX_INVENTORY, env=env, **kwargs)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def openbao(tmp_path_factory):
+    """A real OpenBao server (``bao server -dev``, TLS, AppRole, a writer policy, an audit log); see openbao.py.
+
+    Started on first use, one per test session (per xdist worker), stopped at the end.
+    """
+    server = OpenBao(str(tmp_path_factory.mktemp("openbao")))
+    yield server
+    server.stop()

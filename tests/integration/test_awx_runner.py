@@ -24,6 +24,7 @@ import ansible_runner
 import pytest
 import requests
 import yaml
+from jinja2 import meta as jinja_meta
 from jinja2 import sandbox as jinja_sandbox
 
 from harness import REPO
@@ -101,20 +102,45 @@ def test_credential_types_inject_exactly_the_modules_environment_variables(tmp_p
         env_vars = inject(ctype, {}, str(tmp_path))[0]
         injected.update(env_vars)
     assert injected <= fallbacks, "injected but no module reads it: %s" % sorted(injected - fallbacks)
-    timeouts = {n for n in fallbacks if n.endswith("_TIMEOUT")}
-    assert fallbacks - timeouts <= injected, "no credential type injects %s" % sorted(fallbacks - timeouts - injected)
+    # AWX refuses a credential type that injects a variable named ANSIBLE_* (its injector field's
+    # validate_env_var_allowed): those fallbacks (community.hashi_vault's) have an injectable twin.
+    refused = {n for n in injected if n.startswith("ANSIBLE_")}
+    assert not refused, "AWX refuses to register a credential type that injects %s" % sorted(refused)
+    not_injectable = {n for n in fallbacks if n.endswith("_TIMEOUT") or n.startswith("ANSIBLE_")}
+    assert fallbacks - not_injectable <= injected, "no credential type injects %s" % sorted(
+        fallbacks - not_injectable - injected)
 
 
-def test_tls_verification_stays_on_when_the_credential_does_not_set_it(tmp_path):
-    for name, var in (("curity_admin", "CURITY_VALIDATE_CERTS"), ("konnect_admin", "KONNECT_VALIDATE_CERTS")):
-        ctype = credential_type(name)
-        assert inject(ctype, {}, str(tmp_path))[0][var] == "true"
-        assert inject(ctype, {"skip_tls_verify": True}, str(tmp_path))[0][var] == "false"
-        # No CA given: no CA path (the empty file AWX writes anyway is not used).
-        assert inject(ctype, {}, str(tmp_path))[0][var.replace("VALIDATE_CERTS", "CA_PATH")] == ""
-        env_vars = inject(ctype, {"ca_cert": "-----BEGIN CERTIFICATE-----\n"}, str(tmp_path))[0]
-        with open(env_vars[var.replace("VALIDATE_CERTS", "CA_PATH")], encoding="utf-8") as handle:
-            assert handle.read().startswith("-----BEGIN CERTIFICATE-----")
+def test_injector_templates_name_only_the_credentials_inputs():
+    """An input left empty is not defined when AWX renders an injector: a template naming anything but an input
+    (or ``tower``) would render a Jinja global instead (``namespace`` renders as a class name)."""
+    jinja_globals = set(jinja_sandbox.ImmutableSandboxedEnvironment().globals)
+    env = jinja_sandbox.ImmutableSandboxedEnvironment()
+    env.globals.clear()  # so that a name of a global counts as a name the template looks up
+    for path in sorted(glob.glob(os.path.join(TYPES_DIR, "*.yml"))):
+        ctype = credential_type(os.path.basename(path)[:-4])
+        fields = {f["id"] for f in ctype["inputs"]["fields"]}
+        assert not fields & jinja_globals, "%s: inputs named like Jinja globals: %s" % (path, sorted(fields & jinja_globals))
+        for kind, templates in ctype.get("injectors", {}).items():
+            for name, template in templates.items():
+                names = jinja_meta.find_undeclared_variables(env.parse(template))
+                assert names <= fields | {"tower"}, "%s: %s %s names %s" % (path, kind, name, sorted(names - fields))
+
+
+@pytest.mark.parametrize("name, var, verifying, skipping, ca_var", [
+    ("curity_admin", "CURITY_VALIDATE_CERTS", "true", "false", "CURITY_CA_PATH"),
+    ("konnect_admin", "KONNECT_VALIDATE_CERTS", "true", "false", "KONNECT_CA_PATH"),
+    ("vault_secret_store", "VAULT_SKIP_VERIFY", "false", "true", "VAULT_CACERT"),
+])
+def test_tls_verification_stays_on_when_the_credential_does_not_set_it(tmp_path, name, var, verifying, skipping, ca_var):
+    ctype = credential_type(name)
+    assert inject(ctype, {}, str(tmp_path))[0][var] == verifying
+    assert inject(ctype, {"skip_tls_verify": True}, str(tmp_path))[0][var] == skipping
+    # No CA given: no CA path (the empty file AWX writes anyway is not used).
+    assert inject(ctype, {}, str(tmp_path))[0][ca_var] == ""
+    env_vars = inject(ctype, {"ca_cert": "-----BEGIN CERTIFICATE-----\n"}, str(tmp_path))[0]
+    with open(env_vars[ca_var], encoding="utf-8") as handle:
+        assert handle.read().startswith("-----BEGIN CERTIFICATE-----")
 
 
 # ----------------------------------------------------------------------------- the job

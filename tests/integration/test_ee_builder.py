@@ -25,8 +25,8 @@ import yaml
 from harness import REPO
 
 BIN = os.path.dirname(sys.executable)
-# What the collection needs at run time (meta/ee-requirements.txt, meta/ee-bindep.txt).
-PYTHON_REQUIREMENTS = {"requests", "jmespath"}
+# What the collection needs at run time (meta/ee-requirements.txt, meta/ee-bindep.txt); hvac for the Vault secret store.
+PYTHON_REQUIREMENTS = {"requests", "jmespath", "hvac"}
 # Development files that must never reach an execution environment.
 DEVELOPMENT = (".venv/", ".venv-ansible-", "build/", ".ansible/", ".pytest_cache/", "tests/output/", ".git/")
 

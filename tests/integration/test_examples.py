@@ -79,11 +79,12 @@ def example_tasks(module, info, tmp_path, keep=None):
     return [t for t in tasks if keep is None or keep(t)]
 
 
-def run_examples(runner, sandbox, tmp_path, tasks, secret=None, name="examples.yml"):
+def run_examples(runner, sandbox, tmp_path, tasks, secret=None, name="examples.yml", env=None):
     (tmp_path / "backoffice").mkdir(exist_ok=True)
     playbook = tmp_path / name
     playbook.write_text(json.dumps([{"name": "Examples", "hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    rc, out = runner.playbook(str(playbook), extra_vars=example_vars(sandbox.info, secret), env=example_env(sandbox.info))
+    rc, out = runner.playbook(str(playbook), extra_vars=example_vars(sandbox.info, secret),
+                              env=dict(example_env(sandbox.info), **(env or {})))
     assert rc == 0, out
     return out
 
@@ -147,16 +148,26 @@ def test_examples_run_as_written(runner, sandbox, tmp_path, module):
     run_examples(runner, sandbox, tmp_path, example_tasks(module, sandbox.info, tmp_path), secret)
 
 
-def test_portal_application_examples_run_after_konnect_portal_dcr_examples(runner, sandbox, tmp_path):
-    """The application examples use what the konnect_portal_dcr examples set up (both portals)."""
+def test_portal_application_examples_run_after_konnect_portal_dcr_examples(runner, sandbox, openbao, tmp_path):
+    """The application examples use what the konnect_portal_dcr examples set up (both portals); the Vault example
+    keeps the secret in a real OpenBao server, configured by the environment as the AWX credential injects it."""
     secret = setup_credential(runner, sandbox)
     setup = example_tasks("konnect_portal_dcr", sandbox.info, tmp_path, keep=not_removal)
     tasks = setup + example_tasks("portal_application", sandbox.info, tmp_path)
-    run_examples(runner, sandbox, tmp_path, tasks, secret)
+    before = openbao.current_version(VAULT_RECORD)
+    run_examples(runner, sandbox, tmp_path, tasks, secret,
+                 env={"VAULT_ADDR": openbao.url, "VAULT_TOKEN": openbao.token(), "VAULT_CACERT": openbao.ca_path})
     # The rotation example kept the new secret only in the credentials file (then the application was deleted).
     record = json.loads((tmp_path / "backoffice" / "orders-client.json").read_text())
     assert record["client_secret"] and record["portal_url"] == sandbox.info["portal_url"]
     assert os.stat(tmp_path / "backoffice" / "orders-client.json").st_mode & 0o777 == 0o600
+    # The Vault example's rotation is one new version of the documented record.
+    stored, version = openbao.read(VAULT_RECORD)
+    assert version == before + 1
+    assert stored["client_id"] == record["client_id"] and stored["client_secret"] != record["client_secret"]
+
+
+VAULT_RECORD = "devportal-dcr/applications/orders-client"
 
 
 def test_substitutions_only_touch_values(tmp_path):

@@ -49,6 +49,22 @@ def test_connections_may_come_from_the_environment(monkeypatch):
     assert problems(dcr_curity_preflight=False, dcr_curity_konnect_token=None) == []
 
 
+def test_the_vault_secret_store_needs_an_address_and_a_login_from_variables_or_the_environment(monkeypatch):
+    for name in ("VAULT_ADDR", "VAULT_TOKEN", "VAULT_ROLE_ID", "ANSIBLE_HASHI_VAULT_ROLE_ID"):
+        monkeypatch.delenv(name, raising=False)
+    missing = "The Vault secret store (dcr_curity_secret_store: vault) is not configured"
+    assert any(p.startswith(missing) for p in problems(dcr_curity_secret_store="vault"))
+    assert problems(dcr_curity_secret_store="file") == []
+    assert problems(dcr_curity_secret_store="vault", dcr_curity_secret_store_url="https://vault.example.com:8200",
+                    dcr_curity_secret_store_role_id="role") == []
+    monkeypatch.setenv("VAULT_ADDR", "https://vault.example.com:8200")
+    assert any(p.startswith(missing) for p in problems(dcr_curity_secret_store="vault"))
+    monkeypatch.setenv("VAULT_TOKEN", "from-env")
+    assert problems(dcr_curity_secret_store="vault") == []
+    monkeypatch.delenv("VAULT_TOKEN")
+    assert problems(dcr_curity_secret_store="vault", dcr_curity_preflight=False) == []
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"dcr_curity_portal": None}, "dcr_curity_portal must name the Dev Portal"),
     ({"dcr_curity_applications": [{"name": "twin"}, {"name": "twin"}]}, "two applications with the same name"),
