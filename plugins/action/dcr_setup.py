@@ -116,6 +116,10 @@ class Step:
 
     @property
     def changed(self):
+        """Once applied, whether the step wrote (its module's result); before, what its plan predicts (a step whose
+        plan waits for what the run creates is planned as a change)."""
+        if isinstance(self.result, dict):
+            return bool(self.result.get("changed"))
         return bool(self.pending) or bool(self.plan and self.plan.get("changed"))
 
 
@@ -565,10 +569,13 @@ class Setup:
         """What the planner sends for each application, given the Konnect step's plan and arguments (both None
         without that step): (label, arguments, plan input, what the plan waits for, whether it takes the run's
         strategy)."""
-        # While the Konnect step changes the strategy, the portal default or the publications, developers may not see
-        # the strategy (or the APIs) yet: that step checked them on the admin side.
+        # While the Konnect step creates the strategy, makes it the portal default or publishes APIs with it,
+        # developers may not see the strategy (or those APIs) yet: that step checked them on the admin side.  Any
+        # other change of that step (a display name, the DCR credential's secret) leaves what developers see as it is.
         dcr_changes = bool(dcr_plan and dcr_plan.get("changed"))
-        published = set((self.params["dcr"] or {}).get("apis") or []) if dcr_changes else set()
+        strategy_waits = dcr_changes and (not dcr_plan.get("strategy_id") or dcr_plan.get("default_changed", True))
+        published = set(dcr_plan.get("publishing", (self.params["dcr"] or {}).get("apis")) or []) if dcr_changes \
+            else set()
         if dcr_args is None:
             ref = (self.params["dcr"] or {}).get("display_name") or None
         else:
@@ -580,9 +587,10 @@ class Setup:
             if takes and ref:
                 args["auth_strategy"] = ref
             plan_args, waits = dict(args), []
-            if dcr_changes and takes:
+            if strategy_waits and takes:
                 plan_args.pop("auth_strategy", None)
-                waits.append("the auth strategy this run %s" % ("publishes" if dcr_plan.get("strategy_id") else "creates"))
+                waits.append("the auth strategy this run %s" % ("makes the portal's default" if dcr_plan.get("strategy_id")
+                                                                  else "creates"))
             if published and plan_args.get("registrations"):
                 # APIs the Konnect step publishes are not yet visible to the developer: that step checked them.
                 unpublished = [api for api in plan_args["registrations"] if api in published]

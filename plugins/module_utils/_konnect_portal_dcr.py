@@ -463,7 +463,10 @@ class Present:
         return dict(changed=self.plan.changed, diff=self.plan.diff(), portal_id=self.portal["id"],
                     portal_api=self.generation, provider_id=(self.provider or {}).get("id"),
                     strategy_id=(self.strategy or {}).get("id"), verified=verified, unpublished=[],
-                    published_without_auth=[], deleted_applications=[], restored_default=None)
+                    published_without_auth=[], deleted_applications=[], restored_default=None,
+                    default_changed=bool(self.portal_change is not None and self.portal_change.changed),
+                    publishing=[ref for ref, (dummy, change) in zip(self.params["apis"] or [], self.target_changes)
+                                if change.changed])
 
 
 def previous_default_record(portal_id, previous, strategy):

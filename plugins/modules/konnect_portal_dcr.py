@@ -355,6 +355,21 @@ published_without_auth:
   type: list
   elements: str
   sample: []
+default_changed:
+  description:
+    - With O(state=present), whether the run makes (in check mode, would make) the strategy the portal's default
+      application auth strategy.
+  returned: when O(state=present)
+  type: bool
+  sample: false
+publishing:
+  description:
+    - With O(state=present), the entries of O(apis), as given, whose publication the run changes (in check mode, would
+      change) to use the strategy. Developers may not see these APIs with the strategy until the change reached the portal.
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: [demo-api]
 restored_default:
   description:
     - With O(state=absent), when the portal's default application auth strategy was the strategy removed, the name of the strategy
