@@ -79,6 +79,7 @@ def argument_spec():
         orphaned_publications=dict(type="str", default="unpublish", choices=["unpublish", "keep_public", "fail"]),
         applications_in_use=dict(type="str", default="fail", choices=["fail", "delete"]),
         ignore_applications=dict(type="list", elements="str", default=[]),
+        allow_duplicate=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         settle_timeout=settle_option(),
     )
@@ -300,6 +301,8 @@ class Present:
         self.strategy = admin.find_by_name("/v2/application-auth-strategies", self.params["strategy_name"],
                                            "application auth strategies")
         check_types(self.provider, self.strategy)
+        if not self.params["allow_duplicate"]:
+            self._refuse_duplicates()
         if self.provider is None and not self.params[SECRET]:
             raise KonnectError(
                 "initial_client_secret is required: the DCR provider %r does not exist, and Konnect needs the secret of "
@@ -312,6 +315,47 @@ class Present:
         self.targets = [self.publications.resolve(ref) for ref in self.params["apis"] or []]
         self.record = None  # the label that keeps the portal's previous default on the strategy (before it changes)
         self.plan = self._plan()
+
+    def _refuse_duplicates(self):
+        """A DCR provider or an auth strategy this task would create, when Konnect already has one for the same issuer
+        (a setup made by hand, under other names): a second one would take the portal default and the publications
+        away from the first and leave its applications behind.  Fails naming what exists and how to adopt it."""
+        if self.provider is not None and self.strategy is not None:
+            return
+        issuer = canonical_issuer(self.params["issuer"])
+        found = []
+        providers = []
+        if self.provider is None:
+            providers = [p for p in self.admin.list_all("/v2/dcr-providers")
+                         if isinstance(p, dict) and canonical_issuer(p.get("issuer")) == issuer]
+            if providers:
+                found.append("DCR provider %s for issuer %s; to manage it with this task, set provider_name "
+                             "(role: dcr_curity_provider_name) to %s"
+                             % (" and ".join(repr(p.get("name")) for p in providers), issuer,
+                                " or ".join(repr(p.get("name")) for p in providers)))
+        if self.strategy is None:
+            provider_ids = set(p.get("id") for p in providers + [self.provider or {}] if p.get("id"))
+            default = self.portal.get("default_application_auth_strategy_id")
+            strategies = []
+            for item in self.admin.list_all("/v2/application-auth-strategies"):
+                if not isinstance(item, dict) or item.get("strategy_type") != "openid_connect":
+                    continue
+                oidc = (item.get("configs") or {}).get(OIDC) or {}
+                uses = (item.get("dcr_provider") or {}).get("id") if isinstance(item.get("dcr_provider"), dict) else None
+                if uses in provider_ids or (isinstance(oidc, dict) and canonical_issuer(oidc.get("issuer")) == issuer):
+                    strategies.append("%r%s" % (item.get("name"), " (the portal's default)" if item.get("id") == default
+                                                else ""))
+            if strategies:
+                found.append("auth strategy %s for issuer %s; to manage it with this task, set strategy_name "
+                             "(role: dcr_curity_strategy_name) to its name"
+                             % (" and ".join(strategies), issuer))
+        if found:
+            raise KonnectError(
+                "Konnect already has a Dynamic Client Registration setup for this Curity issuer, made under other names "
+                "than this task's (provider_name %r, strategy_name %r): %s. A second provider or strategy would take the "
+                "portal's default and the publications away from it and leave its applications on it. To create a "
+                "second one anyway, set allow_duplicate: true (role: dcr_curity_allow_duplicate). Nothing was changed."
+                % (self.params["provider_name"], self.params["strategy_name"], "; ".join(found)))
 
     def _plan(self):
         params = self.params
@@ -335,6 +379,9 @@ class Present:
         self.target_changes = []
         for target in self.targets:
             ids = self.publications.strategy_ids(target)
+            for other in ids or []:
+                if other != self.names.strategy_id and other not in self.names.known:
+                    self._name(other)
             current = None if ids is None else {"auth_strategy_ids": self.names.labels(ids)}
             self.target_changes.append((target, plan.add(_engine.compare(
                 "publication %s" % target["label"], current, {"auth_strategy_ids": [params["strategy_name"]]}))))

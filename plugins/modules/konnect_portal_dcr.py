@@ -211,6 +211,17 @@ options:
     type: list
     elements: str
     default: []
+  allow_duplicate:
+    description:
+      - With O(state=present), when the DCR provider O(provider_name) or the strategy O(strategy_name) does not exist but
+        Konnect already has a DCR provider for the same issuer, or an OpenID Connect strategy for that issuer or that
+        provider (a setup made by hand under other names), the task fails before any write, naming what it found: set
+        O(provider_name) and O(strategy_name) to those names to manage that setup (nothing is renamed or created).
+      - V(true) creates the provider or strategy of this task's names anyway, next to the existing ones; the new strategy
+        then takes the portal default (O(set_portal_default)) and the publications of O(apis), and the applications of
+        the existing one stay on it.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.konnect.settle
@@ -267,6 +278,14 @@ EXAMPLES = r"""
           cache_tokens: false
         apis:
           - orders/v1
+
+- name: Manage a setup made by hand (provider "curity", strategy "curity-dcr") under its own names
+  devportal.dcr.konnect_portal_dcr:
+    portal: developer-portal
+    issuer: https://idsvr.example.com/oauth/v2/oauth-anonymous
+    initial_client_id: konnect-dcr
+    provider_name: curity
+    strategy_name: curity-dcr
 
 - name: Later runs need no secret while the provider exists (update_secret on_create)
   devportal.dcr.konnect_portal_dcr:
