@@ -763,6 +763,21 @@ class KonnectForbidden(_http.HttpError):
                 % (super(KonnectForbidden, self).render(), self.role))
 
 
+class KonnectUnauthorized(_http.HttpError):
+    """HTTP 401 from the admin API: the token, not the request, is wrong (still an ``HttpError``)."""
+
+    def __init__(self, exc):
+        super(KonnectUnauthorized, self).__init__(exc.method, exc.url, exc.status, exc.reason, exc.detail, exc.body,
+                                                  exc.service)
+
+    def render(self):
+        return ("%s Konnect did not accept konnect_token (or KONNECT_TOKEN): check that it is the whole token (a "
+                "personal access token starts with kpat_, a system account token with spat_), that it has not expired "
+                "or been revoked, and that konnect_url is the API of the region the token belongs to (for example "
+                "https://eu.api.konghq.com)."
+                % super(KonnectUnauthorized, self).render())
+
+
 # (method or None for any, path pattern, role): the first match names the role a request needs.
 ROLES = (
     ("PATCH", r"^/v[23]/portals/[^/]+/applications/[^/]+/registrations", "API Registration Approver"),
@@ -791,6 +806,8 @@ class KonnectAdmin(PagedClient):
         except _http.HttpError as exc:
             if exc.status == 403 and not isinstance(exc, KonnectForbidden):
                 raise KonnectForbidden(exc, role_for(method.upper(), urlsplit(path).path))
+            if exc.status == 401 and not isinstance(exc, KonnectUnauthorized):
+                raise KonnectUnauthorized(exc)
             raise
 
     @classmethod
