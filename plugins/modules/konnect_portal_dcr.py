@@ -215,7 +215,7 @@ options:
     description:
       - With O(state=present), when the DCR provider O(provider_name) or the strategy O(strategy_name) does not exist but
         Konnect already has a DCR provider for the same issuer, or an OpenID Connect strategy for that issuer or that
-        provider (a setup made by hand under other names), the task fails before any write, naming what it found: set
+        provider (a setup made by hand under other names), the task fails before any write, naming what it found. Set
         O(provider_name) and O(strategy_name) to those names to manage that setup (nothing is renamed or created).
       - V(true) creates the provider or strategy of this task's names anyway, next to the existing ones; the new strategy
         then takes the portal default (O(set_portal_default)) and the publications of O(apis), and the applications of
