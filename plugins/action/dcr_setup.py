@@ -614,8 +614,8 @@ class Setup:
             plan_args, waits = dict(args), []
             if strategy_waits and takes:
                 plan_args.pop("auth_strategy", None)
-                waits.append("the auth strategy this run %s" % ("makes the portal's default" if dcr_plan.get("strategy_id")
-                                                                  else "creates"))
+                verb = "makes the portal's default" if dcr_plan.get("strategy_id") else "creates"
+                waits.append("the auth strategy this run %s" % verb)
             if published and plan_args.get("registrations"):
                 # APIs the Konnect step publishes are not yet visible to the developer: that step checked them.
                 unpublished = [api for api in plan_args["registrations"] if api in published]
@@ -656,8 +656,10 @@ class Setup:
         params = self.params
         if "application" in self.phases:
             for item in params["applications"]:
-                app = self.step("application", "portal_application", dict(name=item.get("name"), state="absent"),
-                                self.portal, label=item.get("name"))
+                args = dict(name=item.get("name"), state="absent")
+                if item.get("credentials_file"):
+                    args["credentials_file"] = item["credentials_file"]  # removed with the application
+                app = self.step("application", "portal_application", args, self.portal, label=item.get("name"))
                 self.apps.append(app)
         if self.in_phase("konnect", "dcr"):
             args = dict(params["dcr"], state="absent")
@@ -813,6 +815,8 @@ class Setup:
             name, old, new = text_of(key), before.get(key), after.get(key)
             if key == "client_secret":
                 out.append("client secret regenerated")
+            elif key == "credentials_file" and isinstance(old, dict):
+                out.append("credentials file %s removed" % text_of(old.get("path")))
             elif key not in before:
                 out.append("%s created" % name)
             elif key not in after:
@@ -978,8 +982,8 @@ def reported(args):
     diff, its change and its failure as it shows any module's.  On a failure, the per-step detail only with -v."""
     report = args.get("report")
     if not isinstance(report, dict):
-        return dict(failed=True, changed=False, msg="report must be the report of a run of devportal.dcr.dcr_setup "
-                                                       "(its result's report), got %s." % type(report).__name__)
+        return dict(failed=True, changed=False, msg="report must be the report of a run of devportal.dcr.dcr_setup (its "
+                                                    "result's report), got %s." % type(report).__name__)
     out = dict((k, report[k]) for k in REPORT_KEYS if k in report)
     out["changed"] = bool(out.get("changed"))
     if out.get("failed"):
