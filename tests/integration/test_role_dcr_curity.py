@@ -714,8 +714,20 @@ def test_a_change_of_the_strategy_display_name_leaves_the_application_unchanged(
 def test_a_rotation_of_the_dcr_credential_leaves_the_applications_unchanged(play, sandbox):
     assert_ok(*play())
     sandbox.clear_requests()
-    rc, output = play(os.path.join(REPO, "playbooks", "rotate_secret.yml"))
+    rc, output = play(extra_vars={"dcr_curity_client_update_secret": "always",
+                                  "dcr_curity_client_secret": "Rotated-dcr-secret-%s" % os.urandom(8).hex()})
     assert_ok(rc, output)
     assert steps(output)[TOKEN_STEP] == "changed" and steps(output)[DCR_STEP] == "changed", output[-4000:]
     assert steps(output)[APP_STEP] == "unchanged", output[-4000:]
     assert portal_writes(sandbox) == []
+
+
+def test_rotate_secret_playbook_rotates_only_the_secrets(play, sandbox):
+    assert_ok(*play())
+    sandbox.clear_requests()
+    rc, output = play(os.path.join(REPO, "playbooks", "rotate_secret.yml"))
+    assert_ok(rc, output)
+    assert sorted(steps(output)) == [TOKEN_STEP, DCR_STEP], output[-4000:]
+    writes = config_writes(sandbox)
+    assert writes and all(w.startswith(("curity-admin PATCH", "curity-admin PUT", "konnect PATCH /v2/dcr-providers/"))
+                          for w in writes), writes
