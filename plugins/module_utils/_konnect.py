@@ -748,13 +748,20 @@ class PagedClient:
 
 
 # --------------------------------------------------------------------------- admin API
-class KonnectForbidden(_http.HttpError):
+class KonnectAnswer(_http.HttpError):
+    """An ``HttpError`` of the admin API told again with what to do about it (see ``render``)."""
+
+    def __init__(self, exc):
+        super(KonnectAnswer, self).__init__(exc.method, exc.url, exc.status, exc.reason, exc.detail, exc.body,
+                                            exc.service)
+
+
+class KonnectForbidden(KonnectAnswer):
     """HTTP 403 from the admin API, naming the Konnect role the request needs (still an ``HttpError``)."""
 
     def __init__(self, exc, role):
         self.role = role
-        super(KonnectForbidden, self).__init__(exc.method, exc.url, exc.status, exc.reason, exc.detail, exc.body,
-                                               exc.service)
+        super(KonnectForbidden, self).__init__(exc)
 
     def render(self):
         return ("%s The konnect_token is not allowed to do this: give its user or system account the Konnect role %s "
@@ -763,12 +770,8 @@ class KonnectForbidden(_http.HttpError):
                 % (super(KonnectForbidden, self).render(), self.role))
 
 
-class KonnectUnauthorized(_http.HttpError):
+class KonnectUnauthorized(KonnectAnswer):
     """HTTP 401 from the admin API: the token, not the request, is wrong (still an ``HttpError``)."""
-
-    def __init__(self, exc):
-        super(KonnectUnauthorized, self).__init__(exc.method, exc.url, exc.status, exc.reason, exc.detail, exc.body,
-                                                  exc.service)
 
     def render(self):
         return ("%s Konnect did not accept konnect_token (or KONNECT_TOKEN): check that it is the whole token (a "
