@@ -301,8 +301,6 @@ class Present:
         self.strategy = admin.find_by_name("/v2/application-auth-strategies", self.params["strategy_name"],
                                            "application auth strategies")
         check_types(self.provider, self.strategy)
-        if not self.params["allow_duplicate"]:
-            self._refuse_duplicates()
         if self.provider is None and not self.params[SECRET]:
             raise KonnectError(
                 "initial_client_secret is required: the DCR provider %r does not exist, and Konnect needs the secret of "
@@ -313,46 +311,43 @@ class Present:
         self.settle = Settle(self.params["settle_timeout"])
         self.publications = Publications(admin, generation, portal["id"], self.settle)
         self.targets = [self.publications.resolve(ref) for ref in self.params["apis"] or []]
+        if not self.params["allow_duplicate"]:
+            self._refuse_duplicates()
         self.record = None  # the label that keeps the portal's previous default on the strategy (before it changes)
         self.plan = self._plan()
 
     def _refuse_duplicates(self):
-        """A DCR provider or an auth strategy this task would create, when Konnect already has one for the same issuer
-        (a setup made by hand, under other names): a second one would take the portal default and the publications
-        away from the first and leave its applications behind.  Fails naming what exists and how to adopt it."""
-        if self.provider is not None and self.strategy is not None:
+        """The strategy this task would create, when the portal already uses another OpenID Connect strategy for the
+        same issuer (or the same DCR provider) - as its default or on a publication of O(apis): a setup made by hand
+        under other names.  A second one would take the portal default and the publications away from it and leave
+        its applications behind.  Fails naming what exists and how to adopt it."""
+        if self.strategy is not None:
             return
         issuer = canonical_issuer(self.params["issuer"])
+        used = [self.portal.get("default_application_auth_strategy_id")]
+        for target in self.targets:
+            used.extend(self.publications.strategy_ids(target) or [])
         found = []
-        providers = []
-        if self.provider is None:
-            providers = [p for p in self.admin.list_all("/v2/dcr-providers")
-                         if isinstance(p, dict) and canonical_issuer(p.get("issuer")) == issuer]
-            if providers:
-                found.append("DCR provider %s for issuer %s; to manage it with this task, set provider_name "
-                             "(role: dcr_curity_provider_name) to %s"
-                             % (" and ".join(repr(p.get("name")) for p in providers), issuer,
-                                " or ".join(repr(p.get("name")) for p in providers)))
-        if self.strategy is None:
-            provider_ids = set(p.get("id") for p in providers + [self.provider or {}] if p.get("id"))
-            default = self.portal.get("default_application_auth_strategy_id")
-            strategies = []
-            for item in self.admin.list_all("/v2/application-auth-strategies"):
-                if not isinstance(item, dict) or item.get("strategy_type") != "openid_connect":
-                    continue
-                oidc = (item.get("configs") or {}).get(OIDC) or {}
-                uses = (item.get("dcr_provider") or {}).get("id") if isinstance(item.get("dcr_provider"), dict) else None
-                if uses in provider_ids or (isinstance(oidc, dict) and canonical_issuer(oidc.get("issuer")) == issuer):
-                    strategies.append("%r%s" % (item.get("name"), " (the portal's default)" if item.get("id") == default
-                                                else ""))
-            if strategies:
-                found.append("auth strategy %s for issuer %s; to manage it with this task, set strategy_name "
-                             "(role: dcr_curity_strategy_name) to its name"
-                             % (" and ".join(strategies), issuer))
+        for strategy_id in sorted(set(i for i in used if is_uuid(i)), key=used.index):
+            item = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id)
+            if not isinstance(item, dict) or item.get("strategy_type") != "openid_connect":
+                continue
+            self.names.known[strategy_id] = item.get("name")
+            oidc = (item.get("configs") or {}).get(OIDC) or {}
+            provider = item.get("dcr_provider") if isinstance(item.get("dcr_provider"), dict) else {}
+            same_provider = self.provider is not None and provider.get("id") == self.provider.get("id")
+            if same_provider or (isinstance(oidc, dict) and canonical_issuer(oidc.get("issuer")) == issuer):
+                found.append("auth strategy %r (%s; DCR provider %r) for issuer %s" % (
+                    item.get("name"), "the portal's default" if strategy_id == used[0] else "on a publication of apis",
+                    provider.get("name"), issuer))
+                adopt = "set strategy_name (role: dcr_curity_strategy_name) to %r" % item.get("name")
+                if provider.get("name") and provider.get("name") != self.params["provider_name"]:
+                    adopt += " and provider_name (role: dcr_curity_provider_name) to %r" % provider.get("name")
+                found[-1] += "; to manage it with this task, %s" % adopt
         if found:
             raise KonnectError(
-                "Konnect already has a Dynamic Client Registration setup for this Curity issuer, made under other names "
-                "than this task's (provider_name %r, strategy_name %r): %s. A second provider or strategy would take the "
+                "The portal already uses a Dynamic Client Registration setup for this Curity issuer, made under other "
+                "names than this task's (provider_name %r, strategy_name %r): %s. A second strategy would take the "
                 "portal's default and the publications away from it and leave its applications on it. To create a "
                 "second one anyway, set allow_duplicate: true (role: dcr_curity_allow_duplicate). Nothing was changed."
                 % (self.params["provider_name"], self.params["strategy_name"], "; ".join(found)))
@@ -389,6 +384,8 @@ class Present:
 
     def _name(self, strategy_id):
         """Show another strategy by its name in the diff (one GET; its id when it cannot be read)."""
+        if strategy_id in self.names.known:
+            return
         other = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id) if is_uuid(strategy_id) else None
         if other:
             self.names.known[strategy_id] = other["name"]

@@ -213,13 +213,14 @@ options:
     default: []
   allow_duplicate:
     description:
-      - With O(state=present), when the DCR provider O(provider_name) or the strategy O(strategy_name) does not exist but
-        Konnect already has a DCR provider for the same issuer, or an OpenID Connect strategy for that issuer or that
-        provider (a setup made by hand under other names), the task fails before any write, naming what it found. Set
-        O(provider_name) and O(strategy_name) to those names to manage that setup (nothing is renamed or created).
-      - V(true) creates the provider or strategy of this task's names anyway, next to the existing ones; the new strategy
-        then takes the portal default (O(set_portal_default)) and the publications of O(apis), and the applications of
-        the existing one stay on it.
+      - With O(state=present), when the strategy O(strategy_name) does not exist but the portal already uses an OpenID
+        Connect strategy for the same issuer (or the same DCR provider), as its default or on a publication of O(apis) -
+        a setup made by hand under other names - the task fails before any write, naming that strategy and its DCR
+        provider. Set O(strategy_name) and O(provider_name) to those names to manage that setup (nothing is renamed or
+        created).
+      - V(true) creates the strategy of this task's names anyway, next to the existing one; it then takes the portal
+        default (O(set_portal_default)) and the publications of O(apis), and the applications of the existing one stay
+        on it.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -278,14 +279,6 @@ EXAMPLES = r"""
           cache_tokens: false
         apis:
           - orders/v1
-
-- name: Manage a setup made by hand (provider "curity", strategy "curity-dcr") under its own names
-  devportal.dcr.konnect_portal_dcr:
-    portal: developer-portal
-    issuer: https://idsvr.example.com/oauth/v2/oauth-anonymous
-    initial_client_id: konnect-dcr
-    provider_name: curity
-    strategy_name: curity-dcr
 
 - name: Later runs need no secret while the provider exists (update_secret on_create)
   devportal.dcr.konnect_portal_dcr:

@@ -165,7 +165,6 @@ EXAMPLES = r"""
     developer_password: "{{ vault_developer_password }}"
     name: orders-client
     state: absent
-    credentials_file: /etc/backoffice/orders-client.json  # removed with the application
 """
 
 RETURN = r"""

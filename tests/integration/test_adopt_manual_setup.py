@@ -51,7 +51,7 @@ def test_the_role_refuses_a_second_setup_next_to_one_made_by_hand_and_adopts_it_
     sandbox.clear_requests()
     rc, checked = play(check=True, diff=True)
     assert rc != 0, checked[-4000:]
-    assert "auth strategy 'curity-dcr' (the portal's default)" in checked, checked[-4000:]
+    assert "auth strategy 'curity-dcr' (the portal's default; DCR provider 'curity')" in checked, checked[-4000:]
     assert "dcr_curity_strategy_name" in checked and "dcr_curity_allow_duplicate" in checked
     assert "Nothing was written to Curity or Konnect" in checked
     assert config_writes(sandbox) == []
