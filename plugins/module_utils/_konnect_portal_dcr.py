@@ -330,9 +330,10 @@ class Present:
         found = []
         for strategy_id in sorted(set(i for i in used if is_uuid(i)), key=used.index):
             item = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id)
+            if isinstance(item, dict) and item.get("name"):
+                self.names.known[strategy_id] = item["name"]  # the diff shows it by name (no second read)
             if not isinstance(item, dict) or item.get("strategy_type") != "openid_connect":
                 continue
-            self.names.known[strategy_id] = item.get("name")
             oidc = (item.get("configs") or {}).get(OIDC) or {}
             provider = item.get("dcr_provider") if isinstance(item.get("dcr_provider"), dict) else {}
             same_provider = self.provider is not None and provider.get("id") == self.provider.get("id")
