@@ -990,6 +990,8 @@ def reported(args):
         out["msg"] = text_of(out.get("msg") or "no message")
         if display.verbosity < 1:
             out = dict((k, v) for k, v in out.items() if k in ("changed", "failed", "msg", "diff"))
+    else:
+        out.pop("summary", None)  # shown by the task before (the role's debug of the run's summary)
     if not out.get("diff"):
         out.pop("diff", None)
     return out

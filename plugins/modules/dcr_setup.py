@@ -195,7 +195,8 @@ options:
     description:
       - The RV(report) of an earlier run of this module. The task runs nothing and sends no request - it returns that
         report as its own result - changed when the run changed something, its diff (one entry per object), and failed
-        with the run's message when the run failed; the per-step detail (RV(steps)) with C(-v).
+        with the run's message when the run failed; the per-step detail (RV(steps)) with C(-v). The summary is left to
+        a C(debug) task before it (as in EXAMPLES), except on a failure.
       - So that the run's own task can keep C(no_log) (its result holds the secrets it created) and still be seen, set
         C(failed_when=false) and C(changed_when=false) on it, then report. Every other option is ignored.
     type: dict
