@@ -31,11 +31,11 @@ MATRIX_PHASES := $(foreach r,$(MATRIX_RELEASES),venv-$(r) sanity-$(r) units-$(r)
 E2E_TESTS := tests/integration/test_role_dcr_curity.py tests/integration/test_readme_examples.py \
 	tests/integration/test_ansible_core_hooks.py
 # make test: every part runs (as with make -k), each timed; any failure fails the target.
-TEST_PHASES := sanity units pytest molecule lint $(MATRIX_PHASES)
+TEST_PHASES := sanity units pytest molecule lint docs $(MATRIX_PHASES)
 MVENV = .venv-ansible-$*
 MBIN = $(CURDIR)/.venv-ansible-$*/bin
 
-.PHONY: help venv ansible-test-ready tree demo test sanity units pytest integration sandbox-tests molecule lint docs-lint bench clean matrix
+.PHONY: help venv ansible-test-ready tree demo test sanity units pytest integration sandbox-tests molecule lint docs-lint docs bench clean matrix
 .PRECIOUS: .venv-ansible-%/.installed
 
 help:
@@ -44,6 +44,7 @@ help:
 	@echo "make matrix - sanity, units and the role end to end on the other supported ansible-core releases"
 	@echo "              (one release: make matrix-2.21; one part: make sanity-2.21, units-2.21, e2e-2.21)"
 	@echo "make bench  - measure request counts and run times"
+	@echo "make docs   - build the collection's HTML documentation (build/docs/html)"
 
 $(STAMP): requirements-dev.txt constraints-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,17 @@ ansible-test-ready: $(STAMP)
 # A copy of the files git knows about (tracked, or new and not ignored), as ansible-test wants them.
 tree: $(STAMP)
 	$(BIN)/python tests/tools/build_tree.py $(TREE)
+
+# The collection's HTML documentation (antsibull-docs, as on docs.ansible.com; Sphinx, warnings as errors), from the
+# collection as built in $(TREE), into build/docs/html.  Configuration: docs/site.
+DOCS := build/docs
+docs: tree
+	rm -rf $(DOCS) && mkdir -p $(DOCS)/rst && chmod og-w $(DOCS)/rst
+	PATH="$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/build $(BIN)/antsibull-docs --config-file docs/site/antsibull-docs.cfg \
+		collection --use-current --fail-on-error --dest-dir $(DOCS)/rst devportal.dcr
+	cp docs/site/rst/*.rst $(DOCS)/rst/
+	$(BIN)/sphinx-build -q -b html -c docs/site -W --keep-going $(DOCS)/rst $(DOCS)/html
+	@echo "HTML documentation: $(DOCS)/html/index.html"
 
 demo: tree
 	PATH="$(BIN):$$PATH" bash tests/tools/demo.sh

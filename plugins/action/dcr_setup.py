@@ -43,6 +43,7 @@ import heapq
 import itertools
 import json
 import os
+import re
 import secrets
 import tempfile
 import threading
@@ -56,6 +57,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _http
 from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
@@ -73,6 +75,8 @@ from ansible_collections.devportal.dcr.plugins.module_utils._secret_store import
     store_from_options,
 )
 from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
+
+display = Display()
 
 CURITY_OPTIONS = ("admin_url", "admin_username", "admin_password", "profile_id", "validate_certs", "ca_path", "timeout")
 KONNECT_OPTIONS = ("konnect_url", "konnect_token", "validate_certs", "ca_path", "timeout")
@@ -124,6 +128,10 @@ class Step:
 
     @property
     def changed(self):
+        """Once applied, whether the step wrote (its module's result); before, what its plan predicts (a step whose
+        plan waits for what the run creates is planned as a change)."""
+        if isinstance(self.result, dict):
+            return bool(self.result.get("changed"))
         return bool(self.pending) or bool(self.plan and self.plan.get("changed"))
 
 
@@ -153,10 +161,13 @@ class ActionModule(ActionBase):
         super(ActionModule, self).run(tmp, task_vars)
         del tmp
         self._vars = task_vars or {}
+        if "report" in self._task.args:
+            return reported(self._task.args)
         try:
             params = self.validated_args()
         except AnsibleActionFail as exc:  # bad input: one sentence, before anything is sent
-            return dict(failed=True, changed=False, msg=to_text(exc.message))
+            msg = to_text(exc.message)
+            return dict(failed=True, changed=False, msg=msg, report=dict(failed=True, changed=False, msg=msg))
         self._warnings = []
         self.executions = []  # (pass, module, seconds, started) of every module run, for the result
         self._began = time.monotonic()
@@ -288,7 +299,10 @@ class ActionModule(ActionBase):
             self._task.check_mode = saved
         self.executions.append(("plan" if check else "apply", module, round(time.monotonic() - started, 3),
                                 round(started - self._began, 3)))
-        self._warnings.extend(result.pop("warnings", None) or [])
+        warnings = result.pop("warnings", None) or []
+        for warning in warnings:
+            progress("plan" if check else "apply", "devportal.dcr.%s" % module, text_of(warning))
+        self._warnings.extend(warnings)
         result.pop("invocation", None)
         return result
 
@@ -475,15 +489,29 @@ class Setup:
 
     def run_plan(self, step, plan_args=None):
         step.plan = self.planned(step.module, plan_args or step.args)
+        self.planned_note(step)
         if step.plan.get("failed"):
             raise StepFailed(step, step.plan)
         return step.plan
+
+    def planned_note(self, step):
+        """The step's plan, shown as it is known (-v)."""
+        if step.plan.get("failed"):
+            verdict = "fails"
+        else:
+            verdict = "changes" if step.plan.get("changed") else "no change"
+        progress("plan", step.title, verdict)
 
     def run_apply(self, step, **wiring):
         step.args.update(wiring)
         if PLAN_SECRET in step.args.values():
             raise AnsibleError("internal error: the plan's stand-in secret reached the %s step" % step.key)
+        progress("apply", step.title, "writing")
+        began = time.monotonic()
         step.result = self.action.execute(step.module, step.args, check=False)
+        progress("apply", step.title, "%s (%.1f s)" % ("failed" if step.result.get("failed") else "done: %s"
+                                                       % (", ".join(self.happened(step)) or "no change"),
+                                                       time.monotonic() - began))
         if step.result.get("failed"):
             raise StepFailed(step, step.result)
         return step.result
@@ -652,6 +680,7 @@ class Setup:
             self.apps.append(app)
             app.takes_strategy = takes
             app.plan = self.planned("portal_application", plan_args)
+            self.planned_note(app)
             if app.plan.get("failed"):
                 raise StepFailed(app, app.plan)
             if waits:
@@ -661,10 +690,13 @@ class Setup:
         """What the planner sends for each application, given the Konnect step's plan and arguments (both None
         without that step): (label, arguments, plan input, what the plan waits for, whether it takes the run's
         strategy)."""
-        # While the Konnect step changes the strategy, the portal default or the publications, developers may not see
-        # the strategy (or the APIs) yet: that step checked them on the admin side.
+        # While the Konnect step creates the strategy, makes it the portal default or publishes APIs with it,
+        # developers may not see the strategy (or those APIs) yet: that step checked them on the admin side.  Any
+        # other change of that step (a display name, the DCR credential's secret) leaves what developers see as it is.
         dcr_changes = bool(dcr_plan and dcr_plan.get("changed"))
-        published = set((self.params["dcr"] or {}).get("apis") or []) if dcr_changes else set()
+        strategy_waits = dcr_changes and (not dcr_plan.get("strategy_id") or dcr_plan.get("default_changed", True))
+        published = set(dcr_plan.get("publishing", (self.params["dcr"] or {}).get("apis")) or []) if dcr_changes \
+            else set()
         if dcr_args is None:
             ref = (self.params["dcr"] or {}).get("display_name") or None
         else:
@@ -676,9 +708,10 @@ class Setup:
             if takes and ref:
                 args["auth_strategy"] = ref
             plan_args, waits = dict(args), []
-            if dcr_changes and takes:
+            if strategy_waits and takes:
                 plan_args.pop("auth_strategy", None)
-                waits.append("the auth strategy this run %s" % ("publishes" if dcr_plan.get("strategy_id") else "creates"))
+                verb = "makes the portal's default" if dcr_plan.get("strategy_id") else "creates"
+                waits.append("the auth strategy this run %s" % verb)
             if published and plan_args.get("registrations"):
                 # APIs the Konnect step publishes are not yet visible to the developer: that step checked them.
                 unpublished = [api for api in plan_args["registrations"] if api in published]
@@ -719,8 +752,10 @@ class Setup:
         params = self.params
         if "application" in self.phases:
             for item in params["applications"]:
-                app = self.step("application", "portal_application", dict(name=item.get("name"), state="absent"),
-                                self.portal, label=item.get("name"))
+                args = dict(name=item.get("name"), state="absent")
+                if item.get("credentials_file"):
+                    args["credentials_file"] = item["credentials_file"]  # removed with the application
+                app = self.step("application", "portal_application", args, self.portal, label=item.get("name"))
                 self.apps.append(app)
         if self.in_phase("konnect", "dcr"):
             args = dict(params["dcr"], state="absent")
@@ -815,8 +850,10 @@ class Setup:
                       steps=[guarded(lambda s=s: self.summary(s), dict(step=s.key, title=s.title)) for s in self.steps],
                       summary=[guarded(lambda s=s: self.line(s), "%s: (no summary: %s)" % (s.title, UNREADABLE))
                                for s in self.steps] + [text_of(note) for note in self.notes],
-                      diff=[guarded(lambda s=s: self.step_diff(s), dict(before={}, after={"(diff)": UNREADABLE}))
-                            for s in self.steps if s.key != "request" and guarded(lambda s=s: s.changed, True)],
+                      diff=[entry for s in self.steps if s.key != "request" and guarded(lambda s=s: s.changed, True)
+                            for entry in guarded(lambda s=s: self.object_diffs(s),
+                                                 [dict(before="", after=UNREADABLE, before_header=s.title,
+                                                       after_header=s.title)])],
                       notes=[text_of(note) for note in self.notes], applications=self.applications(),
                       warnings=self.action.warnings, module_executions=len(self.action.executions),
                       timings=guarded(lambda: [dict(zip(("pass", "module", "seconds", "started"), e)) for e in
@@ -825,6 +862,7 @@ class Setup:
         if request is not None and request.result:
             result["request"] = guarded(lambda: dict((k, v) for k, v in as_dict(request.result).items()
                                                      if k != "failed"), {})
+        result["report"] = guarded(lambda: self.report(result), dict(changed=result["changed"]))
         return result
 
     def summary(self, step):
@@ -863,17 +901,58 @@ class Setup:
                 ids = "; ".join(x for x in (ids, "%s: %s" % (what, names_of(view[key]))) if x)
         if view.get("restored_default"):
             ids = "; ".join(x for x in (ids, "portal default back to %s" % text_of(view["restored_default"])) if x)
-        return "%s: %s%s%s" % (step.title, verdict, " (%s)" % ids if ids else "",
-                               "; %s" % text_of(step.pending) if step.pending and step.result is None else "")
+        what = guarded(lambda: self.happened(step), []) if step.changed else []
+        return "%s: %s%s%s%s" % (step.title, verdict, " - %s" % "; ".join(what) if what else "",
+                                 " (%s)" % ids if ids else "",
+                                 "; %s" % text_of(step.pending) if step.pending and step.result is None else "")
 
-    def step_diff(self, step):
+    def happened(self, step):
+        """What the step did (before it is applied: would do), per object, in words."""
         view = as_dict(step.result or step.plan)
         diff = as_dict(view.get("diff"))
-        before, after = diff.get("before") or {}, diff.get("after") or {}
-        if step.pending and not step.result:
-            after = dict(after) if isinstance(after, dict) else {"(after)": after}
-            after["(pending)"] = step.pending
-        return dict(before=before, after=after, before_header=step.title, after_header=step.title)
+        before, after = as_dict(diff.get("before")), as_dict(diff.get("after"))
+        out = []
+        for key in sorted(set(before) | set(after), key=text_of):
+            name, old, new = text_of(key), before.get(key), after.get(key)
+            if key == "client_secret":
+                out.append("client secret regenerated")
+            elif key == "credentials_file" and isinstance(old, dict):
+                out.append("credentials file %s removed" % text_of(old.get("path")))
+            elif key not in before:
+                out.append("%s created" % name)
+            elif key not in after:
+                out.append("%s deleted" % name)
+            elif isinstance(old, dict) and isinstance(new, dict):
+                fields = sorted((k for k in set(old) | set(new) if old.get(k) != new.get(k)), key=text_of)
+                out.append("%s: %s changed" % (name, ", ".join(text_of(f) for f in fields)) if fields
+                           else "%s changed" % name)
+            else:
+                out.append("%s changed" % name)
+        if step.key == "token" and view.get("secret_changed"):
+            out.append("secret set on Curity%s" % (" and handed to Konnect" if self.dcr is not None else ""))
+        if step.key == "dcr" and view.get("verified") and step.changed:
+            out.append("Konnect verified the DCR credential")
+        if step.key == "application" and step.result is not None and view.get("client_secret"):
+            out.append("secret written to %s" % text_of(view["credentials_file"]) if view.get("credentials_file")
+                       else "secret in the result only (no credentials_file)")
+        return out
+
+    def object_diffs(self, step):
+        """The step's diff as Ansible shows it: one entry per object that changes, before and after (an object
+        created or deleted: empty on that side), headed by the step and the object."""
+        view = as_dict(step.result or step.plan)
+        diff = as_dict(view.get("diff"))
+        before, after = diff.get("before"), diff.get("after")
+        before = before if isinstance(before, dict) else {}
+        after = after if isinstance(after, dict) else {}
+        out = []
+        for key in sorted(set(before) | set(after), key=text_of):
+            header = "%s: %s" % (step.title, text_of(key))
+            out.append(dict(before=before.get(key, ""), after=after.get(key, ""), before_header=header,
+                            after_header=header))
+        if not out and step.pending and step.result is None:
+            out.append(dict(before="", after="", before_header=step.title, after_header=step.title))
+        return out
 
     def applications(self):
         out = {}
@@ -899,11 +978,21 @@ class Setup:
             out["client_secret"] = secret
         return {"dcr_credential": out}
 
+    def report(self, result):
+        """What the run did, without a secret: the result of the task that shows it (``report``).  The diff is
+        Ansible's (one entry per object, before and after), the per-step detail is there for -v."""
+        report = dict((k, result[k]) for k in ("changed", "check_mode", "summary", "notes", "steps", "diff")
+                      if k in result)
+        if result.get("request"):
+            report["request"] = dict((k, v) for k, v in as_dict(result["request"]).items() if k != "client_secret")
+        return report
+
     def failure(self, exc, planning):
         step = exc.step
         written = guarded(lambda: [s.title for s in self.steps if s.result is not None and as_dict(s.result).get("changed")],
                           [])
-        msg = "%s failed%s: %s" % (step.title, " while planning (reads only)" if planning else "", text_of(exc))
+        msg = "%s failed%s: %s" % (step.title, " while planning (reads only)" if planning else "",
+                                   guarded(lambda: self.in_role_words(text_of(exc)), text_of(exc)))
         if planning:
             msg += " Nothing was written to Curity or Konnect."
         elif written:
@@ -914,7 +1003,27 @@ class Setup:
         result = self.outcome()
         result.update(failed=True, msg=msg, failed_step=step.key)
         result["changed"] = bool(written) or bool(as_dict(exc.result).get("changed"))
+        result["report"].update(failed=True, msg=msg, changed=result["changed"], failed_step=step.key)
         return result
+
+    def in_role_words(self, text):
+        """``text`` naming the dcr_curity role's variables (and their environment variables) instead of the modules'
+        options, when the role runs this task."""
+        role = getattr(self.action._task, "_role", None)
+        if role is None or not text_of(role.get_name()).endswith("dcr_curity"):
+            return text
+        named = set()
+
+        def variable(match):
+            option = match.group(0)
+            name, env = ROLE_WORDS[option]
+            if env and env not in text and option not in named:
+                named.add(option)
+                return "%s (or %s)" % (name, env)
+            return name
+
+        text = re.sub(r"\b(%s)\b" % "|".join(sorted(ROLE_WORDS, key=len, reverse=True)), variable, text)
+        return re.sub(r"\b(dcr_curity_\w+)(: \w+)? \(role: \1\)", r"\1\2", text)
 
     def unexpected(self, exc):
         """The result of a run stopped by an unexpected error: what the steps did, and one sentence."""
@@ -922,6 +1031,7 @@ class Setup:
         result.update(failed=True, msg=masked_text(
             "devportal.dcr.dcr_setup stopped on an unexpected error (%s: %s); what the steps before it did is in this "
             "result." % (type(exc).__name__, text_of(exc)), guarded(self.hidden, set())))
+        result["report"].update(failed=True, msg=result["msg"])
         return result
 
     def hidden(self):
@@ -937,8 +1047,63 @@ class Setup:
         return found
 
 
+# The modules' options as the dcr_curity role names them: (role variable, environment variable or None).
+ROLE_WORDS = {
+    "admin_url": ("dcr_curity_admin_url", "CURITY_ADMIN_URL"),
+    "admin_username": ("dcr_curity_admin_username", "CURITY_ADMIN_USERNAME"),
+    "admin_password": ("dcr_curity_admin_password", "CURITY_ADMIN_PASSWORD"),
+    "profile_id": ("dcr_curity_profile_id", "CURITY_PROFILE_ID"),
+    "konnect_url": ("dcr_curity_konnect_url", "KONNECT_URL"),
+    "konnect_token": ("dcr_curity_konnect_token", "KONNECT_TOKEN"),
+    "portal_url": ("dcr_curity_portal_url", "KONNECT_PORTAL_URL"),
+    "developer_email": ("dcr_curity_developer_email", "KONNECT_DEVELOPER_EMAIL"),
+    "developer_password": ("dcr_curity_developer_password", "KONNECT_DEVELOPER_PASSWORD"),
+    "applications_in_use": ("dcr_curity_applications_in_use", None),
+    "orphaned_publications": ("dcr_curity_orphaned_publications", None),
+    "ignore_applications": ("dcr_curity_applications", None),
+    "provider_name": ("dcr_curity_provider_name", None),
+    "strategy_name": ("dcr_curity_strategy_name", None),
+    "allow_duplicate": ("dcr_curity_allow_duplicate", None),
+    "set_portal_default": ("dcr_curity_set_portal_default", None),
+    "initial_client_id": ("dcr_curity_client_id", None),
+    "initial_client_secret": ("dcr_curity_client_secret", None),
+    "update_secret": ("dcr_curity_client_update_secret", None),
+    "regenerate_secret": ("dcr_curity_regenerate_secrets", None),
+    "approve_registrations": ("dcr_curity_applications[].approve_registrations", None),
+    "credentials_file": ("dcr_curity_applications[].credentials_file", None),
+}
+
 # What a part of the result shows when it cannot be built from what the steps hold.
 UNREADABLE = "could not be shown: a step returned data of an unexpected shape"
+
+
+# What the task that shows a run's report returns (the report holds no secret).
+REPORT_KEYS = ("changed", "failed", "msg", "diff", "summary", "notes", "steps", "check_mode", "request", "failed_step")
+
+
+def reported(args):
+    """The result of ``report``: the report of a run, given back as this task's own result, so that Ansible shows its
+    diff, its change and its failure as it shows any module's.  On a failure, the per-step detail only with -v."""
+    report = args.get("report")
+    if not isinstance(report, dict):
+        return dict(failed=True, changed=False, msg="report must be the report of a run of devportal.dcr.dcr_setup (its "
+                                                    "result's report), got %s." % type(report).__name__)
+    out = dict((k, report[k]) for k in REPORT_KEYS if k in report)
+    out["changed"] = bool(out.get("changed"))
+    if out.get("failed"):
+        out["msg"] = text_of(out.get("msg") or "no message")
+        if display.verbosity < 1:
+            out = dict((k, v) for k, v in out.items() if k in ("changed", "failed", "msg", "diff"))
+    else:
+        out.pop("summary", None)  # shown by the task before (the role's debug of the run's summary)
+    if not out.get("diff"):
+        out.pop("diff", None)
+    return out
+
+
+def progress(stage, title, what):
+    """One line of progress while the task runs (-v): ``stage`` (plan, apply, verify), the step, what it does."""
+    display.v("dcr_setup %s | %s: %s" % (stage, title, what))
 
 
 def guarded(build, fallback):
@@ -1122,6 +1287,9 @@ def gateway_request(spec, credentials, name, warn=None):
     error = None
     for attempt in range(attempts):
         if attempt:
+            progress("verify", "Request through the gateway", "%s; trying again in %d s (attempt %d of %d)"
+                     % (error or "answered %s %s" % (out["status"], out["reason"] or ""), spec["delay"], attempt + 1,
+                        attempts))
             time.sleep(spec["delay"])
         out["attempts"] = attempt + 1
         try:

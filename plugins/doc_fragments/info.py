@@ -16,7 +16,8 @@ options:
     description:
       - A JMESPath expression applied to the module's result (the documented return values, without C(changed)); its
         answer is returned as RV(query_result). The other return values are returned as well.
-      - For example V(scopes[?required].name), or V(length(scopes\)).
+      - The expression names this module's return values; the module's EXAMPLES show one that fits it (an expression
+        on another module's return values answers V(null)).
       - Checked before any request; an invalid expression fails the task with the parser's message.
       - Needs the C(jmespath) Python library where the module runs.
     type: str

@@ -761,19 +761,37 @@ class PagedClient:
 
 
 # --------------------------------------------------------------------------- admin API
-class KonnectForbidden(_http.HttpError):
+class KonnectAnswer(_http.HttpError):
+    """An ``HttpError`` of the admin API told again with what to do about it (see ``render``)."""
+
+    def __init__(self, exc):
+        super(KonnectAnswer, self).__init__(exc.method, exc.url, exc.status, exc.reason, exc.detail, exc.body,
+                                            exc.service)
+
+
+class KonnectForbidden(KonnectAnswer):
     """HTTP 403 from the admin API, naming the Konnect role the request needs (still an ``HttpError``)."""
 
     def __init__(self, exc, role):
         self.role = role
-        super(KonnectForbidden, self).__init__(exc.method, exc.url, exc.status, exc.reason, exc.detail, exc.body,
-                                               exc.service)
+        super(KonnectForbidden, self).__init__(exc)
 
     def render(self):
         return ("%s The konnect_token is not allowed to do this: give its user or system account the Konnect role %s "
                 "(Kong's DCR guide lists Portal Creator, API Creator, DCR Provider Creator, API Publisher and, when "
                 "registrations are not approved automatically, API Registration Approver)."
                 % (super(KonnectForbidden, self).render(), self.role))
+
+
+class KonnectUnauthorized(KonnectAnswer):
+    """HTTP 401 from the admin API: the token, not the request, is wrong (still an ``HttpError``)."""
+
+    def render(self):
+        return ("%s Konnect did not accept konnect_token (or KONNECT_TOKEN): check that it is the whole token (a "
+                "personal access token starts with kpat_, a system account token with spat_), that it has not expired "
+                "or been revoked, and that konnect_url is the API of the region the token belongs to (for example "
+                "https://eu.api.konghq.com)."
+                % super(KonnectUnauthorized, self).render())
 
 
 # (method or None for any, path pattern, role): the first match names the role a request needs.
@@ -804,6 +822,8 @@ class KonnectAdmin(PagedClient):
         except _http.HttpError as exc:
             if exc.status == 403 and not isinstance(exc, KonnectForbidden):
                 raise KonnectForbidden(exc, role_for(method.upper(), urlsplit(path).path))
+            if exc.status == 401 and not isinstance(exc, KonnectUnauthorized):
+                raise KonnectUnauthorized(exc)
             raise
 
     @classmethod

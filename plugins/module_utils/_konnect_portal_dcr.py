@@ -79,6 +79,7 @@ def argument_spec():
         orphaned_publications=dict(type="str", default="unpublish", choices=["unpublish", "keep_public", "fail"]),
         applications_in_use=dict(type="str", default="fail", choices=["fail", "delete"]),
         ignore_applications=dict(type="list", elements="str", default=[]),
+        allow_duplicate=dict(type="bool", default=False),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         settle_timeout=settle_option(),
     )
@@ -310,8 +311,47 @@ class Present:
         self.settle = Settle(self.params["settle_timeout"])
         self.publications = Publications(admin, generation, portal["id"], self.settle)
         self.targets = [self.publications.resolve(ref) for ref in self.params["apis"] or []]
+        if not self.params["allow_duplicate"]:
+            self._refuse_duplicates()
         self.record = None  # the label that keeps the portal's previous default on the strategy (before it changes)
         self.plan = self._plan()
+
+    def _refuse_duplicates(self):
+        """The strategy this task would create, when the portal already uses another OpenID Connect strategy for the
+        same issuer (or the same DCR provider) - as its default or on a publication of O(apis): a setup made by hand
+        under other names.  A second one would take the portal default and the publications away from it and leave
+        its applications behind.  Fails naming what exists and how to adopt it."""
+        if self.strategy is not None:
+            return
+        issuer = canonical_issuer(self.params["issuer"])
+        used = [self.portal.get("default_application_auth_strategy_id")]
+        for target in self.targets:
+            used.extend(self.publications.strategy_ids(target) or [])
+        found = []
+        for strategy_id in sorted(set(i for i in used if is_uuid(i)), key=used.index):
+            item = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id)
+            if isinstance(item, dict) and item.get("name"):
+                self.names.known[strategy_id] = item["name"]  # the diff shows it by name (no second read)
+            if not isinstance(item, dict) or item.get("strategy_type") != "openid_connect":
+                continue
+            oidc = (item.get("configs") or {}).get(OIDC) or {}
+            provider = item.get("dcr_provider") if isinstance(item.get("dcr_provider"), dict) else {}
+            same_provider = self.provider is not None and provider.get("id") == self.provider.get("id")
+            if same_provider or (isinstance(oidc, dict) and canonical_issuer(oidc.get("issuer")) == issuer):
+                found.append("auth strategy %r (%s; DCR provider %r) for issuer %s" % (
+                    item.get("name"), "the portal's default" if strategy_id == used[0] else "on a publication of apis",
+                    provider.get("name"), issuer))
+                adopt = "set strategy_name (role: dcr_curity_strategy_name) to %r" % item.get("name")
+                if provider.get("name") and provider.get("name") != self.params["provider_name"]:
+                    adopt += " and provider_name (role: dcr_curity_provider_name) to %r" % provider.get("name")
+                found[-1] += "; to manage it with this task, %s" % adopt
+        if found:
+            raise KonnectError(
+                "The portal already uses a Dynamic Client Registration setup for this Curity issuer, made under other "
+                "names than this task's (provider_name %r, strategy_name %r): %s. A second strategy would take the "
+                "portal's default and the publications away from it and leave its applications on it. To create a "
+                "second one anyway, set allow_duplicate: true (role: dcr_curity_allow_duplicate). Nothing was changed."
+                % (self.params["provider_name"], self.params["strategy_name"], "; ".join(found)))
 
     def _plan(self):
         params = self.params
@@ -335,6 +375,9 @@ class Present:
         self.target_changes = []
         for target in self.targets:
             ids = self.publications.strategy_ids(target)
+            for other in ids or []:
+                if other != self.names.strategy_id and other not in self.names.known:
+                    self._name(other)
             current = None if ids is None else {"auth_strategy_ids": self.names.labels(ids)}
             self.target_changes.append((target, plan.add(_engine.compare(
                 "publication %s" % target["label"], current, {"auth_strategy_ids": [params["strategy_name"]]}))))
@@ -342,6 +385,8 @@ class Present:
 
     def _name(self, strategy_id):
         """Show another strategy by its name in the diff (one GET; its id when it cannot be read)."""
+        if strategy_id in self.names.known:
+            return
         other = self.admin.get("/v2/application-auth-strategies/%s" % strategy_id) if is_uuid(strategy_id) else None
         if other:
             self.names.known[strategy_id] = other["name"]
@@ -463,7 +508,10 @@ class Present:
         return dict(changed=self.plan.changed, diff=self.plan.diff(), portal_id=self.portal["id"],
                     portal_api=self.generation, provider_id=(self.provider or {}).get("id"),
                     strategy_id=(self.strategy or {}).get("id"), verified=verified, unpublished=[],
-                    published_without_auth=[], deleted_applications=[], restored_default=None)
+                    published_without_auth=[], deleted_applications=[], restored_default=None,
+                    default_changed=bool(self.portal_change is not None and self.portal_change.changed),
+                    publishing=[ref for ref, (dummy, change) in zip(self.params["apis"] or [], self.target_changes)
+                                if change.changed])
 
 
 def previous_default_record(portal_id, previous, strategy):

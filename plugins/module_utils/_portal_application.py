@@ -16,6 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+import os
 from urllib.parse import urlsplit
 
 from ansible.module_utils.common.parameters import remove_values
@@ -36,6 +38,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     check_redirect_uri,
     konnect_argument_spec,
     portal_argument_spec,
+    read_credentials_record,
     registration_view,
     require_options,
     settle_option,
@@ -135,6 +138,7 @@ class Task:
             self.admin_portal = self.admin.portal_by_domain(self.generation, portal_domain(self.params["portal_url"]))
         self.secret = None
         self.written = self.backup = None
+        self.stale = self._stale_record() if not present else None
         self.plan = self._plan()
 
     # -- reads ------------------------------------------------------------------
@@ -190,12 +194,28 @@ class Task:
     def _registration(self, item):
         return registration_view(item, self.generation, self.labels)
 
+    def _stale_record(self):
+        """With state=absent, the credentials file of the application deleted (its secret dies with it), or None.
+        A file that records another application (by id) than the one of this name, or holds no credentials, stays."""
+        path = self.params["credentials_file"]
+        record = read_credentials_record(path) if path else None
+        if record is None:
+            return None
+        recorded = record.get("application_id")
+        if not record.get("client_id") or (self.app and recorded and recorded != self.app.get("id")):
+            self.module.warn("credentials_file %r is left as it is: it does not hold the credentials of the application "
+                             "%r." % (path, self.params["name"]))
+            return None
+        return {"path": path, "client_id": record.get("client_id")}
+
     # -- plan ---------------------------------------------------------------------
     def _plan(self):
         params = self.params
         plan = _engine.Plan()
         if params["state"] == "absent":
             plan.add(_engine.compare("application", self._app_view(), None, "absent"))
+            if self.stale:
+                plan.add(_engine.Change("credentials_file", _engine.DELETE, dict(self.stale), None))
             return plan
         want = _engine.user_set(params, ("name", "description", "redirect_uri"))
         if self.strategy:
@@ -237,6 +257,14 @@ class Task:
         if self.params["state"] == "absent":
             if self.app:
                 self.portal.send("DELETE", "%s/applications/%s" % (self.base, self.app["id"]), expect=(204, 404))
+            if self.stale:
+                try:
+                    os.unlink(self.stale["path"])
+                except OSError as exc:
+                    if exc.errno != errno.ENOENT:
+                        raise KonnectError("The application %r was deleted, but its credentials_file %r, whose secret no "
+                                           "longer works, could not be removed (%s): remove it by hand."
+                                           % (self.params["name"], self.stale["path"], exc.strerror or exc))
             return
         if self.app is None:
             self._create()
@@ -391,6 +419,7 @@ class Task:
             auth_strategy_id=((self.app or {}).get("auth_strategy") or {}).get("id") if exists else None,
             registrations=registrations, pending=sorted(r["target"] for r in registrations if r["status"] == "pending"),
             credentials_file=self.written, credentials_backup=self.backup,
+            credentials_removed=self.stale["path"] if self.stale else None,
             secret_store=self.keeping.view() if self.keeping is not None else None)
 
 

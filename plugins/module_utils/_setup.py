@@ -54,6 +54,7 @@ def argument_spec():
         dcr=dict(type="dict"),
         applications=dict(type="list", elements="dict", default=[]),
         regenerate_secrets=dict(type="list", elements="str", default=[], no_log=False),
+        report=dict(type="dict"),
         request=dict(type="dict", options=dict(
             url=dict(type="str", required=True),
             application=dict(type="str"),

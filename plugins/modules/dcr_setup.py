@@ -202,6 +202,15 @@ options:
     type: list
     elements: str
     default: []
+  report:
+    description:
+      - The RV(report) of an earlier run of this module. The task runs nothing and sends no request - it returns that
+        report as its own result - changed when the run changed something, its diff (one entry per object), and failed
+        with the run's message when the run failed; the per-step detail (RV(steps)) with C(-v). The summary is left to
+        a C(debug) task before it (as in EXAMPLES), except on a failure.
+      - So that the run's own task can keep C(no_log) (its result holds the secrets it created) and still be seen, set
+        C(failed_when=false) and C(changed_when=false) on it, then report. Every other option is ignored.
+    type: dict
   request:
     description:
       - A request through the gateway after the other steps (not in check mode). Omitted - no request.
@@ -251,7 +260,7 @@ options:
         default: 30
 notes:
   - Set C(no_log) on the task; the result carries the secrets created by the run (see RV(applications) and
-    RV(dcr_credential)), also when it fails after creating them.
+    RV(dcr_credential)), also when it fails after creating them. Show the run with a second task and O(report).
 seealso:
   - module: devportal.dcr.curity_token
   - module: devportal.dcr.konnect_portal_dcr
@@ -281,10 +290,17 @@ EXAMPLES = r"""
       url: https://gateway.example.com/orders
   register: setup
   no_log: true
+  failed_when: false
+  changed_when: false
 
 - name: What the run did (no secret)
   ansible.builtin.debug:
     msg: "{{ setup.summary }}"
+  when: not (setup.report.failed | default(false))
+
+- name: Changed, diff and failure of the run, shown as Ansible shows any module's (no secret)
+  devportal.dcr.dcr_setup:
+    report: "{{ setup.report }}"
 """
 
 RETURN = r"""
@@ -296,10 +312,25 @@ steps:
   sample:
     - {step: token, title: Curity DCR credential and DCR settings (curity_token), changed: false, applied: false}
 diff:
-  description: The diff of every step that changes, one entry each (secrets masked).
-  returned: when something changes
+  description:
+    - Ansible's diff of the run, one entry per object that changes (C(before), C(after), C(before_header),
+      C(after_header); an object created or deleted is empty on that side), headed by the step and the object; secrets
+      masked.
+  returned: always
   type: list
   elements: dict
+  sample:
+    - before: {default_application_auth_strategy: key-auth}
+      after: {default_application_auth_strategy: curity}
+      before_header: "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr): portal"
+      after_header: "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr): portal"
+report:
+  description:
+    - What the run did, without a secret - C(changed), C(diff), C(summary), C(notes), C(steps), C(check_mode), and
+      C(failed), C(msg), C(failed_step) when it failed. Give it to a task of this module with O(report) (not C(no_log))
+      to have Ansible show the change, the diff and the failure as it shows any module's; see EXAMPLES.
+  returned: always
+  type: dict
 notes:
   description: Decisions of the run worth knowing, such as a fresh DCR credential secret.
   returned: always

@@ -211,6 +211,18 @@ options:
     type: list
     elements: str
     default: []
+  allow_duplicate:
+    description:
+      - With O(state=present), when the strategy O(strategy_name) does not exist but the portal already uses an OpenID
+        Connect strategy for the same issuer (or the same DCR provider), as its default or on a publication of O(apis) -
+        a setup made by hand under other names - the task fails before any write, naming that strategy and its DCR
+        provider. Set O(strategy_name) and O(provider_name) to those names to manage that setup (nothing is renamed or
+        created).
+      - V(true) creates the strategy of this task's names anyway, next to the existing one; it then takes the portal
+        default (O(set_portal_default)) and the publications of O(apis), and the applications of the existing one stay
+        on it.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - devportal.dcr.konnect
   - devportal.dcr.konnect.settle
@@ -355,6 +367,21 @@ published_without_auth:
   type: list
   elements: str
   sample: []
+default_changed:
+  description:
+    - With O(state=present), whether the run makes (in check mode, would make) the strategy the portal's default
+      application auth strategy.
+  returned: when O(state=present)
+  type: bool
+  sample: false
+publishing:
+  description:
+    - With O(state=present), the entries of O(apis), as given, whose publication the run changes (in check mode, would
+      change) to use the strategy. Developers may not see these APIs with the strategy until the change reached the portal.
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: [demo-api]
 restored_default:
   description:
     - With O(state=absent), when the portal's default application auth strategy was the strategy removed, the name of the strategy

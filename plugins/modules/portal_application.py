@@ -88,6 +88,9 @@ options:
         be (the nearest existing folder must be writable).
       - An existing file must be a regular file of at most 64 KiB, not a symbolic link (the module never reads or writes
         through a link); anything else is refused before any request.
+      - With O(state=absent), the file is removed with the application (its secret no longer works), also on a later run
+        when the application is already gone; a file that records another application, or no credentials, is left
+        with a warning. RV(credentials_removed) names it.
     type: path
   state:
     description:
@@ -239,6 +242,11 @@ pending:
   sample: ["orders-api/v1"]
 credentials_file:
   description: Path of the credentials file written by this task (null when nothing was written).
+  returned: always
+  type: str
+  sample: /etc/backoffice/orders-client.json
+credentials_removed:
+  description: With O(state=absent), the O(credentials_file) removed with the application (in check mode, that would be).
   returned: always
   type: str
   sample: /etc/backoffice/orders-client.json

@@ -47,7 +47,7 @@ def test_a_teardown_with_a_nameless_application_on_the_strategy_keeps_its_summar
     assert TRACEBACK not in output and "sequence item" not in output, output[-4000:]
     assert rc == 0, output[-4000:]
     verdict = "changes (check mode)" if check else "changed"
-    line = re.search(r'"%s: %s \(([^"]*)\)"' % (re.escape(KONNECT_STEP), re.escape(verdict)), output)
+    line = re.search(r'"%s: %s[^"]*? \(([^"]*)\)"' % (re.escape(KONNECT_STEP), re.escape(verdict)), output)
     assert line and "applications deleted: (no name)" in line.group(1), output[-4000:]
 
 

@@ -72,3 +72,14 @@ def test_option_required_unless_its_variable_is_set(runner, sandbox, module, dro
     assert sandbox.requests() == []
     result, text = runner.module(module, args, check=True, env={variable: value})
     assert result.get("failed") is not True, text
+
+
+def test_a_wrong_konnect_token_says_what_to_check(runner, sandbox):
+    info = sandbox.info
+    args = {"konnect_url": info["konnect_url"], "konnect_token": "kpat_" + "x" * 40, "portal": info["portal_name"],
+            "issuer": info["curity_issuer"], "initial_client_id": INITIAL_CLIENT_ID,
+            "initial_client_secret": "Token-check-secret-0001"}
+    result, text = runner.module("konnect_portal_dcr", args)
+    assert_clean_failure(result, text, "HTTP 401", "Konnect did not accept konnect_token (or KONNECT_TOKEN)",
+                         "has not expired", "konnect_url")
+    assert "x" * 40 not in text

@@ -246,7 +246,7 @@ def test_absent_refuses_before_any_write_when_another_strategy_uses_the_provider
     secret = prepare_curity(runner, sandbox)
     applied = runner.module("konnect_portal_dcr", dcr_args(info, portal, secret))[0]
     runner.module("konnect_portal_dcr", dcr_args(info, portal, secret, strategy_name="curity-other", apis=None,
-                                                 set_portal_default=False))
+                                                 set_portal_default=False, allow_duplicate=True))
     sandbox.clear_requests()
     removed, text = runner.module("konnect_portal_dcr", absent_args(info, portal))
     assert_clear_failure(removed, text, "refuses to delete the DCR provider 'curity' because it is in use: "

@@ -220,9 +220,12 @@ def test_on_a_fresh_curity_the_readme_example_does_every_curity_step_and_its_tea
     assert rc == 0, checked[-6000:]
     assert config_writes(sandbox) == []
     # the Curity step's diff predicts every change: capability, endpoint and deployment, token issuers, client, DCR
-    for section in ('"client_capabilities": {', '"dcr_endpoint": {', '"service_roles": [', '"token_issuer": {',
-                    '"userinfo_token_issuer": {', '"client": {', '"dynamic_client_registration": {'):
-        assert section in checked, (section, checked[-6000:])
+    # (Ansible's own diff: one before/after per object, headed by the step and the object)
+    for section in ("client_capabilities", "dcr_endpoint", "token_issuer", "userinfo_token_issuer", "client",
+                    "dynamic_client_registration"):
+        header = "Curity DCR credential and DCR settings (curity_token): %s\n" % section
+        assert "--- before: " + header in checked and "+++ after: " + header in checked, (section, checked[-6000:])
+    assert '"service_roles": [' in checked
     assert "Curity DCR credential and DCR settings (curity_token): changes (check mode)" in checked
 
     sandbox.clear_requests()

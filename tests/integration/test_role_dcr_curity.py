@@ -683,3 +683,51 @@ def test_a_new_given_secret_reaches_both_sides_in_the_same_run_whatever_update_s
     rc, again = play(extra_vars={"dcr_curity_client_secret": second})
     assert_ok(rc, again)
     assert recap(again)["changed"] == 0 and config_writes(sandbox) == []
+
+
+APP_STEP = "Dev Portal application demo-app (portal_application)"
+DCR_STEP = "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr)"
+TOKEN_STEP = "Curity DCR credential and DCR settings (curity_token)"
+
+
+def portal_writes(sandbox):
+    return [w for w in config_writes(sandbox) if w.startswith("portal ")]
+
+
+def test_a_change_of_the_strategy_display_name_leaves_the_application_unchanged(play, sandbox):
+    assert_ok(*play())
+    extra_vars = {"dcr_curity_display_name": "Curity DCR 3"}
+    sandbox.clear_requests()
+    rc, checked = play(check=True, diff=True, extra_vars=extra_vars)
+    assert_ok(rc, checked)
+    assert changed_steps(checked) == [DCR_STEP], checked[-4000:]
+    assert "waits for" not in checked
+    sandbox.clear_requests()
+    rc, applied = play(diff=True, extra_vars=extra_vars)
+    assert_ok(rc, applied)
+    assert changed_steps(applied) == [DCR_STEP], applied[-4000:]
+    assert steps(applied)[APP_STEP] == "unchanged"
+    assert portal_writes(sandbox) == []
+    assert [w for w in config_writes(sandbox) if "application-auth-strategies" in w], config_writes(sandbox)
+
+
+def test_a_rotation_of_the_dcr_credential_leaves_the_applications_unchanged(play, sandbox):
+    assert_ok(*play())
+    sandbox.clear_requests()
+    rc, output = play(extra_vars={"dcr_curity_client_update_secret": "always",
+                                  "dcr_curity_client_secret": "Rotated-dcr-secret-%s" % os.urandom(8).hex()})
+    assert_ok(rc, output)
+    assert steps(output)[TOKEN_STEP] == "changed" and steps(output)[DCR_STEP] == "changed", output[-4000:]
+    assert steps(output)[APP_STEP] == "unchanged", output[-4000:]
+    assert portal_writes(sandbox) == []
+
+
+def test_rotate_secret_playbook_rotates_only_the_secrets(play, sandbox):
+    assert_ok(*play())
+    sandbox.clear_requests()
+    rc, output = play(os.path.join(REPO, "playbooks", "rotate_secret.yml"))
+    assert_ok(rc, output)
+    assert sorted(steps(output)) == [TOKEN_STEP, DCR_STEP], output[-4000:]
+    writes = config_writes(sandbox)
+    assert writes and all(w.startswith(("curity-admin PATCH", "curity-admin PUT", "konnect PATCH /v2/dcr-providers/"))
+                          for w in writes), writes
