@@ -173,7 +173,10 @@ def test_converge_is_idempotent_and_the_gateway_accepts_the_application(play, sa
     assert oct(os.stat(credentials_path(sandbox)).st_mode & 0o777) == "0o600"
     assert credentials["client_id"] in output  # the client id is shown ...
     assert credentials["client_secret"] not in output  # ... the secret never
-    assert gateway(sandbox, (credentials["client_id"], credentials["client_secret"])).status_code == 200
+    # The gateway sees Konnect's changes after the push delay: once it has them, the application's credentials
+    # pass, and a wrong secret or none are refused.
+    assert gateway_settles(sandbox, None, 401) == 401
+    assert gateway_settles(sandbox, (credentials["client_id"], credentials["client_secret"]), 200) == 200
     assert gateway(sandbox, (credentials["client_id"], "wrong-secret")).status_code == 401
     assert gateway(sandbox).status_code == 401
 
