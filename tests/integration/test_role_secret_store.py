@@ -18,7 +18,7 @@ import hvac
 import pytest
 
 from harness import REPO
-from test_role_dcr_curity import REQUEST, assert_ok, config_writes, gateway, gateway_settles, recap
+from test_role_dcr_curity import REQUEST, assert_ok, config_writes, gateway_settles, recap
 
 APP = "devportal-dcr/applications/demo-app"
 DCR = "devportal-dcr/dcr-credentials/konnect-dcr"
