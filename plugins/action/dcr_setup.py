@@ -65,6 +65,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
     KonnectError,
     read_credentials_record,
 )
+from ansible_collections.devportal.dcr.plugins.module_utils._konnect_portal_dcr import open_publications_sentence
 from ansible_collections.devportal.dcr.plugins.module_utils._module import STEP_OPTION
 from ansible_collections.devportal.dcr.plugins.module_utils._secret_store import (
     BACKEND_FILE,
@@ -849,7 +850,9 @@ class Setup:
                       check_mode=self.action.check_mode,
                       steps=[guarded(lambda s=s: self.summary(s), dict(step=s.key, title=s.title)) for s in self.steps],
                       summary=[guarded(lambda s=s: self.line(s), "%s: (no summary: %s)" % (s.title, UNREADABLE))
-                               for s in self.steps] + [text_of(note) for note in self.notes],
+                               for s in self.steps]
+                      + guarded(self.open_routes, ["Gateway route after the teardown: %s" % UNREADABLE])
+                      + [text_of(note) for note in self.notes],
                       diff=[entry for s in self.steps if s.key != "request" and guarded(lambda s=s: s.changed, True)
                             for entry in guarded(lambda s=s: self.object_diffs(s),
                                                  [dict(before="", after=UNREADABLE, before_header=s.title,
@@ -872,7 +875,8 @@ class Setup:
             out["pending"] = step.pending
         for key in ("portal_id", "provider_id", "strategy_id", "verified", "issuer", "token_endpoint",
                     "registration_endpoint", "client_id", "application_id", "pending", "registrations", "status",
-                    "unpublished", "published_without_auth", "deleted_applications", "restored_default"):
+                    "unpublished", "published_without_auth", "deleted_applications", "restored_default",
+                    "open_publications", "open_publications_unchecked"):
             if key in view and key not in out:
                 out[key] = view[key]
         return out
@@ -905,6 +909,17 @@ class Setup:
         return "%s: %s%s%s%s" % (step.title, verdict, " - %s" % "; ".join(what) if what else "",
                                  " (%s)" % ids if ids else "",
                                  "; %s" % text_of(step.pending) if step.pending and step.result is None else "")
+
+    def open_routes(self):
+        """After a teardown, one sentence: the other publications of the gateway services it took an API off, which
+        keep their routes open (to anyone when they ask for no auth), or why they could not be checked."""
+        step = next((s for s in self.steps if s.key == "dcr"), None)
+        view = as_dict((step.result or step.plan) if step is not None else None)
+        items = view.get("open_publications")
+        unchecked = view.get("open_publications_unchecked")
+        sentence = open_publications_sentence([as_dict(item) for item in items] if isinstance(items, list) else [],
+                                              text_of(unchecked) if unchecked else None)
+        return ["%s: %s" % (step.title, sentence)] if sentence else []
 
     def happened(self, step):
         """What the step did (before it is applied: would do), per object, in words."""

@@ -339,7 +339,10 @@ SHAPES = {
     "portal product version": {"id": "str?", "product_version_id": "str?", "auth_strategies": ("objs", REFERENCE),
                                "publish_status": "str?"},
     "API product": {"id": "str", "name": "str", "portal_ids": "strs?"},
-    "API product version": {"id": "str", "name": "str"},
+    "API product version": {"id": "str", "name": "str", "gateway_service": {"id": "str?"},
+                            "portals": ("objs", {"portal_id": "str?", "portal_name": "str?", "publish_status": "str?",
+                                                 "auth_strategies": ("objs", REFERENCE)})},
+    "API implementation": {"id": "str?", "api_id": "str?", "service": {"id": "str?"}},
     "application": {"id": "str", "name": "str", "description": "str?", "redirect_uri": "str?", "client_id": "str?",
                     "reference_id": "str?", "client_secret": "str?", "auth_strategy": REFERENCE,
                     "credentials": {"client_id": "str?", "client_secret": "str?"}, "developer": REFERENCE,
@@ -361,6 +364,7 @@ ANSWERS = (
     (r"^/v[23]/portals/[^/]+/applications(/[^/]+)?$", "application"),
     (r"^/v2/portals/[^/]+/product-versions(/[^/]+)?$", "portal product version"),
     (r"^/v3/(apis/[^/]+/publications/[^/]+|api-publications|portals/[^/]+/api-publications)$", "API publication"),
+    (r"^/v3/api-implementations$", "API implementation"),
     (r"^/v[23]/portals(/[^/]+)?$", "Dev Portal"),
     (r"^/(api/)?v3/apis(/[^/]+)?$", "API"),
     (r"^/v2/api-products(/[^/]+)?$", "API product"),
@@ -919,6 +923,27 @@ class KonnectAdmin(PagedClient):
             users.append("publication of API %r on portal %r"
                          % (self.api_label(publication.get("api_id")), portal_names.get(portal_id, portal_id)))
         return users
+
+    # -- what else publishes a gateway service -------------------------------------------------
+    def implementations(self, key, value):
+        """The API implementations (``GET /v3/api-implementations``) whose ``key`` (``api_id``, ``service_id``) is
+        ``value``: ``[{"id", "api_id", "service": {"id", "control_plane_id"}}]`` (an API implemented by a whole
+        control plane has ``control_plane`` instead of ``service``)."""
+        items = self.list_all("/v3/api-implementations", {"filter[%s][eq]" % key: value})
+        if key == "service_id":
+            return [item for item in items if (item.get("service") or {}).get("id") == value]
+        return [item for item in items if item.get(key) == value]
+
+    def api_publications(self, api_id):
+        """Every publication of the API ``api_id``, on any new Dev Portal (``GET /v3/api-publications``)."""
+        return [item for item in self.list_all("/v3/api-publications", {"filter[api_id][eq]": api_id})
+                if item.get("api_id") == api_id]
+
+    def product_catalogue(self):
+        """``[(API product, its version)]`` for every API product version (classic), each version with its gateway
+        service and the classic portals it is configured for (``portals[]``: publish status, auth strategies)."""
+        return [(product, version) for product in self.list_all("/v2/api-products")
+                for version in self.list_all("/v2/api-products/%s/product-versions" % product["id"])]
 
     def provider_users(self, provider_id, skip_strategy_id=None):
         """The application auth strategies (other than ``skip_strategy_id``) that use a DCR provider, in words."""

@@ -558,6 +558,143 @@ def check_types(provider, strategy):
 
 
 # --------------------------------------------------------------------------- absent
+READ_FAILURES = (_http.HttpError, _http.TransportError, KonnectError)
+UNCHECKED = "could not check other publications: %s"
+
+
+class OtherPublications:
+    """The other publications of the gateway services behind the APIs (classic: product versions) a teardown
+    unpublishes or takes its strategy off: they keep the service's routes open at the gateway after the teardown,
+    to anyone when they ask for no application auth.
+
+    A new Dev Portal's API is linked to a gateway service by its implementation, a classic product version by its
+    ``gateway_service`` (Kong's files); the other publications are those of every API implemented by the same
+    service, on any new Dev Portal, and every classic portal's configuration of a product version on it that is
+    ``published``, the teardown's own targets on its portal excepted.  Reads only, each answer checked as every other
+    (``SHAPES``); a read that fails (403 for a token without the classic product APIs, 404) is said in ``unchecked``
+    and never fails the teardown.  ``items``: ``[{"portal", "portal_id", "portal_api", "api_or_product", "version",
+    "auth", "auth_strategies", "gateway_service_id", "same_service_as"}]``.
+    """
+
+    def __init__(self, admin, generation, portal_id, targets):
+        self.admin = admin
+        self.items, self.problems = [], []
+        self._catalogue, self._names = None, {}
+        if not targets:
+            return
+        own = set((generation, target["id"], portal_id) for target in targets)
+        try:
+            services = self._services(generation, targets)
+        except READ_FAILURES as exc:
+            self.problems.append(str(exc))
+            return
+        found = []
+        for part, read in (("new Dev Portals", self._api_publications), ("classic portals", self._classic_publications)):
+            if not services:
+                break
+            try:
+                found += read(services, own)
+            except READ_FAILURES as exc:
+                self.problems.append("on %s: %s" % (part, exc))
+        self.items = sorted(found, key=lambda item: (item["portal_api"], str(item["portal"]), str(item["api_or_product"]),
+                                                     str(item["version"])))
+
+    @property
+    def unchecked(self):
+        return UNCHECKED % "; ".join(self.problems) if self.problems else None
+
+    def catalogue(self):
+        if self._catalogue is None:
+            self._catalogue = self.admin.product_catalogue()
+        return self._catalogue
+
+    def _services(self, generation, targets):
+        """``{gateway service id: [labels of the targets behind it]}``."""
+        services = {}
+        if generation == "v3":
+            for target in targets:
+                for implementation in self.admin.implementations("api_id", target["id"]):
+                    service_id = (implementation.get("service") or {}).get("id")
+                    if service_id:
+                        services.setdefault(service_id, []).append(target["label"])
+        else:
+            labels = dict((target["id"], target["label"]) for target in targets)
+            for dummy, version in self.catalogue():
+                service_id = (version.get("gateway_service") or {}).get("id")
+                if service_id and version["id"] in labels:
+                    services.setdefault(service_id, []).append(labels[version["id"]])
+        return services
+
+    def _name(self, path, fallback):
+        """The ``name`` of the object at ``path`` (read once); ``fallback`` when there is none."""
+        if path not in self._names:
+            self._names[path] = (self.admin.get(path) or {}).get("name")
+        return self._names[path] or fallback
+
+    def _api_publications(self, services, own):
+        found = []
+        for service_id in sorted(services):
+            implementations = self.admin.implementations("service_id", service_id)
+            for api_id in sorted(set(i["api_id"] for i in implementations if i.get("api_id"))):
+                publications = self.admin.api_publications(api_id)
+                api = self.admin.get("/v3/apis/%s" % api_id) if publications else None
+                for publication in publications:
+                    portal_id = publication.get("portal_id")
+                    if ("v3", api_id, portal_id) in own:
+                        continue
+                    strategies = [self._name("/v2/application-auth-strategies/%s" % strategy_id, strategy_id)
+                                  for strategy_id in publication.get("auth_strategy_ids") or []]
+                    found.append(self._item(self._name("/v3/portals/%s" % portal_id, portal_id), portal_id, "v3",
+                                            (api or {}).get("name") or api_id, (api or {}).get("version"), strategies,
+                                            service_id, services[service_id]))
+        return found
+
+    def _classic_publications(self, services, own):
+        found = []
+        for product, version in self.catalogue():
+            service_id = (version.get("gateway_service") or {}).get("id")
+            if service_id not in services:
+                continue
+            for portal in version.get("portals") or []:
+                portal_id = portal.get("portal_id")
+                if portal.get("publish_status") != "published" or ("v2", version["id"], portal_id) in own:
+                    continue
+                strategies = [s.get("name") or s.get("id") for s in portal.get("auth_strategies") or []]
+                found.append(self._item(portal.get("portal_name") or portal_id, portal_id, "v2", product["name"],
+                                        version["name"], strategies, service_id, services[service_id]))
+        return found
+
+    @staticmethod
+    def _item(portal, portal_id, portal_api, name, version, strategies, service_id, same_service_as):
+        return {"portal": portal, "portal_id": portal_id, "portal_api": portal_api, "api_or_product": name,
+                "version": version, "auth": ", ".join(str(s) for s in strategies) if strategies else "none",
+                "auth_strategies": strategies, "gateway_service_id": service_id,
+                "same_service_as": sorted(set(same_service_as))}
+
+
+def open_publications_sentence(items, unchecked=None):
+    """One sentence: through which other publications the gateway route of what a teardown took off stays open."""
+    parts = []
+    for item in items:
+        where = "%sportal %r, %s %s" % ("classic " if item.get("portal_api") == "v2" else "", item.get("portal"),
+                                        "product version" if item.get("portal_api") == "v2" else "API",
+                                        "/".join(str(x) for x in (item.get("api_or_product"), item.get("version"))
+                                                 if x is not None))
+        if item.get("auth") == "none":
+            parts.append("to anyone through %s (no auth)" % where)
+        else:
+            parts.append("through %s (auth: %s)" % (where, item.get("auth")))
+    sentences = []
+    if parts:
+        behind = sorted(set(str(label) for item in items if isinstance(item.get("same_service_as"), list)
+                            for label in item["same_service_as"]))
+        sentences.append("The gateway route of %s stays open %s." % (", ".join(behind) or "the gateway service",
+                                                                     "; and ".join(parts)))
+    if unchecked:
+        sentences.append(unchecked[0].upper() + unchecked[1:] + ("" if unchecked.endswith(".") else "."))
+    return " ".join(sentences) or None
+
+
 def application_label(application):
     return "%r (id %s)" % (application.get("name"), application.get("id"))
 
@@ -617,6 +754,10 @@ class Absent:
         self.plan.add(_engine.compare("auth_strategy", strategy_view(self.strategy), None, "absent"))
         self.plan.add(_engine.compare("dcr_provider", provider_view(self.provider), None, "absent"))
         self._refuse_orphans_and_applications()
+        # What else keeps the routes of the targets open after the teardown: read in the plan, so that check mode
+        # says what the run will; only when the teardown changes a publication (a run that changes nothing reads
+        # nothing more).
+        self.others = OtherPublications(admin, generation, portal["id"], self.targets)
 
     def _previous_default(self):
         """The strategy that was the portal's default before this module made the removed strategy its default, as
@@ -744,7 +885,8 @@ class Absent:
                     unpublished=[t["label"] for t in self.unpublish],
                     published_without_auth=[t["label"] for t in self.left_public],
                     deleted_applications=[a.get("name") for a in self.applications],
-                    restored_default=(self.restore or {}).get("name"))
+                    restored_default=(self.restore or {}).get("name"),
+                    open_publications=self.others.items, open_publications_unchecked=self.others.unchecked)
 
 
 def in_use_message(what, name, users, where, note, answer=None):

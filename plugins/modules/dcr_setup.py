@@ -304,8 +304,23 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+summary:
+  description:
+    - What the run did or would do, in words - one line per step; after a teardown, one more line when other
+      publications of the gateway services it took an API off keep their routes open (the Konnect step's
+      C(open_publications), see M(devportal.dcr.konnect_portal_dcr)), or when they could not be checked; then the
+      notes.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr): changed (unpublished: orders-api/v1)"
+    - "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr): The gateway route of orders-api/v1 stays
+      open to anyone through classic portal 'classic-portal', product version orders/v1 (no auth)."
 steps:
-  description: One entry per step, in order, with what it did or would do.
+  description:
+    - One entry per step, in order, with what it did or would do; on a teardown, the Konnect step's entry also has
+      C(open_publications) and C(open_publications_unchecked) (see M(devportal.dcr.konnect_portal_dcr)).
   returned: always
   type: list
   elements: dict

@@ -367,6 +367,68 @@ published_without_auth:
   type: list
   elements: str
   sample: []
+open_publications:
+  description:
+    - With O(state=absent), the other publications of the gateway services behind the APIs (classic product versions)
+      the task unpublishes or takes the strategy off; in check mode, the same. They stay after the task, and keep
+      the routes of those services open at the gateway, to anyone when they ask for no application auth (their C(auth) is V(none)).
+    - They are the publications, on any new Dev Portal, of every API implemented by the same gateway service, and
+      the classic portals' product versions on that service that are published; the task's own publications on
+      O(portal) are not among them (see RV(unpublished) and RV(published_without_auth)).
+    - Read only when the task changes a publication; empty otherwise, and when they could not be read (see
+      RV(open_publications_unchecked)).
+  returned: when O(state=absent)
+  type: list
+  elements: dict
+  contains:
+    portal:
+      description: The name of the portal.
+      type: str
+    portal_id:
+      description: The id of the portal.
+      type: str
+    portal_api:
+      description: V(v3) for a new Dev Portal (an API publication), V(v2) for a classic portal (a product version).
+      type: str
+    api_or_product:
+      description: The name of the API (new Dev Portal) or of the API product (classic portal).
+      type: str
+    version:
+      description: The version of the API (V(null) when it has none) or the name of the product version.
+      type: str
+    auth:
+      description: The names of the publication's application auth strategies, comma separated, or V(none) when it
+        asks for none (the gateway lets anyone through).
+      type: str
+    auth_strategies:
+      description: The names of the publication's application auth strategies (empty when none).
+      type: list
+      elements: str
+    gateway_service_id:
+      description: The id of the gateway service the publication shares.
+      type: str
+    same_service_as:
+      description: The APIs (V(NAME/VERSION)) or product versions (V(PRODUCT/VERSION)) of the task behind that service.
+      type: list
+      elements: str
+  sample:
+    - portal: classic-portal
+      portal_id: 0f6b2ac4-8d1c-4a0e-9f1e-2c7d5e0b9a11
+      portal_api: v2
+      api_or_product: orders
+      version: v1
+      auth: none
+      auth_strategies: []
+      gateway_service_id: 3c1d6f0e-5b7a-4e2f-8a9c-1d2e3f4a5b6c
+      same_service_as: [orders-api/v1]
+open_publications_unchecked:
+  description:
+    - With O(state=absent), why the other publications (RV(open_publications)) could not all be read, in a sentence
+      that starts with V(could not check other publications) and gives the reason (a token without the classic API
+      product permissions gets HTTP 403, for example); the task goes on all the same. V(null) when they were read.
+  returned: when O(state=absent)
+  type: str
+  sample: null
 default_changed:
   description:
     - With O(state=present), whether the run makes (in check mode, would make) the strategy the portal's default

@@ -22,6 +22,7 @@ MODULE_USER_AGENT = "devportal.dcr (Ansible collection)"
 
 MODULE_OPERATIONS = {
     # api-builder-v3.yaml
+    ("GET", "/v3/api-implementations"): "api-builder-v3.yaml",
     ("GET", "/v3/api-publications"): "api-builder-v3.yaml",
     ("GET", "/v3/apis"): "api-builder-v3.yaml",
     ("GET", "/v3/apis/{apiId}"): "api-builder-v3.yaml",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -97,3 +98,41 @@ def test_the_readme_marks_each_konnect_behaviour_confirmed_or_inferred():
         assert status.startswith(("confirmed", "inferred")), behaviour
         if "confirmed" in status:
             assert ":" in status or "(" in status, "a confirmed behaviour names its source: %s" % behaviour
+
+
+# --------------------------------------------------------------------------- the published HTML documentation
+def load_yaml(*path):
+    with open(os.path.join(REPO, *path), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def make_docs_output():
+    """The folder ``make docs`` writes the HTML into: the last argument of its sphinx-build, as make would run it."""
+    proc = subprocess.run(["make", "--no-print-directory", "-n", "docs"], cwd=REPO, capture_output=True, text=True,
+                          check=True, timeout=120)
+    builds = [line.split() for line in proc.stdout.splitlines() if "sphinx-build" in line and " -b html " in line]
+    assert len(builds) == 1, proc.stdout
+    return builds[0][-1]
+
+
+def test_the_docs_workflow_publishes_what_make_docs_builds_where_galaxy_yml_says():
+    workflow = load_yaml(".github", "workflows", "docs.yml")
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads the key on as true
+    assert triggers["push"]["branches"] == ["main"] and "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert workflow["concurrency"]["group"] and workflow["concurrency"]["cancel-in-progress"] is False
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    uses = [step["uses"] for step in steps if "uses" in step]
+    assert all(re.match(r"^actions/[a-z-]+@v[0-9]+$", action) for action in uses), uses  # official, by major tag
+    for action in ("configure-pages", "upload-pages-artifact", "deploy-pages"):
+        assert any(u.startswith("actions/%s@" % action) for u in uses), action
+    assert any((step.get("run") or "").split()[:2] == ["make", "docs"] for step in steps)
+    uploaded = [step["with"]["path"] for step in steps if step.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert uploaded == [make_docs_output()] == ["build/docs/html"]
+    # GitHub Pages serves a project site at https://OWNER.github.io/REPOSITORY/ (the owner in lower case).
+    galaxy = load_yaml("galaxy.yml")
+    owner, repository = re.match(r"^https://github\.com/([^/]+)/([^/]+)$", galaxy["repository"]).groups()
+    pages = "https://%s.github.io/%s/" % (owner.lower(), repository)
+    assert galaxy["documentation"] == pages
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as handle:
+        assert pages in handle.read()

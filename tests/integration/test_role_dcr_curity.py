@@ -453,6 +453,7 @@ def test_teardown_removes_everything_never_widens_access_and_check_mode_predicts
     assert_ok(rc, output)
     assert changed_steps(output) == changed_steps(checked)
     assert "portal default back to key-auth" in output, output[-4000:]
+    assert "stays open" not in checked and "stays open" not in output  # nothing else publishes the route
     # The portal has its own default back, the Key Auth strategy it came with; nothing else is left.
     assert admin_get(sandbox.info, "/v3/portals/%s" % sandbox.info["portal_id"])["default_application_auth_strategy_id"] \
         == key_auth
@@ -472,6 +473,23 @@ def test_teardown_removes_everything_never_widens_access_and_check_mode_predicts
     rc, again = play(TEARDOWN)
     assert_ok(rc, again)
     assert recap(again)["changed"] == 0
+
+
+def test_teardown_names_the_other_publication_that_keeps_the_route_open(play, sandbox):
+    """On the seed, the classic portal publishes the same gateway service without auth: the summary says so, in
+    check mode as in the run, and the gateway agrees."""
+    info = sandbox.info
+    assert_ok(*play())
+    sentence = ("Konnect DCR provider, auth strategy and portal (konnect_portal_dcr): The gateway route of %s/v1 "
+                "stays open to anyone through classic portal %r, product version %s/%s (no auth)."
+                % (info["api_name"], info["classic_portal_name"], info["api_product_name"], info["product_version_name"]))
+    rc, checked = play(TEARDOWN, check=True)
+    assert_ok(rc, checked)
+    assert sentence in checked, checked[-4000:]
+    rc, output = play(TEARDOWN)
+    assert_ok(rc, output)
+    assert sentence in output, output[-4000:]
+    assert gateway_settles(sandbox, None, 200) == 200
 
 
 def test_teardown_keeps_the_api_public_only_when_asked(play, sandbox):

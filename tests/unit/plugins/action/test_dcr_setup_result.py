@@ -322,3 +322,47 @@ def test_no_answer_is_one_sentence():
 def test_request_urls_that_are_refused(url, problem):
     found = dcr_setup.request_url_problem(url)
     assert found and problem in found and "p%40ss" not in found and ":p@" not in found
+
+
+OPEN_CLASSIC = {"portal": "classic", "portal_id": "p2", "portal_api": "v2", "api_or_product": "orders", "version": "v1",
+                "auth": "none", "auth_strategies": [], "gateway_service_id": "s1", "same_service_as": ["orders-api/v1"]}
+OPEN_KEY_AUTH = {"portal": "partners", "portal_id": "p3", "portal_api": "v3", "api_or_product": "orders-api",
+                 "version": None, "auth": "key-auth", "auth_strategies": ["key-auth"], "gateway_service_id": "s1",
+                 "same_service_as": ["orders-api/v1"]}
+
+
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_a_teardown_says_which_other_publications_keep_the_route_open(check_mode):
+    setup = setup_of("absent", check_mode)
+    dcr = setup.step("dcr", "konnect_portal_dcr", {"state": "absent"}, {})
+    view = {"changed": True, "unpublished": ["orders-api/v1"], "open_publications": [OPEN_CLASSIC, OPEN_KEY_AUTH],
+            "open_publications_unchecked": None}
+    dcr.plan = view
+    if not check_mode:
+        dcr.result = view
+    result = setup.outcome()
+    assert result["summary"][1] == (
+        "Konnect DCR provider, auth strategy and portal (konnect_portal_dcr): The gateway route of orders-api/v1 stays "
+        "open to anyone through classic portal 'classic', product version orders/v1 (no auth); and through portal "
+        "'partners', API orders-api (auth: key-auth).")
+    assert result["steps"][0]["open_publications"] == [OPEN_CLASSIC, OPEN_KEY_AUTH]
+
+
+def test_a_teardown_says_what_it_could_not_check_and_nothing_when_nothing_is_open():
+    setup = setup_of("absent")
+    dcr = setup.step("dcr", "konnect_portal_dcr", {"state": "absent"}, {})
+    dcr.plan = dcr.result = {"changed": True, "open_publications": [], "open_publications_unchecked": None}
+    assert len(setup.outcome()["summary"]) == 1
+    dcr.result = {"changed": True, "open_publications": [],
+                  "open_publications_unchecked": "could not check other publications: on classic portals: HTTP 403"}
+    assert setup.outcome()["summary"][1].endswith(": Could not check other publications: on classic portals: HTTP 403.")
+
+
+@pytest.mark.parametrize("odd", ODD_VALUES)
+def test_odd_open_publications_never_cost_the_summary(odd):
+    setup = setup_of("absent")
+    dcr = setup.step("dcr", "konnect_portal_dcr", {"state": "absent"}, {})
+    dcr.plan = dcr.result = {"changed": True, "open_publications": odd, "open_publications_unchecked": odd}
+    result = setup.outcome()
+    assert result["summary"][0].startswith("Konnect DCR provider, auth strategy and portal (konnect_portal_dcr): ")
+    assert all(isinstance(text, str) for text in result["summary"])
