@@ -90,7 +90,8 @@ PLAN_SECRET = "planned-secret-never-sent"
 RUNNER = "devportal.dcr.dcr_setup"
 # Step options that can hold thousands of entries: their module validates them (see validated_args).
 BULK_OPTIONS = ("claims", "scopes")
-# At most this many step plans run side by side (and no more than the controller has CPUs, at least two).
+# At most this many step plans run side by side, and one more than the controller has CPUs (at least two): a module
+# run waits on the network part of its time, so one more keeps the CPUs busy while the longest path of plans runs.
 PLAN_WORKERS = 4
 TITLES = {
     "claims": "Curity claims (curity_claim)",
@@ -267,7 +268,7 @@ class ActionModule(ActionBase):
         self._task.check_mode = True
         # Each run goes in a copy of this thread's context (Ansible keeps templating state in context variables).
         self._context = contextvars.copy_context()
-        self._pool = PlanPool(max(2, min(PLAN_WORKERS, os.cpu_count() or 2)))
+        self._pool = PlanPool(max(2, min(PLAN_WORKERS, (os.cpu_count() or 1) + 1)))
         return True
 
     def plan_ahead(self, module, args, urgent=False):
