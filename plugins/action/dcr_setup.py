@@ -17,11 +17,12 @@ developer applications; a request through the gateway).  A run goes in two passe
    in the same order, each with what the earlier steps produced (the issuer, the DCR credential's
    secret, the auth strategy).  A run that changes nothing therefore costs exactly the plan.
 
-Plans whose input is known before the run starts (the claims, the scopes, the DCR credential, and
-for a teardown every step) are started side by side when the modules run on the controller (local
-connection, no become), and so are the plans whose input an earlier plan gives, as soon as it ends
-(the Konnect step's after the DCR credential's, the applications' after the Konnect step's, the
-scopes' after the claims' when they use listed claims, which the claims step may create).  The
+Plans whose input is known before the run starts (the claims, the scopes, the DCR credential, the
+Konnect step's when the issuer is given, and for a teardown every step) are started side by side when
+the modules run on the controller (local connection, no become), and so are the plans whose input an
+earlier plan gives, as soon as it ends (the Konnect step's after the DCR credential's when the issuer
+comes from that plan, the applications' after the Konnect step's, the scopes' after the claims' when
+they use listed claims, which the claims step may create).  The
 planner, in dependency order, takes a plan started ahead only for exactly the input it would send; one
 that turns out not to match is discarded, never used in place of the one the planner wants.  The
 apply pass, which writes, always runs one step after another.
@@ -90,7 +91,8 @@ PLAN_SECRET = "planned-secret-never-sent"
 RUNNER = "devportal.dcr.dcr_setup"
 # Step options that can hold thousands of entries: their module validates them (see validated_args).
 BULK_OPTIONS = ("claims", "scopes")
-# At most this many step plans run side by side (and no more than the controller has CPUs, at least two).
+# At most this many step plans run side by side, and one more than the controller has CPUs (at least two): a module
+# run waits on the network part of its time, so one more keeps the CPUs busy while the longest path of plans runs.
 PLAN_WORKERS = 4
 TITLES = {
     "claims": "Curity claims (curity_claim)",
@@ -267,7 +269,7 @@ class ActionModule(ActionBase):
         self._task.check_mode = True
         # Each run goes in a copy of this thread's context (Ansible keeps templating state in context variables).
         self._context = contextvars.copy_context()
-        self._pool = PlanPool(max(2, min(PLAN_WORKERS, os.cpu_count() or 2)))
+        self._pool = PlanPool(max(2, min(PLAN_WORKERS, (os.cpu_count() or 1) + 1)))
         return True
 
     def plan_ahead(self, module, args, urgent=False):
@@ -534,6 +536,13 @@ class Setup:
         # step's plan gives the auth strategy (or at once, without that step).
         if self.token is not None:
             following = self.dcr_ahead if self.in_phase("konnect", "dcr") else None
+            if following is not None and self.issuer(None):
+                # The issuer is given: the Konnect step's plan input is known now (the DCR credential's plan changes it
+                # only when it sets a secret, and the planner then asks for a plan of its own), so it starts at once,
+                # first, with the applications' after it: the longest path of the plans is one module run shorter.
+                for item in self.dcr_ahead(None):
+                    self.start_ahead(*item, urgent=True)
+                following = None
             self.start_ahead(self.token.module, self.token.args, then=following)
         # The scopes' plan waits for the claims' when the scopes use claims the claims step may create.
         scopes_wait = bool(self.claims and self.scopes and self.scope_claims() & self.listed_claims())

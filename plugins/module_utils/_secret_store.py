@@ -49,6 +49,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import os
 import traceback
 
@@ -59,16 +60,27 @@ from ansible.module_utils.six.moves.urllib.parse import urljoin
 
 from ansible_collections.devportal.dcr.plugins.module_utils import _engine, _http, _konnect
 
+# hvac is imported on first use of the vault backend (has_hvac): a run that keeps its secrets in files, and every
+# module run of a step that has no store, never pays for importing it.
+hvac = None  # pylint: disable=invalid-name
+hvac_exceptions = None  # pylint: disable=invalid-name
 HVAC_IMPORT_ERROR = None
-try:
-    import hvac
-    import hvac.adapters
-    from hvac import exceptions as hvac_exceptions
-except ImportError:
-    HAS_HVAC = False
-    HVAC_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_HVAC = True
+
+
+def has_hvac():
+    """True when the optional Python library ``hvac`` can be used; imports it on the first call."""
+    global hvac, hvac_exceptions, HVAC_IMPORT_ERROR  # pylint: disable=global-statement,invalid-name
+    if hvac is None and HVAC_IMPORT_ERROR is None:
+        try:
+            hvac_module = importlib.import_module("hvac")
+            importlib.import_module("hvac.adapters")
+            hvac_errors = importlib.import_module("hvac.exceptions")
+        except ImportError:
+            HVAC_IMPORT_ERROR = traceback.format_exc()
+        else:
+            hvac, hvac_exceptions = hvac_module, hvac_errors
+    return hvac is not None
+
 
 BACKEND_FILE = "file"
 BACKEND_VAULT = "vault"
@@ -493,8 +505,18 @@ class FileStore(SecretStore):
 _NOT_WRITES = ("/v1/auth/", "/v1/sys/capabilities-self")
 _ANY_STATUS = tuple(range(100, 600))
 
-if HAS_HVAC:
+_ADAPTER = []  # TransportAdapter, built once hvac is imported
 
+
+def transport_adapter():
+    """hvac's adapter class that sends every request through ``_http.Transport.request`` (built on first use, since
+    its base class is hvac's)."""
+    if not _ADAPTER:
+        _ADAPTER.append(_adapter_class())
+    return _ADAPTER[0]
+
+
+def _adapter_class():
     class _VaultTokenAuth(_http.requests.auth.AuthBase):
         """``X-Vault-Token`` as an auth object, read from the adapter at each request (an AppRole login sets it)."""
 
@@ -575,10 +597,12 @@ if HAS_HVAC:
                 return reply.json
             return _Answer(reply)
 
+    return TransportAdapter
+
 
 def ensure_hvac(module):
     """Fail the module with the standard message naming ``hvac`` when it is missing."""
-    if not HAS_HVAC:
+    if not has_hvac():
         module.fail_json(msg=missing_required_lib("hvac") + " It is needed only for %s.backend: vault." % OPTION,
                          exception=HVAC_IMPORT_ERROR)
 
@@ -595,7 +619,7 @@ class VaultStore(SecretStore):
 
     def __init__(self, options, **kwargs):
         super(VaultStore, self).__init__(**kwargs)
-        if not HAS_HVAC:
+        if not has_hvac():
             raise SecretStoreError(missing_required_lib("hvac") + " It is needed only for %s.backend: vault." % self.option)
         opts = dict((key, _blank(value)) for key, value in options.items())
         self.secret(opts.get("token"))
@@ -639,7 +663,7 @@ class VaultStore(SecretStore):
         # and redirects are the transport's (the adapter does not use hvac's request settings).
         self.client = hvac.Client(url=self.url, token=opts.get("token") or "", verify=validate_certs and (ca_cert or True),
                                   timeout=timeout, allow_redirects=False, session=self.transport.session,
-                                  adapter=TransportAdapter, namespace=self.namespace, transport=self.transport,
+                                  adapter=transport_adapter(), namespace=self.namespace, transport=self.transport,
                                   option=self.option)
         self._role_id = opts.get("role_id")
         self._secret_id = opts.get("secret_id")

@@ -47,11 +47,13 @@ description:
     Konnect's provider check, C(POST .../verify), which changes nothing, included); a run that changes nothing sends
     only these, then the gateway request. The apply pass sends, for each step whose plan changes something, that
     module's requests of a real run. No module runs twice in a pass, except curity_token's plan when the run chooses a
-    fresh DCR credential secret, and a plan started ahead whose input turns out different (both on first runs only)."
+    fresh DCR credential secret, and a plan started ahead whose input turns out different (the Konnect step's when the
+    run sets the DCR credential's secret: a first run, a rotation, a secret that no longer works)."
   - "B(Plans side by side.) When the steps' modules run on the controller (C(connection: local), no C(become)), the plans
-    whose input is known before the run (the claims, the scopes, the DCR credential; for state=absent, every step)
-    start at once, the Konnect step's as soon as the DCR credential's plan gives the issuer, the applications' as
-    soon as the Konnect step's plan gives the auth strategy (at once without that step), and the scopes' after the
+    whose input is known before the run (the claims, the scopes, the DCR credential, the Konnect step's when the
+    issuer is given; for state=absent, every step) start at once, the Konnect step's otherwise as soon as the DCR
+    credential's plan gives the issuer, the applications' as soon as the Konnect step's plan gives the auth strategy
+    (at once without that step), and the scopes' after the
     claims' when the scopes use claims the task lists (the claims step may create them). The planner still takes them
     in dependency order, and only a plan made with exactly the input it would send; others are discarded. The apply
     pass, which writes, runs one step after another. Over any other connection the plans run one after another."
@@ -397,7 +399,6 @@ failed_step:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.devportal.dcr.plugins.module_utils._module import requested_step, run_step
-from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec
 
 
 def step_main(step):
@@ -425,6 +426,9 @@ def main():
     if step_code is not None:
         run_step(step, step_code)
         return
+    # Only this refusal needs the task's own options: a step's run does not import them (nor the secret store's).
+    from ansible_collections.devportal.dcr.plugins.module_utils._setup import argument_spec  # pylint: disable=import-outside-toplevel
+
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     module.fail_json(msg="devportal.dcr.dcr_setup runs through its action plugin on the controller; call it as a task "
                          "of a play, not as a module on its own.")

@@ -511,7 +511,7 @@ def test_without_hvac_the_error_names_it(runner, tmp_path):
         "import sys\n"
         "sys.modules['hvac'] = None  # as if hvac were not installed\n"
         "from ansible_collections.devportal.dcr.plugins.module_utils import _secret_store as ss\n"
-        "assert ss.HAS_HVAC is False\n"
+        "assert ss.has_hvac() is False\n"
         "try:\n"
         "    ss.store_from_options({'backend': 'vault', 'url': 'https://vault.example.com', 'token': 't'})\n"
         "except ss.SecretStoreError as exc:\n"

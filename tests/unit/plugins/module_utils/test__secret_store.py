@@ -70,7 +70,7 @@ def test_unusable_paths_are_refused_naming_the_option(path):
 
 
 def test_record_path_is_the_tasks_path_or_the_documented_one(tmp_path):
-    if ss.HAS_HVAC:
+    if ss.has_hvac():
         store = ss.store_from_options(vault())
         assert store.record_path(None, ss.application_path("orders")) == "devportal-dcr/applications/orders"
         assert store.record_path(" ", ss.application_path("orders")) == "devportal-dcr/applications/orders"
@@ -173,7 +173,7 @@ def test_approle_ids_from_what_awx_may_inject(clean_env):
 @pytest.mark.parametrize("token, role_id, method", [("s.t", None, "token"), (None, "r", "approle"), ("", "r", "approle"),
                                                     ("s.t", "r", "token")])
 def test_without_auth_method_a_role_id_without_a_token_means_approle(token, role_id, method):
-    if not ss.HAS_HVAC:
+    if not ss.has_hvac():
         pytest.skip("hvac is not installed")
     store = ss.store_from_options(vault(token=token, role_id=role_id, auth_method=None))
     assert store.auth_method == method
@@ -234,7 +234,7 @@ def test_the_doc_fragment_documents_exactly_the_argument_spec(variant):
     (dict(timeout=0), "secret_store.timeout must be at least 1 second"),
 ])
 def test_unusable_vault_settings_are_refused_before_any_request(overrides, words):
-    if not ss.HAS_HVAC:
+    if not ss.has_hvac():
         pytest.skip("hvac is not installed")
     with pytest.raises(SecretStoreError) as caught:
         ss.store_from_options(vault(**overrides))
@@ -249,7 +249,7 @@ def test_an_unknown_backend_is_refused():
 
 
 def test_a_missing_hvac_is_named(monkeypatch):
-    monkeypatch.setattr(ss, "HAS_HVAC", False)
+    monkeypatch.setattr(ss, "has_hvac", lambda: False)
     with pytest.raises(SecretStoreError) as caught:
         ss.store_from_options(vault())
     assert "(hvac)" in str(caught.value) and "only for secret_store.backend: vault" in str(caught.value)
