@@ -1189,8 +1189,8 @@ class Watch:
             if self.read():
                 beat = now + HEARTBEAT_EVERY
             elif now >= beat:
-                display.v("dcr_setup %s | still %s %s: %d s" % (self.stage, "planning" if self.stage == "plan"
-                                                                 else "applying", self.title, now - began))
+                doing = "planning" if self.stage == "plan" else "applying"
+                display.v("dcr_setup %s | still %s %s: %d s" % (self.stage, doing, self.title, now - began))
                 beat = now + HEARTBEAT_EVERY
 
     def read(self):
