@@ -35,6 +35,8 @@ import tempfile
 import threading
 from urllib.parse import quote, quote_plus
 
+from ansible_collections.devportal.dcr.plugins.module_utils._http import MASK, credential_forms
+
 # The internal options of a step run (see ``DcrModule``): the progress file's path, and whether to keep a trace.
 PROGRESS_OPTION = "_dcr_setup_progress"
 TRACE_OPTION = "_dcr_setup_trace"
@@ -44,13 +46,13 @@ TRACE_KEY = "_dcr_setup_trace"
 TRACE_LIMIT = 500
 # The longest line a reader takes (a longer one is not an event of this collection).
 LINE_LIMIT = 4096
-MASK = "********"
 
 
 def secret_forms(value):
-    """What a secret looks like in a URL path: raw, URL-encoded (as a path or a form would encode it)."""
+    """What a secret looks like in a text: the transport's forms (raw, URL-encoded, HTTP Basic's base64), and as a
+    path or a form would encode it."""
     value = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    forms = {value, quote(value, safe=""), quote(value), quote_plus(value)}
+    forms = credential_forms(("", value)) | {quote(value), quote_plus(value)}
     return set(form for form in forms if len(form) >= 4)
 
 
