@@ -70,6 +70,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._progress import (
     PROGRESS_OPTION,
     TRACE_KEY,
     TRACE_OPTION,
+    WARNINGS_KEY,
     ProgressFile,
     describe,
 )
@@ -184,6 +185,8 @@ class ActionModule(ActionBase):
             msg = to_text(exc.message)
             return dict(failed=True, changed=False, msg=msg, report=dict(failed=True, changed=False, msg=msg))
         self._warnings = []
+        self._warned = set()  # the texts of the warnings in self._warnings
+        self._warnings_lock = threading.Lock()
         self.executions = []  # (pass, module, seconds, started) of every module run, for the result
         self._began = time.monotonic()
         self._build_lock = threading.Lock()
@@ -342,9 +345,14 @@ class ActionModule(ActionBase):
                 self._progress.remove(path)
         self.executions.append((stage, module, round(time.monotonic() - started, 3), round(started - self._began, 3)))
         show_trace(stage, title, result.pop(TRACE_KEY, None), self._hidden)
-        warnings = result.pop("warnings", None) or []
-        for warning in warnings:
-            text = warning_text(warning)
+        # ansible-core 2.21 hands the action a module run's warnings with a later run's result (all the task's so far):
+        # each is kept once for the task's own warnings, and shown with the step that issued it (its own list).
+        with self._warnings_lock:
+            warnings = [w for w in result.pop("warnings", None) or [] if warning_text(w) not in self._warned]
+            self._warned.update(warning_text(w) for w in warnings)
+        own = result.pop(WARNINGS_KEY, None)
+        for text in own if isinstance(own, list) else [warning_text(w) for w in warnings]:
+            text = text_of(text)
             if watch is not None and watch.retries_shown and text.startswith(_http.RETRY_WARNING):
                 continue  # shown as it happened
             progress(stage, title, text)

@@ -37,11 +37,13 @@ from urllib.parse import unquote, urlsplit
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.warnings import get_warning_messages
 
 from ansible_collections.devportal.dcr.plugins.module_utils._progress import (
     PROGRESS_OPTION,
     TRACE_KEY,
     TRACE_OPTION,
+    WARNINGS_KEY,
     Observer,
 )
 
@@ -163,6 +165,7 @@ class DcrModule(AnsibleModule):
             return kwargs
         kwargs = dict((key, value) for key, value in kwargs.items() if key not in self._bulk_returns)
         kwargs.setdefault("invocation", {})
+        kwargs[WARNINGS_KEY] = list(get_warning_messages())
         observer = getattr(self, "request_observer", None)
         if observer is not None:
             observer.close()

@@ -42,6 +42,9 @@ PROGRESS_OPTION = "_dcr_setup_progress"
 TRACE_OPTION = "_dcr_setup_trace"
 # The result key that carries the request trace back to the action plugin.
 TRACE_KEY = "_dcr_setup_trace"
+# The result key that carries the warnings of this module run alone (ansible-core 2.21 gathers the warnings of all
+# the task's module runs, and hands them to the action plugin with a later run's result).
+WARNINGS_KEY = "_dcr_setup_warnings"
 # The most requests one trace holds (a run with thousands of claims sends a handful of requests per step).
 TRACE_LIMIT = 500
 # The longest line a reader takes (a longer one is not an event of this collection).

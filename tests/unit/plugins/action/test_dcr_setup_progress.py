@@ -23,6 +23,7 @@ from ansible_collections.devportal.dcr.plugins.module_utils._progress import (
     PROGRESS_OPTION,
     TRACE_KEY,
     TRACE_OPTION,
+    WARNINGS_KEY,
     Observer,
     ProgressFile,
 )
@@ -61,6 +62,8 @@ def action(transport="local", become=False):
     plugin._play_context = Obj(become=become)
     plugin._vars = {}
     plugin._warnings = []
+    plugin._warned = set()
+    plugin._warnings_lock = threading.Lock()
     plugin.executions = []
     plugin._began = time.monotonic()
     plugin._run_local = threading.local()
@@ -175,3 +178,30 @@ def test_a_warning_reads_as_its_text_whatever_its_shape():
     assert dcr_setup.warning_text(Obj(event=Event())) == "the text"
     assert dcr_setup.warning_text({"msg": "from a dict"}) == "from a dict"
     assert dcr_setup.warning_text(7) == "7"
+
+
+def test_a_warning_that_a_later_result_repeats_is_taken_once(shown, monkeypatch):
+    # ansible-core 2.21 hands each module run's result the warnings of the task's earlier runs too.
+    display = shown(1)
+    plugin, seen = action(), {}
+    monkeypatch.setattr(plugin, "_execute_module", fake_module(seen, wait=0), raising=False)
+    plugin.execute("curity_claim", {}, check=True)
+    plugin.execute("curity_scope", {}, check=True)
+    assert len(plugin.warnings) == 2
+    assert [text for text in display.texts() if text.endswith("another warning")] == [
+        "dcr_setup plan | Curity claims (curity_claim): another warning"]
+    plugin._progress.close()
+
+
+def test_a_warning_shows_with_the_step_that_issued_it_when_ansible_hands_it_over_later(shown, monkeypatch):
+    # As ansible-core 2.21 does: the first run's warning arrives with the second run's result.
+    display = shown(1)
+    plugin = action()
+    results = iter([{"changed": False, WARNINGS_KEY: ["from the claims"]},
+                    {"changed": False, "warnings": ["from the claims"], WARNINGS_KEY: []}])
+    monkeypatch.setattr(plugin, "_execute_module", lambda **kwargs: next(results), raising=False)
+    first = plugin.execute("curity_claim", {}, check=True)
+    plugin.execute("curity_scope", {}, check=True)
+    assert display.texts() == ["dcr_setup plan | Curity claims (curity_claim): from the claims"]
+    assert plugin.warnings == ["from the claims"] and WARNINGS_KEY not in first
+    plugin._progress.close()
