@@ -68,6 +68,14 @@ from ansible_collections.devportal.dcr.plugins.module_utils._konnect import (
 )
 from ansible_collections.devportal.dcr.plugins.module_utils._konnect_portal_dcr import open_publications_sentence
 from ansible_collections.devportal.dcr.plugins.module_utils._module import STEP_OPTION
+from ansible_collections.devportal.dcr.plugins.module_utils._progress import (
+    PROGRESS_OPTION,
+    TRACE_KEY,
+    TRACE_OPTION,
+    WARNINGS_KEY,
+    ProgressFile,
+    describe,
+)
 from ansible_collections.devportal.dcr.plugins.module_utils._secret_store import (
     BACKEND_FILE,
     OPTION as STORE_OPTION,
@@ -102,6 +110,14 @@ TITLES = {
     "application": "Dev Portal application %s (portal_application)",
     "request": "Request through the gateway",
 }
+# The step of each module (its title in TITLES).
+STEP_OF = {"curity_claim": "claims", "curity_scope": "scopes", "curity_token": "token", "konnect_portal_dcr": "dcr",
+           "portal_application": "application"}
+# With -v, a module run that has said nothing for this many seconds is shown as still running, then every
+# HEARTBEAT_EVERY seconds; its progress file is read every POLL_SECONDS.
+HEARTBEAT_FIRST = 5
+HEARTBEAT_EVERY = 10
+POLL_SECONDS = 0.2
 
 
 class StepFailed(Exception):
@@ -172,13 +188,17 @@ class ActionModule(ActionBase):
             msg = to_text(exc.message)
             return dict(failed=True, changed=False, msg=msg, report=dict(failed=True, changed=False, msg=msg))
         self._warnings = []
+        self._warned = set()  # the texts of the warnings in self._warnings
+        self._warnings_lock = threading.Lock()
         self.executions = []  # (pass, module, seconds, started) of every module run, for the result
         self._began = time.monotonic()
         self._build_lock = threading.Lock()
         self._run_local = threading.local()  # the name of the module run this thread makes
         self._run_numbers = itertools.count(1)
         self._pool = None
+        self._progress = ProgressFile()  # the progress files of the module runs (-v, modules on the controller)
         setup = Setup(self, params)
+        self._hidden = lambda: guarded(setup.hidden, set())
         try:
             return setup.run()
         except Exception as exc:  # pylint: disable=broad-except
@@ -187,6 +207,7 @@ class ActionModule(ActionBase):
         finally:
             self.end_plans()
             setup.close_store()
+            self._progress.close()
             self._remove_tmp_path(self._connection._shell.tmpdir)
 
     def validated_args(self):
@@ -260,7 +281,7 @@ class ActionModule(ActionBase):
         connection) without become, so running two at once is running two local processes.  True when they do."""
         if self._pool is not None:
             return True
-        if self._connection.transport != "local" or self._play_context.become:
+        if not self.runs_here():
             return False
         if self._connection._shell.tmpdir is None and not self._is_pipelining_enabled("new"):
             self._make_tmp_path()  # one folder for every module file, made before the threads start
@@ -288,23 +309,56 @@ class ActionModule(ActionBase):
         self._pool = None
         self._task.check_mode = self._saved_check_mode
 
+    def runs_here(self):
+        """Whether the modules run on the controller as this process's user (local connection, no become)."""
+        return self._connection.transport == "local" and not self._play_context.become
+
     def execute(self, module, args, check):
-        """Run ``devportal.dcr.<module>``; ``check`` forces check mode (the plan)."""
+        """Run ``devportal.dcr.<module>``; ``check`` forces check mode (the plan).
+
+        With -v the run is watched while it goes (see ``Watch``): its retries as they happen when the module runs on
+        the controller (it appends them to a progress file made for this run), a heartbeat otherwise.  With -vvv it
+        returns the requests it sent (``TRACE_KEY``), shown here and removed from its result."""
+        stage = "plan" if check else "apply"
+        title = guarded(lambda: title_of(module, args), "devportal.dcr.%s" % module)
+        internal = {STEP_OPTION: module}
+        path = watch = None
+        if display.verbosity >= 1:
+            if self.runs_here():
+                path = guarded(self._progress.create, None)
+                if path:
+                    internal[PROGRESS_OPTION] = path
+            watch = Watch(stage, title, path, self._hidden)
+        if display.verbosity >= 3:
+            internal[TRACE_OPTION] = True
         saved = self._task.check_mode
         self._task.check_mode = bool(check or saved)
         started = time.monotonic()
         self._run_local.name = "%s-%d" % (module, next(self._run_numbers))
         try:
+            if watch is not None:
+                watch.start()
             # Every step's module code runs through devportal.dcr.dcr_setup's module: one payload for the run.
-            result = self._execute_module(module_name=RUNNER, module_args=dict(args, **{STEP_OPTION: module}),
-                                          task_vars=self._vars)
+            result = self._execute_module(module_name=RUNNER, module_args=dict(args, **internal), task_vars=self._vars)
         finally:
             self._task.check_mode = saved
-        self.executions.append(("plan" if check else "apply", module, round(time.monotonic() - started, 3),
-                                round(started - self._began, 3)))
-        warnings = result.pop("warnings", None) or []
-        for warning in warnings:
-            progress("plan" if check else "apply", "devportal.dcr.%s" % module, text_of(warning))
+            if watch is not None:
+                watch.stop()
+            if path:
+                self._progress.remove(path)
+        self.executions.append((stage, module, round(time.monotonic() - started, 3), round(started - self._began, 3)))
+        show_trace(stage, title, result.pop(TRACE_KEY, None), self._hidden)
+        # ansible-core 2.21 hands the action a module run's warnings with a later run's result (all the task's so far):
+        # each is kept once for the task's own warnings, and shown with the step that issued it (its own list).
+        with self._warnings_lock:
+            warnings = [w for w in result.pop("warnings", None) or [] if warning_text(w) not in self._warned]
+            self._warned.update(warning_text(w) for w in warnings)
+        own = result.pop(WARNINGS_KEY, None)
+        for text in own if isinstance(own, list) else [warning_text(w) for w in warnings]:
+            text = text_of(text)
+            if watch is not None and watch.retries_shown and text.startswith(_http.RETRY_WARNING):
+                continue  # shown as it happened
+            progress(stage, title, text)
         self._warnings.extend(warnings)
         result.pop("invocation", None)
         return result
@@ -1128,6 +1182,87 @@ def reported(args):
 def progress(stage, title, what):
     """One line of progress while the task runs (-v): ``stage`` (plan, apply, verify), the step, what it does."""
     display.v("dcr_setup %s | %s: %s" % (stage, title, what))
+
+
+def title_of(module, args):
+    """The title of the step ``module`` runs with ``args`` (an application's: with its name)."""
+    title = TITLES[STEP_OF[module]]
+    return title % text_of(args.get("name")) if "%s" in title else title
+
+
+class Watch:
+    """One module run watched while it goes (-v), on a thread of its own: the events of its progress file (``path``,
+    None when the module runs elsewhere) shown as they arrive, and a heartbeat while it runs longer than
+    ``HEARTBEAT_FIRST`` seconds without news.  ``hidden()`` gives the secrets of the run, masked in what it shows."""
+
+    def __init__(self, stage, title, path, hidden):
+        self.stage, self.title, self.path, self.hidden = stage, title, path, hidden
+        self.offset = 0
+        self.retries_shown = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.loop, name="dcr-setup-watch")
+        self.thread.daemon = True
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        """The run ended: the events it wrote last are shown, the thread ends."""
+        self.done.set()
+        if self.thread.is_alive():
+            self.thread.join()
+        self.read()
+
+    def loop(self):
+        began = time.monotonic()
+        beat = began + HEARTBEAT_FIRST
+        while not self.done.wait(POLL_SECONDS):
+            now = time.monotonic()
+            if self.read():
+                beat = now + HEARTBEAT_EVERY
+            elif now >= beat:
+                doing = "planning" if self.stage == "plan" else "applying"
+                display.v("dcr_setup %s | still %s %s: %d s" % (self.stage, doing, self.title, now - began))
+                beat = now + HEARTBEAT_EVERY
+
+    def read(self):
+        """Show the events appended since the last read; True when there was one."""
+        if not self.path:
+            return False
+        events, self.offset = ProgressFile.read(self.path, self.offset)
+        shown = False
+        for event in events:
+            line = guarded(lambda event=event: describe(event), None)
+            if line and event.get("event") == "retry":
+                progress(self.stage, self.title, masked_text(line, self.hidden()))
+                self.retries_shown += 1
+                shown = True
+        return shown
+
+
+def show_trace(stage, title, trace, hidden):
+    """The requests a module run sent (its ``TRACE_KEY``), one line each, with -vvv."""
+    if not isinstance(trace, dict):
+        return
+    secrets = hidden()
+    requests = trace.get("requests") if isinstance(trace.get("requests"), list) else []
+    for entry in requests:
+        line = guarded(lambda entry=entry: describe(entry), None)
+        if line:
+            display.vvv("dcr_setup %s | %s: %s" % (stage, title, masked_text(line, secrets)))
+    dropped = trace.get("dropped")
+    if isinstance(dropped, int) and dropped > 0:
+        display.vvv("dcr_setup %s | %s: and %d more requests" % (stage, title, dropped))
+
+
+def warning_text(warning):
+    """A module's warning as its text: a string, or (ansible-core 2.19 and later) a summary of a warning event."""
+    if isinstance(warning, str):
+        return warning
+    msg = getattr(getattr(warning, "event", None), "msg", None)
+    if msg is None and isinstance(warning, dict):
+        msg = warning.get("msg")
+    return msg if isinstance(msg, str) else text_of(warning)
 
 
 def guarded(build, fallback):

@@ -346,7 +346,8 @@ class CurityAdmin:
         # UTF-8 credentials (RFC 7617); requests would otherwise encode them as Latin-1.
         auth = (params["admin_username"].encode("utf-8"), params["admin_password"].encode("utf-8"))
         transport = Transport(base, auth=auth, warn=module.warn, service=ADMIN_SERVICE,
-                              read_only=module.check_mode, **options)
+                              read_only=module.check_mode, observer=getattr(module, "request_observer", None),
+                              **options)
         return cls(transport, params["profile_id"], params["admin_username"])
 
     # -- paths ---------------------------------------------------------------------------
@@ -590,7 +591,8 @@ class CurityRuntime:
 
     def _transport(self, base, auth=None):
         return Transport(base, auth=auth, warn=self.module.warn, service=RUNTIME_SERVICE,
-                         read_only=self.module.check_mode, **self.options)
+                         read_only=self.module.check_mode, observer=getattr(self.module, "request_observer", None),
+                         **self.options)
 
     def metadata(self, refresh=False):
         """The issuer's discovery document (cached); ``token_endpoint`` is checked."""

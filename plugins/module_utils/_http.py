@@ -23,6 +23,9 @@ A ``requests`` session with:
   an unusable value counting as "later") and 502/503/504 for idempotent methods only; a POST
   is retried only when the connection failed before the request was sent.  Each retry is
   reported through the ``warn`` callback;
+* an optional ``observer`` told of each retry as it is about to wait (how long, which attempt comes next) and of
+  each request once it ends (status or error class, milliseconds, attempts), with the URL's path only, credentials
+  masked: the live progress and the request trace of devportal.dcr.dcr_setup (see ``_progress``);
 * one error type, ``HttpError``, rendered as one readable sentence with the server's own
   detail (RESTCONF ``ietf-restconf:errors``, RFC 7807 problem+json with ``invalid_parameters``,
   RFC 6749 OAuth errors), the method and the URL, and never a credential: the credentials the
@@ -42,7 +45,7 @@ import socket
 import threading
 import time
 import traceback
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -76,6 +79,8 @@ MAX_RETRY_AFTER = 60.0  # never sleep longer than this on one Retry-After
 # about a hundred times as many.  Konnect's lists come in pages of at most 100 objects.
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 MASK = "********"
+# How the warning of each retry begins (the text after it names the request, the reason and the retries left).
+RETRY_WARNING = "Retrying "
 
 
 def ensure_requests(module):
@@ -252,6 +257,8 @@ if HAS_REQUESTS:
             self.warn = kwargs.pop("warn", None)
             self.deadline = kwargs.pop("deadline", None)
             self.watchdog = kwargs.pop("watchdog", None)
+            self.on_retry = kwargs.pop("on_retry", None)
+            self.retrying = None  # (method, url, why, attempt, attempts) of the retry this one was made for
             super(BoundedRetry, self).__init__(*args, **kwargs)
 
         def new(self, **kw):
@@ -259,6 +266,7 @@ if HAS_REQUESTS:
             retry.warn = self.warn
             retry.deadline = self.deadline
             retry.watchdog = self.watchdog
+            retry.on_retry = self.on_retry
             return retry
 
         def _remaining(self):
@@ -306,9 +314,22 @@ if HAS_REQUESTS:
             return super(BoundedRetry, self).get_backoff_time() / 2
 
         def sleep(self, response=None):
+            """urllib3's wait between attempts (a usable ``Retry-After``, else the backoff), told to ``on_retry``
+            with the retry it is for before it starts."""
             if self.watchdog is not None:
                 self.watchdog.pause()  # waiting between attempts is not an attempt running late
-            super(BoundedRetry, self).sleep(response)
+            wait = None
+            if self.respect_retry_after_header and response:
+                wait = self.get_retry_after(response) or None
+            if wait is None:
+                wait = max(0.0, self.get_backoff_time())
+            if self.on_retry is not None and self.retrying is not None:
+                try:
+                    self.on_retry(*(self.retrying + (wait,)))
+                except Exception:  # pylint: disable=broad-except
+                    pass  # telling about a retry never stops it
+            if wait > 0:
+                time.sleep(wait)
 
         def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
             if self.deadline is not None and time.monotonic() >= self.deadline:
@@ -317,15 +338,17 @@ if HAS_REQUESTS:
             if retry.deadline is not None and time.monotonic() + retry._planned_wait(response) >= retry.deadline - 0.05:
                 # No time left for another attempt: give up now, with the last answer or error.
                 raise MaxRetryError(_pool, url, error or ResponseError("the request's deadline has passed"))
+            if response is not None and response.status:
+                why = "HTTP %d" % response.status
+            else:
+                why = type(error).__name__ if error is not None else "an error"
+            attempt = len(retry.history) + 1
+            retry.retrying = (method, url or "", why, attempt, attempt + (retry.total if retry.total is not None else 0))
             if self.warn is not None:
-                if response is not None and response.status:
-                    why = "HTTP %d" % response.status
-                else:
-                    why = type(error).__name__ if error is not None else "an error"
                 where = ""
                 if _pool is not None:
                     where = "%s://%s:%s" % (_pool.scheme, _pool.host, _pool.port)
-                self.warn("Retrying %s %s%s after %s (%d retries left)."
+                self.warn(RETRY_WARNING + "%s %s%s after %s (%d retries left)."
                           % (method, where, redact_url(url or ""), why, retry.total if retry.total is not None else -1))
             return retry
 
@@ -448,8 +471,11 @@ class Transport:
 
     def __init__(self, base_url, auth=None, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
                  warn=None, service="the server", read_only=False, retries=DEFAULT_RETRIES,
-                 retry_budget=None, headers=None, backoff_factor=0.5, max_bytes=MAX_RESPONSE_BYTES):
+                 retry_budget=None, headers=None, backoff_factor=0.5, max_bytes=MAX_RESPONSE_BYTES, observer=None):
         self.base_url = base_url.rstrip("/")
+        # Told of each retry before its wait and of each request once it ends (see ``_observe``).
+        self.observer = observer
+        self._attempts = 1
         self.max_bytes = max_bytes
         self.service = service
         self.read_only = read_only
@@ -487,6 +513,7 @@ class Transport:
             raise_on_status=False,
             raise_on_redirect=False,
             warn=warn,
+            on_retry=self._retried,
         )
         self.watchdog = self.retry.watchdog = _Watchdog()
         adapter = _WatchedAdapter(self.watchdog, max_retries=self.retry)
@@ -531,7 +558,8 @@ class Transport:
         deadline = started + self.deadline_seconds
         self.retry.deadline = deadline
         self.watchdog.limit, self.watchdog.deadline = self.timeout, deadline
-        late = False
+        self._attempts = 1
+        late, resp = False, None
         try:
             # The body is read here, under the attempt's watchdog, and no further than max_bytes.
             resp = self.session.request(method, url, data=body, params=params, headers=send_headers,
@@ -542,14 +570,18 @@ class Transport:
                 resp.close()
         except TooLarge as exc:
             self.watchdog.disarm()
+            self._observe_request(method, url, started, getattr(resp, "status_code", None), "TooLarge")
             raise HttpError(method, url, 0, "", str(exc), None, self.service)
         except Exception as exc:  # pylint: disable=broad-except
             late = self.watchdog.disarm()
+            self._observe_request(method, url, started, None, "Timeout" if late else type(exc).__name__)
             raise self._failure(method, url, exc, late)
         finally:
             late = self.watchdog.disarm() or late
         if late:
+            self._observe_request(method, url, started, None, "Timeout")
             raise self._failure(method, url, None, True)
+        self._observe_request(method, url, started, resp.status_code, None)
         try:
             return self._reply(method, url, resp, content, expect, expect_json)
         except (HttpError, TransportError):
@@ -560,6 +592,35 @@ class Transport:
     def masked(self, text):
         """``text`` without the credentials this transport sends, in any of their forms."""
         return masked(text, credential_forms(self.session.auth))
+
+    def shown_path(self, url):
+        """What an event shows of a URL: its path only (no scheme, host, user, password, query or fragment), with
+        the credentials this transport sends masked, as sent and percent-decoded."""
+        try:
+            path = urlsplit(url).path or "/"
+        except ValueError:
+            return "<invalid URL>"
+        return self.masked(unquote(self.masked(path)))
+
+    def _retried(self, method, url, why, attempt, attempts, wait):
+        """``BoundedRetry.on_retry``: a retry about to wait ``wait`` seconds before attempt ``attempt``."""
+        self._attempts = attempt
+        self._observe(dict(event="retry", method=method, path=self.shown_path(url), why=why, service=self.service,
+                           wait=round(wait, 1), attempt=attempt, attempts=attempts))
+
+    def _observe_request(self, method, url, started, status, error):
+        self._observe(dict(event="request", method=method, path=self.shown_path(url), service=self.service,
+                           status=status, error=error, ms=int((time.monotonic() - started) * 1000),
+                           attempts=self._attempts))
+
+    def _observe(self, event):
+        """Give ``event`` to the observer, if any; an observer's failure never fails the request."""
+        if self.observer is None:
+            return
+        try:
+            self.observer(event)
+        except Exception:  # pylint: disable=broad-except
+            pass
 
     def _content(self, resp):
         """The answer's body (decoded as sent: gzip, deflate), at most ``max_bytes``; ``TooLarge`` beyond."""

@@ -573,7 +573,8 @@ def _transport(module, base_url, service, auth=None):
     if not params["validate_certs"]:
         module.warn("validate_certs is false: the TLS certificate of %s is not checked." % shown_url(base_url))
     return _http.Transport(base_url, auth=auth, validate_certs=params["validate_certs"], ca_path=params["ca_path"],
-                           timeout=params["timeout"], warn=module.warn, service=service, read_only=module.check_mode)
+                           timeout=params["timeout"], warn=module.warn, service=service, read_only=module.check_mode,
+                           observer=getattr(module, "request_observer", None))
 
 
 def _is_count(value):

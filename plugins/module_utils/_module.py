@@ -22,7 +22,10 @@ the result does not reach.
 
 devportal.dcr.dcr_setup runs the steps' module code from its own module payload (see
 ``run_step``): the step's name travels as one more argument, ``STEP_OPTION``, which ``DcrModule``
-accepts and removes only in such a run.
+accepts and removes only in such a run, as it does the two options of the run's progress (``PROGRESS_OPTION``: the
+file the action plugin reads while the module runs; ``TRACE_OPTION``: return the request trace, for -vvv).  The
+module's transports report to ``DcrModule.request_observer`` (see ``_progress``); outside such a run it is None, and a
+module behaves as it always did (retries as warnings in its result).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,10 +37,22 @@ from urllib.parse import unquote, urlsplit
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.warnings import get_warning_messages
+
+from ansible_collections.devportal.dcr.plugins.module_utils._progress import (
+    PROGRESS_OPTION,
+    TRACE_KEY,
+    TRACE_OPTION,
+    WARNINGS_KEY,
+    Observer,
+)
 
 
 # The argument that names the step when devportal.dcr.dcr_setup runs a step's module code.
 STEP_OPTION = "_dcr_setup_step"
+# The arguments a step run accepts besides its module's own: the step, where to write live progress (a file the
+# action plugin created, or nothing), whether to return the request trace (see _progress).
+INTERNAL_OPTIONS = ((STEP_OPTION, "str"), (PROGRESS_OPTION, "str"), (TRACE_OPTION, "bool"))
 _RUNNING_STEP = []  # the step run_step is running, if any
 
 
@@ -117,12 +132,18 @@ class DcrModule(AnsibleModule):
     def __init__(self, *args, **kwargs):
         self._bulk_returns = tuple(kwargs.pop("bulk_returns", ()))
         if _RUNNING_STEP:
-            kwargs["argument_spec"] = dict(kwargs["argument_spec"], **{STEP_OPTION: dict(type="str")})
+            kwargs["argument_spec"] = dict(kwargs["argument_spec"], **dict(
+                (name, dict(type=kind)) for name, kind in INTERNAL_OPTIONS))
+        # The observer of every transport of a step run (live retries, the request trace); None otherwise.
+        self.request_observer = None
         super(DcrModule, self).__init__(*args, **kwargs)
-        if _RUNNING_STEP:
-            self.params.pop(STEP_OPTION, None)
-            del self.argument_spec[STEP_OPTION]
         self.no_log_values.update(url_passwords(self.params))
+        if _RUNNING_STEP:
+            internal = dict((name, self.params.pop(name, None)) for name, dummy in INTERNAL_OPTIONS)
+            for name, dummy in INTERNAL_OPTIONS:
+                del self.argument_spec[name]
+            self.request_observer = Observer(internal[PROGRESS_OPTION], bool(internal[TRACE_OPTION]),
+                                             self.no_log_values)
 
     def warn(self, warning, *args, **kwargs):  # pylint: disable=arguments-differ
         # ansible-core keeps warnings as events that the result's no_log scrubbing does not reach: scrub them here.
@@ -144,4 +165,10 @@ class DcrModule(AnsibleModule):
             return kwargs
         kwargs = dict((key, value) for key, value in kwargs.items() if key not in self._bulk_returns)
         kwargs.setdefault("invocation", {})
+        kwargs[WARNINGS_KEY] = list(get_warning_messages())
+        observer = getattr(self, "request_observer", None)
+        if observer is not None:
+            observer.close()
+            if observer.result() is not None:
+                kwargs[TRACE_KEY] = observer.result()
         return kwargs

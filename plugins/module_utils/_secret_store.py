@@ -314,8 +314,9 @@ class SecretStore:
 
     backend = None
 
-    def __init__(self, read_only=False, warn=None, register_secret=None, option=OPTION):
+    def __init__(self, read_only=False, warn=None, register_secret=None, option=OPTION, observer=None):
         self.read_only = read_only
+        self.observer = observer  # the transport's observer (see _http.Transport)
         self.option = option
         self.writes_sent = 0
         self._warn = warn
@@ -658,7 +659,8 @@ class VaultStore(SecretStore):
         if not validate_certs:
             self.warn("%s.validate_certs is false: the TLS certificate of %s is not checked." % (name, self.url))
         self.transport = _http.Transport(self.url, validate_certs=validate_certs, ca_path=ca_cert, timeout=timeout,
-                                         warn=self.warn, service="Vault", read_only=self.read_only)
+                                         warn=self.warn, service="Vault", read_only=self.read_only,
+                                         observer=self.observer)
         # The token is given even when empty, or hvac would read VAULT_TOKEN or ~/.vault-token itself; verify, timeout
         # and redirects are the transport's (the adapter does not use hvac's request settings).
         self.client = hvac.Client(url=self.url, token=opts.get("token") or "", verify=validate_certs and (ca_cert or True),
@@ -993,12 +995,13 @@ def records_info(module, default_paths, option=OPTION):
 BACKENDS = {BACKEND_FILE: FileStore, BACKEND_VAULT: VaultStore}
 
 
-def store_from_options(options, read_only=False, warn=None, register_secret=None, option=OPTION):
+def store_from_options(options, read_only=False, warn=None, register_secret=None, option=OPTION, observer=None):
     """The ``SecretStore`` that ``options`` (the validated ``secret_store`` dict) names; SecretStoreError when unusable."""
     backend = (options or {}).get("backend")
     if backend not in BACKENDS:
         raise SecretStoreError("%s.backend must be one of %s, got %r." % (option, ", ".join(sorted(BACKENDS)), backend))
-    return BACKENDS[backend](options, read_only=read_only, warn=warn, register_secret=register_secret, option=option)
+    return BACKENDS[backend](options, read_only=read_only, warn=warn, register_secret=register_secret, option=option,
+                             observer=observer)
 
 
 def store_from_module(module, option=OPTION):
@@ -1012,4 +1015,5 @@ def store_from_module(module, option=OPTION):
     if options.get("backend") == BACKEND_VAULT:
         ensure_hvac(module)
     return store_from_options(options, read_only=module.check_mode, warn=module.warn,
-                              register_secret=module.no_log_values.add, option=option)
+                              register_secret=module.no_log_values.add, option=option,
+                              observer=getattr(module, "request_observer", None))

@@ -66,6 +66,17 @@ description:
     by a C(~/.netrc) entry, redirects not followed (so the credentials never go to another location), at most 32 MiB of
     an answer read. Its outcome is the status with its standard reason phrase, never the body of the answer, which may
     echo the credentials (as an upstream like httpbin does).
+  - "B(What it shows while it runs.) With C(-v), each step as it is planned and applied (what it wrote, how long it
+    took) and each retry of a request as it happens - the method, the URL's path and the service, why (the HTTP status
+    or the kind of error), how long the run waits before the next attempt and which attempt comes next; one request
+    and its retries can take up to four times the step's C(timeout). The retries are live when the modules run on the
+    controller (C(connection: local), no C(become)): each module run appends them to a file of its own, created with
+    mode 0600 in a private temporary folder and removed when it ends, which the task reads while the module runs.
+    Over any other connection they show after the step. On any connection, a module run that goes on longer than 5
+    seconds without news is shown as still running, every 10 seconds."
+  - "With C(-vvv), after each module run, the requests it sent - method, the URL's path, the service, the status (or
+    the kind of error), milliseconds, the attempts. Nothing shown holds a query string, a header, a body or a secret
+    (credentials are masked in every form, also in a path); the trace does not stay in the result."
 author:
   - devportal.dcr contributors (@devportal-dcr)
 extends_documentation_fragment:

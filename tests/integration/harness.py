@@ -197,6 +197,30 @@ class CollectionRunner:
     def playbook(self, playbook, extra_vars=None, check=False, diff=False, verbosity=0, inventory=None,
                  env=None, tags=None, limits=None):
         """Run ansible-playbook; return (returncode, combined output).  ``limits``: as for ``module``."""
+        args = self._playbook_args(playbook, extra_vars, check, diff, verbosity, inventory, tags)
+        proc = subprocess.run(args, capture_output=True, text=True, env=self.env(env), cwd=REPO, timeout=1200,
+                              check=False, preexec_fn=_limited(limits))
+        output = proc.stdout + proc.stderr
+        # No supported ansible-core deprecates anything the collection, its role or its playbooks do.
+        assert deprecations(output) == [], output[-6000:]
+        return proc.returncode, output
+
+    def playbook_timed(self, playbook, extra_vars=None, check=False, diff=False, verbosity=0, inventory=None,
+                       env=None, tags=None):
+        """Run ansible-playbook; return (returncode, [(seconds since the start, line)] of its output, stdout and
+        stderr together, each line stamped when it arrived): what a user watching the run sees, and when."""
+        args = self._playbook_args(playbook, extra_vars, check, diff, verbosity, inventory, tags)
+        began = time.monotonic()
+        lines = []
+        with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env(env),
+                              cwd=REPO, bufsize=1) as proc:
+            for line in proc.stdout:
+                lines.append((time.monotonic() - began, line.rstrip("\n")))
+            rc = proc.wait(timeout=1200)
+        assert deprecations("\n".join(line for dummy, line in lines)) == []
+        return rc, lines
+
+    def _playbook_args(self, playbook, extra_vars, check, diff, verbosity, inventory, tags):
         args = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
                 "-i", inventory or "localhost,", "-c", "local"]
         if extra_vars:
@@ -212,12 +236,7 @@ class CollectionRunner:
             args += ["--tags", tags]
         if verbosity:
             args.append("-" + "v" * verbosity)
-        proc = subprocess.run(args, capture_output=True, text=True, env=self.env(env), cwd=REPO, timeout=1200,
-                              check=False, preexec_fn=_limited(limits))
-        output = proc.stdout + proc.stderr
-        # No supported ansible-core deprecates anything the collection, its role or its playbooks do.
-        assert deprecations(output) == [], output[-6000:]
-        return proc.returncode, output
+        return args
 
 
 def _limited(limits):

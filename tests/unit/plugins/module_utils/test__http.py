@@ -16,6 +16,7 @@ import struct
 import threading
 import time
 from email.utils import formatdate
+from urllib.parse import quote
 
 import pytest
 
@@ -547,3 +548,75 @@ def test_every_request_goes_through_this_transport():
                 found += ["%s: %s" % (os.path.relpath(path, PLUGINS), m.group(0).strip())
                           for m in OTHER_CLIENTS.finditer(handle.read())]
     assert found == [], "HTTP clients beside plugins/module_utils/_http.py: %s" % "; ".join(found)
+
+
+# -- the observer: live retries and the request trace ------------------------------------------------------------
+def test_the_observer_is_told_of_each_retry_before_its_wait_and_of_the_request_after(server):
+    server.script.answers += [jbody({}, 503, headers={"Retry-After": "1"}), jbody({"ok": 1})]
+    events, seen_at = [], []
+
+    def observer(event):
+        events.append(event)
+        seen_at.append(time.monotonic())
+
+    transport, dummy = make(server, observer=observer)
+    start = time.monotonic()
+    transport.request("GET", "/things/a?page=2")
+    ended = time.monotonic()
+    retry, request = events
+    assert retry == dict(event="retry", method="GET", path="/things/a", why="HTTP 503", service="Test API", wait=1.0,
+                         attempt=2, attempts=6)
+    # Told before the wait, not after it.
+    assert seen_at[0] - start < 0.5 and ended - seen_at[0] >= 0.9
+    assert request["event"] == "request" and request["status"] == 200 and request["attempts"] == 2
+    assert request["path"] == "/things/a" and request["error"] is None and request["ms"] >= 900
+
+
+def test_the_wait_told_is_the_backoff_slept_when_there_is_no_retry_after(server):
+    server.script.answers += ["reset", jbody({"ok": 1})]
+    events = []
+    transport, dummy = make(server, observer=events.append, backoff_factor=0.5)
+    start = time.monotonic()
+    transport.request("GET", "/x")
+    retry = events[0]
+    assert retry["why"] in ("ProtocolError", "ConnectionError", "RemoteDisconnected"), retry
+    # The backoff of the first retry (urllib3 waits nothing before it) is what was told, and what was slept.
+    assert retry["wait"] <= time.monotonic() - start + 0.05
+
+
+def test_a_request_without_an_answer_is_traced_with_its_error_class(server):
+    server.script.answers += ["reset"]
+    events = []
+    transport, dummy = make(server, observer=events.append)
+    with pytest.raises(TransportError):
+        transport.request("POST", "/x", json_body={})
+    assert events[-1]["event"] == "request" and events[-1]["status"] is None and events[-1]["error"]
+
+
+def test_no_credential_reaches_the_observer_in_any_form(server):
+    # A credential placed in a URL's path and query (as a badly built URL would): the query is never shown, the path's
+    # credential is masked raw and percent-encoded.
+    password = "S3cr/t p@ss"
+    server.script.answers += [jbody({}, 503, headers={"Retry-After": "0"}), jbody({}, 404)]
+    events = []
+    transport, dummy = make(server, auth=("admin", password), observer=events.append)
+    path = "/things/%s/x?password=%s&token=%s" % (quote(password, safe=""), quote(password, safe=""),
+                                                  base64.b64encode(b"admin:" + password.encode()).decode())
+    with pytest.raises(HttpError):
+        transport.request("GET", path)
+    assert [e["event"] for e in events] == ["retry", "request"]
+    shown = json.dumps(events)
+    for form in (password, quote(password, safe=""), quote(password), "S3cr", "password=", "token="):
+        assert form not in shown, shown
+    assert events[0]["path"] == "/things/********/x"
+
+
+def test_an_observer_that_fails_never_fails_the_request(server):
+    server.script.answers += [jbody({}, 503, headers={"Retry-After": "0"}), jbody({"ok": 1})]
+
+    def observer(event):
+        raise RuntimeError("broken observer")
+
+    transport, warnings = make(server, observer=observer)
+    assert transport.request("GET", "/x").json == {"ok": 1}
+    assert len(warnings) == 1

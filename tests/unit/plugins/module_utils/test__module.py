@@ -110,3 +110,31 @@ def test_a_step_run_leaves_out_the_bulk_returns_and_the_arguments_echo(capsys, m
     monkeypatch.setattr(_module, "_RUNNING_STEP", ["curity_claim"])
     step = exit_result({"items": items, _module.STEP_OPTION: "curity_claim"}, capsys, items=items, kept="yes")
     assert "items" not in step and step["invocation"] == {} and step["kept"] == "yes"
+
+
+def test_a_step_run_reports_its_requests_only_when_asked_and_masks_the_module_secrets(capsys, monkeypatch, tmp_path):
+    from ansible_collections.devportal.dcr.plugins.module_utils import _module, _progress
+    monkeypatch.setattr(_module, "_RUNNING_STEP", ["curity_claim"])
+    progress_file = tmp_path / "progress.jsonl"
+    progress_file.write_text("")
+    args = {"admin_password": SECRET, _module.STEP_OPTION: "curity_claim",
+            _progress.PROGRESS_OPTION: str(progress_file), _progress.TRACE_OPTION: True}
+    with patch_module_args(dict(args, **INJECT_INVOCATION)):
+        module = DcrModule(argument_spec=SPEC)
+        assert not any(name in module.params for name, dummy in _module.INTERNAL_OPTIONS)
+        module.request_observer(dict(event="retry", method="GET", path="/x/%s" % SECRET, why="HTTP 503", wait=1.0,
+                                     attempt=2, attempts=6))
+        module.request_observer(dict(event="request", method="GET", path="/x/%s" % SECRET, status=200, ms=5,
+                                     attempts=2))
+        with pytest.raises(SystemExit):
+            module.exit_json(changed=False)
+    result = json.loads(capsys.readouterr().out)
+    assert result[_progress.TRACE_KEY] == {"requests": [dict(event="request", method="GET", path="/x/********",
+                                                             status=200, ms=5, attempts=2)], "dropped": 0}
+    assert "/x/********" in progress_file.read_text() and SECRET not in progress_file.read_text()
+    # Without the trace option, and outside a step run, no trace and no observer.
+    step = exit_result({_module.STEP_OPTION: "curity_claim"}, capsys)
+    assert _progress.TRACE_KEY not in step
+    monkeypatch.setattr(_module, "_RUNNING_STEP", [])
+    with patch_module_args(dict({}, **INJECT_INVOCATION)):
+        assert DcrModule(argument_spec=SPEC).request_observer is None
