@@ -20,7 +20,9 @@ It runs the copy of the collection under build/ (``make tree``) against local sa
   tasks as it runs modules (devportal.dcr.dcr_setup reports its own) and as many debug tasks as
   it runs controller-side tasks - in the same alternated sequence; with a per-task profile.
   Both floors get the same extra variables as the role (the N claims and scopes): loading
-  them is Ansible's cost of the user's input, the same for any playbook given it;
+  them is Ansible's cost of the user's input, the same for any playbook given it.  Every run
+  gets the same inventory, whose hosts carry their sandbox's settings as values, as a user's
+  inventory does (see ``inventory``);
 * scale: converge time at N = 1000 over N = 10 (median of the converge runs, each from the seed);
 * peer: tests/bench/uri_peer.yml (GET then PUT per claim and per scope with
   ansible.builtin.uri, and the rest of the configuration by hand) against the role at N = 100,
@@ -142,14 +144,24 @@ def start_envs(harness, names):
 
 # --------------------------------------------------------------------------------- playbooks
 def inventory(name, envs):
-    """An inventory folder: one host per environment and the sandbox inventory's group_vars."""
+    """An inventory folder: one host per environment and the sandbox inventory's group_vars.
+
+    Each host carries its sandbox's settings as values (``dcr_sandbox``, read from the info file here), as a user's
+    inventory carries its own: the sandbox inventory's ``dcr_sandbox`` is a lookup of the info file, which Ansible
+    reads and parses again at every reference to a setting - the demo's convenience, not the collection's cost, and
+    one that the floors, which reference no setting, would not pay."""
     folder = os.path.join(OUT, "inventories", name)
     shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(os.path.join(TREE, "playbooks", "inventories", "sandbox", "group_vars"),
                     os.path.join(folder, "group_vars"))
-    hosts = {env.name: {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                        "dcr_sandbox_info_file": env.info_file} for env in envs}
-    with open(os.path.join(folder, "hosts.json"), "w", encoding="utf-8") as handle:
+    hosts = {}
+    for env in envs:
+        with open(env.info_file, encoding="utf-8") as handle:
+            settings = json.load(handle)
+        hosts[env.name] = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                           "dcr_sandbox_info_file": env.info_file, "dcr_sandbox": settings}
+    path = os.path.join(folder, "hosts.json")
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
         json.dump({"all": {"hosts": hosts}}, handle, indent=1)
     return folder
 
@@ -232,7 +244,10 @@ class Runner:
             "ANSIBLE_RETRY_FILES_ENABLED": "0",
             "ANSIBLE_HOST_KEY_CHECKING": "0",
         })
-        for name in ("DCR_SANDBOX_INFO", "ANSIBLE_CALLBACKS_ENABLED", "ANSIBLE_CALLBACK_PLUGINS", "ANSIBLE_CONFIG"):
+        # PYTHONDONTWRITEBYTECODE too: Python caches the bytecode of what it imports, as on a controller, where pip
+        # byte-compiles ansible-core when it installs it and Python the collection's plugins on their first run.
+        for name in ("DCR_SANDBOX_INFO", "ANSIBLE_CALLBACKS_ENABLED", "ANSIBLE_CALLBACK_PLUGINS", "ANSIBLE_CONFIG",
+                     "PYTHONDONTWRITEBYTECODE"):
             env.pop(name, None)
         env.update(extra or {})
         return env
